@@ -1,0 +1,49 @@
+"""tfstyle: neural style transfer for TensorFlow / Keras 3.
+
+Importing tfstyle is cheap: TensorFlow, Keras and model weights load only when a
+function that needs them is first called, and tfstyle never changes the user's Keras
+(tensorflow-model-optimization, which switches Keras to tf_keras, is imported only
+inside quantization-aware training).
+
+Example:
+    >>> import tfstyle
+    >>> tfstyle.__version__
+    '0.1.0'
+"""
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+__version__ = "0.1.0"
+
+# Public name -> module that defines it; resolved on first access (PEP 562).
+_LAZY = {
+    "TfstyleError": "tfstyle.errors",
+    "ImageError": "tfstyle.errors",
+    "WeightsError": "tfstyle.errors",
+    "OptionError": "tfstyle.errors",
+    "load_image": "tfstyle.images",
+    "save_image": "tfstyle.images",
+    "resize_image": "tfstyle.images",
+    "transfer_color": "tfstyle.color",
+    "VGGFeatures": "tfstyle.vgg",
+    "load_vgg19": "tfstyle.vgg",
+    "PerceptualLoss": "tfstyle.perceptual",
+    "stylize_optimize": "tfstyle.optimize",
+}
+
+__all__ = sorted(_LAZY) + ["__version__"]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'tfstyle' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__

@@ -1,0 +1,86 @@
+"""Style-transfer losses written with ``keras.ops`` (they run on any Keras backend).
+
+Conventions: features are ``(batch, height, width, channels)``; Gram matrices are
+normalised by the number of spatial positions so they do not depend on image size;
+every loss is a mean, so weights do not depend on image size or batch size either.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from keras import ops
+
+
+def gram_matrix(features):
+    """Channel correlations of ``features``: ``(B, H, W, C) -> (B, C, C)``, divided by ``H * W``.
+
+    Example:
+        >>> import numpy as np
+        >>> f = np.ones((1, 2, 2, 3), "float32")
+        >>> np.asarray(gram_matrix(f))[0, 0].tolist()
+        [1.0, 1.0, 1.0]
+    """
+    features = ops.cast(features, "float32")
+    shape = ops.shape(features)
+    positions = ops.cast(shape[1] * shape[2], "float32")
+    return ops.einsum("bijc,bijd->bcd", features, features) / positions
+
+
+def _weighted_sum(terms: Sequence, weights: Sequence[float] | None):
+    if weights is None:
+        weights = [1.0 / len(terms)] * len(terms)
+    if len(weights) != len(terms):
+        raise ValueError(f"got {len(weights)} layer weights for {len(terms)} layers")
+    total = 0.0
+    for weight, term in zip(weights, terms):
+        total = total + weight * term
+    return total
+
+
+def style_loss(features: Sequence, target_grams: Sequence, layer_weights: Sequence[float] | None = None):
+    """Weighted sum over layers of the mean squared difference between Gram matrices.
+
+    Args:
+        features: per-layer activations of the image being optimized, ``(B, H, W, C)`` each.
+        target_grams: per-layer target Grams, ``(1, C, C)`` (shared by the batch) or ``(B, C, C)``.
+        layer_weights: one weight per layer; default ``1 / number_of_layers`` each.
+
+    Example:
+        >>> import numpy as np
+        >>> f = np.ones((1, 4, 4, 2), "float32")
+        >>> float(style_loss([f], [np.zeros((1, 2, 2), "float32")]))
+        1.0
+    """
+    terms = [
+        ops.mean(ops.square(gram_matrix(f) - ops.cast(g, "float32"))) for f, g in zip(features, target_grams)
+    ]
+    return _weighted_sum(terms, layer_weights)
+
+
+def content_loss(features: Sequence, targets: Sequence, layer_weights: Sequence[float] | None = None):
+    """Weighted sum over layers of the mean squared feature difference.
+
+    Example:
+        >>> import numpy as np
+        >>> float(content_loss([np.full((1, 2, 2, 1), 3.0)], [np.ones((1, 2, 2, 1))]))
+        4.0
+    """
+    terms = [
+        ops.mean(ops.square(ops.cast(f, "float32") - ops.cast(t, "float32"))) for f, t in zip(features, targets)
+    ]
+    return _weighted_sum(terms, layer_weights)
+
+
+def total_variation_loss(images):
+    """Mean squared difference between neighbouring pixels (horizontal plus vertical).
+
+    Example:
+        >>> import numpy as np
+        >>> img = np.zeros((1, 2, 2, 1), "float32"); img[0, :, 1] = 2.0
+        >>> float(total_variation_loss(img))
+        4.0
+    """
+    images = ops.cast(images, "float32")
+    dy = images[:, 1:, :, :] - images[:, :-1, :, :]
+    dx = images[:, :, 1:, :] - images[:, :, :-1, :]
+    return ops.mean(ops.square(dy)) + ops.mean(ops.square(dx))

@@ -1,0 +1,114 @@
+"""The VGG19 perceptual loss shared by every tfstyle method.
+
+:class:`PerceptualLoss` owns the VGG19 extractor, the layer choice and the weights;
+optimization-based stylization calls it on one image, feed-forward training on a batch.
+"""
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+
+import numpy as np
+from keras import ops
+
+from tfstyle import losses
+from tfstyle.errors import OptionError
+from tfstyle.vgg import vgg19_features
+
+DEFAULT_STYLE_LAYERS = ("block1_conv1", "block2_conv1", "block3_conv1", "block4_conv1", "block5_conv1")
+DEFAULT_CONTENT_LAYERS = ("block4_conv2",)
+
+
+def _normalized(weights: Sequence[float] | None, count: int, what: str) -> list[float]:
+    if weights is None:
+        return [1.0 / count] * count
+    weights = [float(w) for w in weights]
+    if len(weights) != count or any(w < 0 for w in weights) or sum(weights) <= 0:
+        raise OptionError(f"{what} needs {count} non-negative weights with a positive sum, got {weights}")
+    return [w / sum(weights) for w in weights]
+
+
+class PerceptualLoss:
+    """Content + style + total-variation loss on VGG19 features.
+
+    ``total = content_weight * content + style_weight * style + tv_weight * tv`` where
+    ``content`` and ``style`` are layer-weighted means (layer weights are normalised to
+    sum to 1) and images are RGB floats in [0, 255].
+
+    Example:
+        >>> import numpy as np
+        >>> loss = PerceptualLoss(style_layers=["block1_conv1"], content_layers=["block1_conv2"])
+        >>> style = loss.style_targets([np.full((32, 32, 3), 128.0, "float32")])
+        >>> content = loss.content_targets(np.zeros((1, 32, 32, 3), "float32"))
+        >>> terms = loss(np.zeros((1, 32, 32, 3), "float32"), content, style)
+        >>> sorted(terms)
+        ['content', 'style', 'total', 'tv']
+        >>> float(terms["content"]) == 0.0
+        True
+    """
+
+    def __init__(
+        self,
+        content_layers: Sequence[str] = DEFAULT_CONTENT_LAYERS,
+        style_layers: Sequence[str] = DEFAULT_STYLE_LAYERS,
+        content_weight: float = 1.0,
+        style_weight: float = 1e-3,
+        tv_weight: float = 0.0,
+        content_layer_weights: Sequence[float] | None = None,
+        style_layer_weights: Sequence[float] | None = None,
+        weights: str | os.PathLike | None = None,
+        pooling: str = "max",
+    ) -> None:
+        self.content_layers = tuple(content_layers)
+        self.style_layers = tuple(style_layers)
+        if not self.content_layers or not self.style_layers:
+            raise OptionError("need at least one content layer and one style layer")
+        for name, value in (("content_weight", content_weight), ("style_weight", style_weight),
+                            ("tv_weight", tv_weight)):
+            if not np.isfinite(value) or value < 0:
+                raise OptionError(f"{name} must be a finite number >= 0, got {value}")
+        self.content_weight = float(content_weight)
+        self.style_weight = float(style_weight)
+        self.tv_weight = float(tv_weight)
+        self.content_layer_weights = _normalized(content_layer_weights, len(self.content_layers), "content layers")
+        self.style_layer_weights = _normalized(style_layer_weights, len(self.style_layers), "style layers")
+        self.extractor = vgg19_features(self.content_layers + self.style_layers, weights=weights, pooling=pooling)
+
+    def features(self, images) -> dict:
+        """VGG19 activations of ``images`` (``(B, H, W, 3)`` in [0, 255]) for every loss layer."""
+        return self.extractor(images)
+
+    def content_targets(self, images) -> list:
+        """Content-layer activations of ``images``, to pass as ``content_targets``."""
+        feats = self.features(images)
+        return [feats[name] for name in self.content_layers]
+
+    def style_targets(self, style_images: Sequence, blend: Sequence[float] | None = None) -> list:
+        """Gram-matrix targets for one or several style images, blended with ``blend`` weights.
+
+        Blending Gram targets is exact: the weighted sum of per-style losses differs from the
+        loss against the weighted mean Gram only by a constant.
+        """
+        if len(style_images) == 0:
+            raise OptionError("need at least one style image")
+        blend = _normalized(blend, len(style_images), "style blend")
+        grams = None
+        for weight, image in zip(blend, style_images):
+            image = ops.convert_to_tensor(image, dtype="float32")
+            if len(image.shape) == 3:
+                image = image[None]
+            feats = self.features(image)
+            layer_grams = [weight * losses.gram_matrix(feats[name]) for name in self.style_layers]
+            grams = layer_grams if grams is None else [a + b for a, b in zip(grams, layer_grams)]
+        return grams
+
+    def __call__(self, images, content_targets: Sequence, style_targets: Sequence) -> dict:
+        """Loss terms for ``images``: a dict with ``total``, ``content``, ``style`` and ``tv``."""
+        feats = self.features(images)
+        content = losses.content_loss(
+            [feats[name] for name in self.content_layers], content_targets, self.content_layer_weights
+        )
+        style = losses.style_loss([feats[name] for name in self.style_layers], style_targets, self.style_layer_weights)
+        tv = losses.total_variation_loss(images) if self.tv_weight else ops.zeros((), "float32")
+        total = self.content_weight * content + self.style_weight * style + self.tv_weight * tv
+        return {"total": total, "content": content, "style": style, "tv": tv}
