@@ -89,25 +89,22 @@ def reference(content: np.ndarray, style: np.ndarray, weights: str, steps: int) 
     return seconds, trace, loss_fn
 
 
-def tfstyle_default(content, style, weights, target: float, max_steps: int, scales: int | None, optimizer):
+def tfstyle_default(content, style, weights, target: float, steps: int | None, scales: int | None, optimizer):
     """Runs tfstyle's defaults on the reference's loss until it reaches ``target``."""
     reached = {}
     start = time.perf_counter()
-    n_scales = scales if scales is not None else 2
 
     def callback(scale, step, image, terms):
         now = time.perf_counter() - start
-        final_scale = scale == len(tfstyle.optimize.scale_sizes(*content.shape[:2], n_scales)) - 1
-        if final_scale and terms["total"] <= target and "time" not in reached:
+        if image.shape == content.shape and terms["total"] <= target and "time" not in reached:
             reached.update(time=now, step=step, loss=terms["total"])
             return True
         return False
 
-    kwargs = {} if scales is None else {"scales": scales}
-    if optimizer:
-        kwargs["optimizer"] = optimizer
+    overrides = {"scales": scales, "optimizer": optimizer, "steps": steps}
+    kwargs = {name: value for name, value in overrides.items() if value is not None}
     out = tfstyle.stylize_optimize(
-        content, style, steps=max_steps, size=None, content_layers=[CONTENT_LAYER], content_weight=CONTENT_WEIGHT,
+        content, style, size=None, content_layers=[CONTENT_LAYER], content_weight=CONTENT_WEIGHT,
         style_weight=STYLE_WEIGHT, tv_weight=0.0, vgg_weights=weights, progress=False, callback=callback, **kwargs,
     )
     return reached, time.perf_counter() - start, out
@@ -120,9 +117,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--vgg-weights", default=os.environ.get("TFSTYLE_VGG19_WEIGHTS", "imagenet"))
     parser.add_argument("--size", type=int, default=256, help="images are resized to SIZE x SIZE")
     parser.add_argument("--reference-steps", type=int, default=200)
-    parser.add_argument("--max-steps", type=int, default=300, help="cap on tfstyle's iterations per scale")
+    parser.add_argument("--steps", type=int, default=None, help="override tfstyle's default steps")
     parser.add_argument("--scales", type=int, default=None, help="override tfstyle's default (for ablations)")
     parser.add_argument("--optimizer", default=None, help="override tfstyle's default (for ablations)")
+    parser.add_argument("--target-loss", type=float, nargs=2, metavar=("LOSS", "SECONDS"),
+                        help="skip the reference run: its final loss and time from an earlier run")
     args = parser.parse_args(argv)
 
     content = resize_image(load_image(args.content), size=(args.size, args.size))
@@ -130,18 +129,22 @@ def main(argv: list[str] | None = None) -> int:
     print(f"machine: {machine()}")
     print(f"content: {os.path.basename(args.content)}, style: {os.path.basename(args.style)}, {args.size}x{args.size}")
 
-    ref_seconds, trace, ref_loss_fn = reference(content, style, args.vgg_weights, args.reference_steps)
-    target = trace[-1][1]
+    if args.target_loss:  # ablations: reuse a reference result measured earlier
+        target, ref_seconds = args.target_loss
+        ref_loss_fn = reference(content, style, args.vgg_weights, 0)[2]
+    else:
+        ref_seconds, trace, ref_loss_fn = reference(content, style, args.vgg_weights, args.reference_steps)
+        target = trace[-1][1]
     print(f"(a) reference (TF tutorial, Adam, {args.reference_steps} steps): {ref_seconds:.1f} s, "
           f"final loss {target:.6g}, {ref_seconds / args.reference_steps * 1000:.0f} ms/step")
 
-    reached, total, out = tfstyle_default(content, style, args.vgg_weights, target, args.max_steps, args.scales,
+    reached, total, out = tfstyle_default(content, style, args.vgg_weights, target, args.steps, args.scales,
                                           args.optimizer)
     check = float(ref_loss_fn(tf.constant(out[None] / 255.0, tf.float32)))
-    label = "tfstyle default" + (f" (scales={args.scales})" if args.scales else "") + (
-        f" (optimizer={args.optimizer})" if args.optimizer else "")
+    changed = {k: v for k, v in (("scales", args.scales), ("optimizer", args.optimizer), ("steps", args.steps)) if v}
+    label = "tfstyle default" + "".join(f" ({k}={v})" for k, v in changed.items())
     if not reached:
-        print(f"(b) {label}: did not reach {target:.6g} within {args.max_steps} steps per scale ({total:.1f} s)")
+        print(f"(b) {label}: did not reach {target:.6g} ({total:.1f} s)")
         return 1
     print(f"(b) {label}: reached {reached['loss']:.6g} <= {target:.6g} after {reached['time']:.1f} s "
           f"(step {reached['step']} at full size); reference loss of the saved uint8 output: {check:.6g}")

@@ -19,8 +19,11 @@ from tfstyle.perceptual import DEFAULT_CONTENT_LAYERS, DEFAULT_STYLE_LAYERS, Per
 
 OPTIMIZERS = ("lbfgs", "adam")
 INITS = ("content", "noise")
-#: Smallest long side a coarse scale may have: below it VGG's deep layers see almost nothing.
-MIN_SCALE_SIDE = 128
+#: Smallest long side a coarse scale may have: below it the deep VGG layers see too little
+#: for the coarse result to help (measured in benchmarks/gatys.py at 256 px).
+MIN_SCALE_SIDE = 256
+#: Iterations at each coarse scale, as a fraction of ``steps`` (run at the finest scale).
+COARSE_STEPS = 0.5
 
 #: ``callback(scale_index, step, image, terms) -> bool``: ``image`` is the current float32
 #: HxWx3 image, ``terms`` the loss terms as floats; returning True stops the optimization.
@@ -34,8 +37,8 @@ def scale_sizes(height: int, width: int, scales: int) -> list[tuple[int, int]]:
     ``MIN_SCALE_SIDE`` are dropped.
 
     Example:
-        >>> scale_sizes(300, 400, 3)
-        [(150, 200), (300, 400)]
+        >>> scale_sizes(600, 800, 3)
+        [(300, 400), (600, 800)]
     """
     sizes = []
     for k in range(scales - 1, -1, -1):
@@ -146,7 +149,8 @@ def stylize_optimize(
     Args:
         content: content image (path, PIL image or array; see :func:`tfstyle.load_image`).
         style: one style image or a list of them (blended with ``style_blend``).
-        steps: optimizer iterations at each scale.
+        steps: optimizer iterations at the finest scale; each coarser scale runs
+            ``COARSE_STEPS * steps`` (each costs a quarter of the one above it).
         size: long side of the output in pixels (``None``: the content's own size;
             images are never upscaled).
         style_size: long side the style images are scaled to (default: same as ``size``);
@@ -229,7 +233,7 @@ def stylize_optimize(
     sizes = scale_sizes(height, width, scales)
     rng = np.random.default_rng(seed)
     image = None
-    bar = _progress_bar(steps * len(sizes), progress)
+    bar = _progress_bar(steps + (len(sizes) - 1) * max(1, round(steps * COARSE_STEPS)), progress)
     try:
         for index, (h, w) in enumerate(sizes):
             factor = h / height
@@ -247,6 +251,7 @@ def stylize_optimize(
             else:
                 image = resize_image(image, size=(h, w))
             objective = _Objective(loss, scaled_content, scaled_styles, style_blend)
+            scale_steps = steps if index == len(sizes) - 1 else max(1, round(steps * COARSE_STEPS))
             step = 0
 
             def on_step(current: np.ndarray, terms: dict, index=index) -> bool:
@@ -257,9 +262,9 @@ def stylize_optimize(
                 return bool(callback and callback(index, step, current, terms))
 
             if optimizer == "lbfgs":
-                image = _run_lbfgs(objective, image, steps, on_step)
+                image = _run_lbfgs(objective, image, scale_steps, on_step)
             else:
-                image = _run_adam(objective, image, steps, on_step, learning_rate)
+                image = _run_adam(objective, image, scale_steps, on_step, learning_rate)
     finally:
         bar.close()
 

@@ -1,0 +1,15 @@
+"""Test-run set-up shared by tests/ and the doctests in tfstyle/.
+
+Machines here have no internet, so VGG19 weights come from ../shared (see its README);
+a user with internet can run the suite without it (weights download as "imagenet").
+"""
+import os
+import pathlib
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+_SHARED_WEIGHTS = pathlib.Path(__file__).resolve().parent.parent / "shared" / "weights" / "vgg19_notop.h5"
+if "TFSTYLE_VGG19_WEIGHTS" not in os.environ and _SHARED_WEIGHTS.is_file():
+    os.environ["TFSTYLE_VGG19_WEIGHTS"] = str(_SHARED_WEIGHTS)
+
+# Importing __main__ would run the command line.
+collect_ignore = ["tfstyle/__main__.py"]

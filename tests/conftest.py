@@ -1,0 +1,32 @@
+"""Fixtures shared by the tests."""
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pytest
+
+
+@pytest.fixture(scope="session")
+def vgg_weights() -> str:
+    """Path of the VGG19 weights the suite uses (set by the root conftest from ../shared)."""
+    path = os.environ.get("TFSTYLE_VGG19_WEIGHTS")
+    if not path or not os.path.isfile(path):
+        message = "VGG19 weights not found: set TFSTYLE_VGG19_WEIGHTS to a VGG19 notop .h5 file"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    return path
+
+
+@pytest.fixture
+def rng() -> np.random.Generator:
+    return np.random.default_rng(1234)
+
+
+def smooth_image(rng: np.random.Generator, height: int, width: int) -> np.ndarray:
+    """A random but photo-like (spatially smooth, colourful) float32 image in [0, 255]."""
+    from PIL import Image
+
+    small = rng.uniform(0, 255, (max(2, height // 8), max(2, width // 8), 3)).astype(np.uint8)
+    return np.asarray(Image.fromarray(small).resize((width, height), Image.BICUBIC), np.float32)
