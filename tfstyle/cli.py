@@ -74,7 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
     st.add_argument("-o", "--output", required=True, help="output image (.jpg, .png or .webp)")
     st.add_argument("--method", choices=["optimize"], default="optimize",
                     help="optimize: Gatys et al., optimizes the pixels (slow, any style, best quality)")
-    st.add_argument("--size", type=_positive_int, default=512, help="long side of the output (default 512)")
+    st.add_argument("--size", type=_positive_int, default=384, help="long side of the output (default 384)")
     st.add_argument("--style-size", type=_positive_int, default=None,
                     help="long side the style is scaled to (default: --size); smaller = larger strokes")
     st.add_argument("--style-blend", type=_floats, default=None, metavar="W,W,...",
@@ -82,7 +82,7 @@ def build_parser() -> argparse.ArgumentParser:
     st.add_argument("--preserve-color", nargs="?", const="luminance", choices=["luminance", "histogram"],
                     default=None, help="keep the content's colours (default mode: luminance)")
     opt = st.add_argument_group("optimize method")
-    opt.add_argument("--steps", type=_positive_int, default=None, help="iterations per scale (default 150)")
+    opt.add_argument("--steps", type=_positive_int, default=None, help="iterations at full size (default 100)")
     opt.add_argument("--scales", type=_positive_int, default=None, help="coarse-to-fine scales (default 2)")
     opt.add_argument("--optimizer", choices=["lbfgs", "adam"], default=None, help="default lbfgs")
     opt.add_argument("--lr", type=_non_negative, default=None, help="Adam learning rate on the 0-255 scale")

@@ -73,6 +73,8 @@ class PerceptualLoss:
         self.content_layer_weights = _normalized(content_layer_weights, len(self.content_layers), "content layers")
         self.style_layer_weights = _normalized(style_layer_weights, len(self.style_layers), "style layers")
         self.extractor = vgg19_features(self.content_layers + self.style_layers, weights=weights, pooling=pooling)
+        # Content targets need only the content layers: often a much shallower network.
+        self.content_extractor = vgg19_features(self.content_layers, weights=weights, pooling=pooling)
 
     def features(self, images) -> dict:
         """VGG19 activations of ``images`` (``(B, H, W, 3)`` in [0, 255]) for every loss layer."""
@@ -80,7 +82,7 @@ class PerceptualLoss:
 
     def content_targets(self, images) -> list:
         """Content-layer activations of ``images``, to pass as ``content_targets``."""
-        feats = self.features(images)
+        feats = self.content_extractor(images)
         return [feats[name] for name in self.content_layers]
 
     def style_targets(self, style_images: Sequence, blend: Sequence[float] | None = None) -> list:

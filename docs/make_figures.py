@@ -1,0 +1,70 @@
+"""Make the README's results grid: public-domain photos x public-domain paintings.
+
+Content comes from scikit-image's bundled sample images (astronaut: NASA, public domain;
+chelsea and coffee: by Stefan van der Walt and Rachel Michelle Wood, CC0), so the grid
+may be published. Styles are public-domain paintings you point it at (for example Van
+Gogh's *The Starry Night*, Munch's *The Scream*, Hokusai's *The Great Wave*); the
+paintings themselves are not committed, only the stylized results.
+
+    pip install scikit-image
+    python docs/make_figures.py --styles ../shared/data/style/named --out docs/images/gatys_grid.jpg
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import time
+
+import numpy as np
+from PIL import Image, ImageDraw
+
+import tfstyle
+from tfstyle.images import load_image, resize_image, save_image, to_uint8
+
+CONTENTS = ("astronaut", "chelsea", "coffee")
+STYLES = (("starry_night", "Van Gogh"), ("the_scream", "Munch"), ("wave", "Hokusai"))
+
+
+def _content(name: str, size: int) -> np.ndarray:
+    from skimage import data
+
+    return load_image(getattr(data, name)(), max_size=size)
+
+
+def _label(tile: np.ndarray, text: str) -> np.ndarray:
+    image = Image.fromarray(to_uint8(tile))
+    ImageDraw.Draw(image).text((6, image.height - 16), text, fill=(255, 255, 255), stroke_width=2, stroke_fill=(0, 0, 0))
+    return np.asarray(image)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--styles", required=True, help="folder with starry_night.jpg, the_scream.jpg, wave.jpg")
+    parser.add_argument("--out", default="docs/images/gatys_grid.jpg")
+    parser.add_argument("--size", type=int, default=256)
+    parser.add_argument("--steps", type=int, default=80)
+    args = parser.parse_args()
+
+    tile = args.size
+    rows = []
+    header = [np.full((tile, tile, 3), 255, np.uint8)]
+    for name, painter in STYLES:
+        style = load_image(os.path.join(args.styles, f"{name}.jpg"), max_size=tile)
+        header.append(_label(resize_image(style, size=(tile, tile)), painter))
+    rows.append(np.concatenate(header, axis=1))
+    for content_name in CONTENTS:
+        content = resize_image(_content(content_name, tile), size=(tile, tile))
+        row = [_label(content, content_name)]
+        for name, _ in STYLES:
+            start = time.perf_counter()
+            out = tfstyle.stylize_optimize(content, os.path.join(args.styles, f"{name}.jpg"), size=tile,
+                                           steps=args.steps, progress=False)
+            print(f"{content_name} x {name}: {time.perf_counter() - start:.1f} s", flush=True)
+            row.append(out)
+        rows.append(np.concatenate(row, axis=1))
+    save_image(np.concatenate(rows, axis=0), args.out, quality=90)
+    print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,128 @@
+"""Style and content distances (tfstyle.metrics) on real VGG19 features."""
+import keras
+import numpy as np
+import pytest
+
+from .conftest import smooth_image
+from tfstyle import metrics
+from tfstyle.errors import OptionError
+from tfstyle.images import save_image
+from tfstyle.vgg import vgg19_features
+
+
+@pytest.fixture(scope="module")
+def images():
+    rng = np.random.default_rng(7)
+    # Periodic textures (a 16 px tile repeated): tiling them again changes no statistics
+    # except through VGG's zero padding at the borders.
+    return {
+        "a": np.tile(smooth_image(rng, 16, 16), (4, 4, 1)),  # 64x64
+        "b": np.tile(smooth_image(rng, 16, 16), (4, 4, 1)),
+        "photo": smooth_image(rng, 48, 64),
+    }
+
+
+def _numpy_reference(image, style, content, weights):
+    """The definitions written out in NumPy (float64) from the raw VGG19 features."""
+    layers = list(metrics.STYLE_LAYERS) + [metrics.CONTENT_LAYER]
+    model = vgg19_features(layers, weights=weights)
+
+    def feats(x):
+        out = model(np.asarray(x, np.float32)[None])
+        return {name: np.asarray(out[name], np.float64)[0] for name in layers}
+
+    def gram(f):
+        flat = f.reshape(-1, f.shape[-1])
+        return flat.T @ flat / flat.shape[0]
+
+    fi, fs, fc = feats(image), feats(style), feats(content)
+    style_d = np.mean([
+        np.linalg.norm(gram(fi[n]) - gram(fs[n])) / np.linalg.norm(gram(fs[n])) for n in metrics.STYLE_LAYERS
+    ])
+    c = metrics.CONTENT_LAYER
+    content_d = np.linalg.norm(fi[c] - fc[c]) / np.linalg.norm(fc[c])
+    return style_d, content_d
+
+
+def test_distance_to_itself_is_zero(vgg_weights, images):
+    a, photo = images["a"], images["photo"]
+    assert abs(metrics.style_distance(a, a, weights=vgg_weights)) < 1e-6
+    assert abs(metrics.content_distance(photo, photo, weights=vgg_weights)) < 1e-6
+    scorer = metrics.Scorer(photo, weights=vgg_weights)
+    scores = scorer.score(photo, photo)
+    assert abs(scores["style"]) < 1e-6 and abs(scores["content"]) < 1e-6
+
+
+def test_matches_numpy_computation(vgg_weights, images):
+    image, style, content = images["photo"], images["a"], images["photo"][::-1].copy()
+    expected_style, expected_content = _numpy_reference(image, style, content, vgg_weights)
+    got_style = metrics.style_distance(image, style, weights=vgg_weights)
+    got_content = metrics.content_distance(image, content, weights=vgg_weights)
+    assert 0.1 < expected_style < 2 and 0.1 < expected_content < 2  # a real, non-trivial check
+    assert got_style == pytest.approx(expected_style, rel=1e-4)
+    assert got_content == pytest.approx(expected_content, rel=1e-4)
+
+
+def test_style_distance_nearly_size_invariant_and_discriminative(vgg_weights, images):
+    a, b = images["a"], images["b"]
+    scorer = metrics.Scorer(a, weights=vgg_weights)
+    tiled = np.tile(a, (2, 2, 1))  # 128x128, the same periodic texture
+    per_layer = scorer.style_layer_distances(tiled)
+    assert list(per_layer) == list(metrics.STYLE_LAYERS)
+    # Measured at 64 px: ~0.03 at block1 rising to ~0.5 at block5 (a 4x4 map there, so
+    # zero-padding borders weigh a lot); the mean ~0.2, and it halves each time the
+    # size doubles. A different texture is far away (~0.8).
+    assert per_layer["block1_conv1"] < 0.05
+    tiled_distance = scorer.style_distance(tiled)
+    other_distance = scorer.style_distance(b)
+    assert tiled_distance < 0.3
+    assert other_distance > 0.5
+    assert other_distance > 2.5 * tiled_distance
+    # A crop of the same texture is close too; a flat grey image is about as far as can be.
+    assert scorer.style_distance(a[:48, :48]) < 0.3
+    assert scorer.style_distance(np.full((64, 64, 3), 128.0)) > 0.9
+
+
+def test_content_distance_is_discriminative(vgg_weights, images, rng):
+    photo = images["photo"]
+    noisy = np.clip(photo + rng.normal(0, 4, photo.shape), 0, 255)
+    small = metrics.content_distance(noisy, photo, weights=vgg_weights)
+    large = metrics.content_distance(photo[::-1].copy(), photo, weights=vgg_weights)
+    assert 0 < small < 0.3
+    assert large > 0.5 and large > 3 * small
+
+
+def test_content_distance_needs_same_size(vgg_weights, images):
+    with pytest.raises(OptionError, match="same size.*48x64.*64x64"):
+        metrics.content_distance(images["photo"], images["a"], weights=vgg_weights)
+    scorer = metrics.Scorer(images["a"], weights=vgg_weights)
+    with pytest.raises(OptionError, match="same size"):
+        scorer.score(images["photo"], images["a"])
+
+
+def test_scorer_matches_functions_and_accepts_many_inputs(vgg_weights, images, tmp_path):
+    style, photo = images["a"], images["photo"]
+    output = np.clip(photo * 0.7 + 40.0, 0, 255)
+    scorer = metrics.Scorer(style, weights=vgg_weights)
+    scores = scorer.score(output, photo)
+    assert scores["style"] == metrics.style_distance(output, style, weights=vgg_weights)
+    assert scores["content"] == metrics.content_distance(output, photo, weights=vgg_weights)
+    assert scores["style"] == pytest.approx(np.mean(list(scorer.style_layer_distances(output).values())))
+
+    # Precomputed features give the same numbers; so do a batch of one and a file path.
+    feats = scorer.features(output)
+    assert feats.size == (48, 64) and feats.content.shape == (6, 8, 512)
+    assert [g.shape for g in feats.grams] == [(64, 64), (128, 128), (256, 256), (512, 512), (512, 512)]
+    assert scorer.score(feats, scorer.features(photo)) == scores
+    assert scorer.style_distance(output[None]) == scores["style"]
+    assert scorer.style_distance(keras.ops.convert_to_tensor(output[None], "float32")) == scores["style"]
+    rounded = np.rint(output).astype(np.uint8)
+    path = save_image(rounded, tmp_path / "out.png")
+    assert scorer.style_distance(path) == scorer.style_distance(rounded)
+
+
+def test_style_size_shrinks_the_style(vgg_weights, images):
+    big = np.tile(images["a"], (2, 2, 1))  # 128 px
+    shrunk = metrics.Scorer(big, weights=vgg_weights, style_size=64)
+    assert shrunk.style_features.size == (64, 64)
+    assert metrics.Scorer(big, weights=vgg_weights).style_features.size == (128, 128)

@@ -1,0 +1,98 @@
+"""Johnson et al. (2016) feed-forward style transfer network.
+
+9x9 conv 32 -> stride-2 conv 64 -> stride-2 conv 128 -> residual blocks (128) ->
+upsample + conv 64 -> upsample + conv 32 -> 9x9 conv 3, instance normalization and ReLU
+after every inner conv, output in [0, 255]. Upsampling is nearest resize + conv
+(transposed convolutions lose ~15 dB PSNR under INT8 and cause checkerboard artefacts).
+"""
+from __future__ import annotations
+
+import keras
+from keras import ops
+
+from tfstyle.layers import InstanceNormalization, NearestUpsample2D, PaddedConv2D
+
+WIDTHS = (1.0, 0.5, 0.25)
+
+
+@keras.saving.register_keras_serializable(package="tfstyle")
+class JohnsonNet(keras.Model):
+    """Image transform network: RGB ``(B, H, W, 3)`` in [0, 255] -> stylized, same shape.
+
+    Any height and width work; sizes that are multiples of 4 come back exactly.
+
+    Args:
+        width: channel multiplier (1.0 as in the paper; 0.5 and 0.25 for phones).
+        residual_blocks: number of 128-channel (times ``width``) residual blocks.
+        padding_mode: ``"reflect"`` (no border artefacts) or ``"zero"`` (faster in TFLite).
+
+    ``call(images, stats=None)``: ``stats`` as returned by :meth:`norm_stats` replaces each
+    instance-norm layer's own statistics (used for tiled stylization of large images).
+
+    Example:
+        >>> import numpy as np
+        >>> net = JohnsonNet(width=0.25)
+        >>> tuple(net(np.zeros((1, 64, 48, 3), "float32")).shape)
+        (1, 64, 48, 3)
+    """
+
+    def __init__(self, width: float = 1.0, residual_blocks: int = 5, padding_mode: str = "reflect", **kwargs):
+        super().__init__(**kwargs)
+        if not 0 < width <= 4:
+            raise ValueError(f"width must be in (0, 4], got {width}")
+        self.width, self.residual_blocks, self.padding_mode = float(width), int(residual_blocks), padding_mode
+
+        def ch(n: int) -> int:
+            return max(8, int(round(n * width)))
+
+        def conv(filters, kernel, stride=1, name=None):
+            return PaddedConv2D(filters, kernel, stride, padding_mode, name=name)
+
+        # (conv, has_norm_and_relu, upsample_before) for the encoder and decoder.
+        self.encoder = [conv(ch(32), 9, name="enc1"), conv(ch(64), 3, 2, name="enc2"), conv(ch(128), 3, 2, name="enc3")]
+        self.res_convs = [
+            (conv(ch(128), 3, name=f"res{i}_a"), conv(ch(128), 3, name=f"res{i}_b")) for i in range(residual_blocks)
+        ]
+        self.decoder = [conv(ch(64), 3, name="dec1"), conv(ch(32), 3, name="dec2")]
+        self.upsample = NearestUpsample2D(2, name="upsample")
+        self.output_conv = conv(3, 9, name="out")
+        n_norms = len(self.encoder) + 2 * residual_blocks + len(self.decoder)
+        self.norms = [InstanceNormalization(name=f"in{i}") for i in range(n_norms)]
+
+    def _forward(self, images, stats=None, collect=None):
+        norms = iter(self.norms)
+        stat_iter = iter(stats) if stats is not None else None
+
+        def norm(x):
+            layer = next(norms)
+            moments = next(stat_iter) if stat_iter is not None else layer.moments(x)
+            if collect is not None:
+                collect.append(moments)
+            return layer(x, moments=moments)
+
+        x = ops.cast(images, self.compute_dtype) / 127.5 - 1.0
+        for layer in self.encoder:
+            x = ops.relu(norm(layer(x)))
+        for conv_a, conv_b in self.res_convs:
+            y = ops.relu(norm(conv_a(x)))
+            x = x + norm(conv_b(y))
+        for layer in self.decoder:
+            x = ops.relu(norm(layer(self.upsample(x))))
+        x = self.output_conv(x)
+        return (ops.tanh(ops.cast(x, "float32")) + 1.0) * 127.5
+
+    def call(self, images, stats=None):
+        return self._forward(images, stats=stats)
+
+    def norm_stats(self, images) -> list:
+        """Instance-norm statistics ``[(mean, variance), ...]`` of every norm layer for ``images``."""
+        collected: list = []
+        self._forward(images, collect=collected)
+        return collected
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape[:-1]) + (3,)
+
+    def get_config(self):
+        return {"width": self.width, "residual_blocks": self.residual_blocks, "padding_mode": self.padding_mode,
+                "name": self.name}

@@ -1,0 +1,252 @@
+"""Stylizing images too large for one pass of a feed-forward network, tile by tile.
+
+A :class:`~tfstyle.models.johnson.JohnsonNet` run on a 4K or 8K photo at once needs
+gigabytes of activations (the first layers hold 32 float32 channels per pixel, over 1 GB
+at 4K for each of them).  :func:`stylize_tiled` instead runs the network on one
+``tile x tile`` window at a time and blends the overlapping windows, so peak memory is
+bounded by the tile size plus the input and output images.
+
+Two things make the tiles agree with each other (and with an untiled run):
+
+* **Shared statistics.**  Instance normalization would otherwise normalize each tile
+  with its own mean and variance, so a dark tile and a bright tile would be stylized
+  differently and the grid would show.  Every tile is normalized with the statistics of
+  the whole image instead (:meth:`JohnsonNet.norm_stats` of a downscaled copy).
+* **Aligned, blended windows.**  Tiles start at multiples of 4 (the network downsamples
+  twice by 2), so each tile computes exactly the features of the whole image except
+  within the network's receptive field (~55 px) of the tile's cut edges.  Overlapping
+  tiles are averaged with raised-cosine weights that fall to zero at the cut edges, which
+  hides those edge errors and leaves no seams.
+
+Every tile has the same shape (edge tiles are shifted inwards, not shrunk), so on
+TensorFlow one ``tf.function`` traced once serves every tile.
+"""
+from __future__ import annotations
+
+import math
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+from .errors import ImageError, OptionError
+from .images import MIN_SIDE, resize_image
+
+__all__ = ["stylize_tiled"]
+
+_ALIGN = 4  # the networks downsample by 4: tiles start and end on multiples of this
+
+
+def stylize_tiled(
+    net: Any,
+    image: np.ndarray,
+    *,
+    tile: int = 512,
+    overlap: int = 64,
+    stats_size: int = 1024,
+    progress: bool = False,
+) -> np.ndarray:
+    """Stylize a large ``image`` with ``net`` one overlapping tile at a time.
+
+    Args:
+        net: a feed-forward stylization network such as
+            :class:`~tfstyle.models.johnson.JohnsonNet`: ``net(images, stats=...)`` maps
+            float32 ``(B, H, W, 3)`` in ``[0, 255]`` to the same shape, and
+            ``net.norm_stats(images)`` returns its instance-norm statistics.
+        image: float32 ``(H, W, 3)`` RGB array in ``[0, 255]`` (other real dtypes are
+            converted; it is not modified).
+        tile: side of the square windows the network sees, at least 64; rounded down to a
+            multiple of 4.  Memory grows with ``tile ** 2``; larger tiles waste less work
+            on overlaps.
+        overlap: pixels shared by neighbouring tiles, ``0 <= overlap < tile / 2``; tiles
+            are spread evenly, so actual overlaps are at least this (and rounded up to a
+            multiple of 4).  The network sees ~55 px around each pixel: overlaps of 64
+            or more make tiled and untiled results practically identical.
+        stats_size: the whole-image instance-norm statistics are computed on a copy
+            of ``image`` downscaled so its long side is at most this (at least 32).  If
+            the image is no larger, tiled and untiled results agree to within the
+            blending error; otherwise the statistics of the smaller copy are an
+            approximation (fine details have different variance at another scale), and
+            a larger ``stats_size`` brings the result closer to an untiled run.
+        progress: show a ``tqdm`` progress bar over the tiles.
+
+    Returns:
+        float32 ``(H, W, 3)`` in ``[0, 255]``.  If the image fits in one tile it is
+        stylized in one pass with its own statistics, exactly as ``net`` would (after
+        reflect-padding to a multiple of 4).
+
+    Raises:
+        OptionError: ``tile``, ``overlap`` or ``stats_size`` is out of range.
+        ImageError: ``image`` is not ``(H, W, 3)`` or a side is shorter than 16.
+
+    Example:
+        >>> import numpy as np
+        >>> from tfstyle.models.johnson import JohnsonNet
+        >>> net = JohnsonNet(width=0.25)
+        >>> image = np.random.default_rng(0).uniform(0, 255, (90, 150, 3)).astype("float32")
+        >>> out = stylize_tiled(net, image, tile=64, overlap=16)
+        >>> out.shape, out.dtype
+        ((90, 150, 3), dtype('float32'))
+        >>> bool(out.min() >= 0 and out.max() <= 255)
+        True
+    """
+    tile = _check_int("tile", tile, minimum=64)
+    tile -= tile % _ALIGN
+    overlap = _check_int("overlap", overlap, minimum=0)
+    if not overlap < tile / 2:
+        raise OptionError(f"overlap must be less than half the tile ({tile} px), got {overlap}")
+    stats_size = _check_int("stats_size", stats_size, minimum=32)
+
+    image = np.asarray(image)
+    if image.ndim != 3 or image.shape[2] != 3:
+        raise ImageError(f"expected an HxWx3 image, got shape {tuple(image.shape)}")
+    if image.dtype.kind not in "biuf":
+        raise ImageError(f"unsupported image dtype: {image.dtype}")
+    height, width = image.shape[:2]
+    if min(height, width) < MIN_SIDE:
+        raise ImageError(f"image too small to stylize: {width}x{height} (sides must be at least {MIN_SIDE})")
+    image = image.astype(np.float32, copy=False)
+
+    if height <= tile and width <= tile:
+        return _stylize_whole(net, image)
+
+    # Whole-image statistics from a copy small enough to run in one pass.
+    long_side = max(height, width)
+    small = resize_image(image, long_side=stats_size) if long_side > stats_size else image
+    stats = net.norm_stats(_pad_to(small, _round_up(small.shape[0]), _round_up(small.shape[1]))[None])
+    del small
+
+    ys, tile_h = _starts(height, tile, overlap)
+    xs, tile_w = _starts(width, tile, overlap)
+    wy, wx = _axis_weights(ys, tile_h, height), _axis_weights(xs, tile_w, width)
+    run = _tile_runner(net, stats, tile_h, tile_w)
+
+    result = np.zeros((height, width, 3), np.float32)
+    positions = [(iy, ix) for iy in range(len(ys)) for ix in range(len(xs))]
+    for iy, ix in _progress(positions, progress):
+        y0, x0 = ys[iy], xs[ix]
+        y1, x1 = min(y0 + tile_h, height), min(x0 + tile_w, width)
+        patch = _pad_to(image[y0:y1, x0:x1], tile_h, tile_w)
+        out = run(patch[None])[0, : y1 - y0, : x1 - x0]
+        result[y0:y1, x0:x1] += out * (wy[iy][:, None, None] * wx[ix][None, :, None])
+        del patch, out
+    np.clip(result, 0.0, 255.0, out=result)
+    return result
+
+
+# --------------------------------------------------------------------------
+# helpers
+
+
+def _check_int(name: str, value: Any, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise OptionError(f"{name} must be an integer, got {value!r}")
+    if value < minimum:
+        raise OptionError(f"{name} must be at least {minimum}, got {value}")
+    return int(value)
+
+
+def _round_up(size: int) -> int:
+    return -(-size // _ALIGN) * _ALIGN
+
+
+def _pad_to(array: np.ndarray, height: int, width: int) -> np.ndarray:
+    """Reflect-pad ``array`` (H, W, C) at the bottom and right to ``(height, width)``."""
+    pad_h, pad_w = height - array.shape[0], width - array.shape[1]
+    if pad_h == 0 and pad_w == 0:
+        return array
+    return np.pad(array, ((0, pad_h), (0, pad_w), (0, 0)), mode="reflect")
+
+
+def _to_numpy(x: Any) -> np.ndarray:
+    from keras import ops
+
+    return np.asarray(ops.convert_to_numpy(x), dtype=np.float32)
+
+
+def _stylize_whole(net: Any, image: np.ndarray) -> np.ndarray:
+    height, width = image.shape[:2]
+    out = _to_numpy(net(_pad_to(image, _round_up(height), _round_up(width))[None]))
+    return np.clip(out[0, :height, :width], 0.0, 255.0)
+
+
+def _starts(size: int, tile: int, overlap: int) -> tuple[list[int], int]:
+    """Tile starts along one axis (multiples of 4, spread evenly) and the tile length.
+
+    The tiles cover ``[0, round_up(size))``; only the last may reach past ``size`` (by
+    less than 4 px, filled by reflection).  Neighbours overlap by at least ``overlap``.
+    """
+    padded = _round_up(size)
+    if padded <= tile:
+        return [0], padded
+    stride_units = (tile - _round_up(overlap)) // _ALIGN
+    units = (padded - tile) // _ALIGN
+    intervals = -(-units // stride_units)
+    return [_ALIGN * (units * k // intervals) for k in range(intervals + 1)], tile
+
+
+def _axis_weights(starts: Sequence[int], length: int, size: int) -> list[np.ndarray]:
+    """Per-tile blending weights along one axis, summing to 1 at every pixel.
+
+    A tile's output is wrong near its cut edges (edges on the image border do not
+    count), where the network padded instead of seeing the neighbouring pixels.  So in
+    an overlap of ``d`` pixels each tile's raw weight is (almost) zero over the outer
+    third next to its own cut edge, rises as ``sin^2`` over the middle third and is 1 over
+    the inner third: two neighbours' ramps are ``sin^2`` / ``cos^2`` over the middle
+    third.  The raw weights are then divided by their sum.
+    """
+    n = len(starts)
+    raw = []
+    for k, start in enumerate(starts):
+        pos = np.arange(length, dtype=np.float64) + 0.5  # pixel centres from the tile start
+        weight = np.ones(length)
+        if k > 0:
+            ramp = starts[k - 1] + length - start
+            weight = np.minimum(weight, _ramp(pos, ramp))
+        if k < n - 1:
+            ramp = start + length - starts[k + 1]
+            weight = np.minimum(weight, _ramp(length - pos, ramp))
+        raw.append(weight)
+    total = np.zeros(_round_up(size) if n > 1 else length)
+    for start, weight in zip(starts, raw):
+        total[start : start + length] += weight
+    return [
+        (weight / total[start : start + length])[: min(length, size - start)].astype(np.float32)
+        for start, weight in zip(starts, raw)
+    ]
+
+
+def _ramp(distance: np.ndarray, overlap: int) -> np.ndarray:
+    """Raw weight at ``distance`` px from a cut edge shared over ``overlap`` px."""
+    if overlap <= 0:
+        return np.ones_like(distance)
+    third = overlap / 3
+    # Never exactly 0, so every pixel keeps a positive total weight.
+    return np.sin(np.clip(distance / third - 1.0, 0.0, 1.0) * (math.pi / 2)) ** 2 + 1e-6
+
+
+def _tile_runner(net: Any, stats: Any, height: int, width: int) -> Callable[[np.ndarray], np.ndarray]:
+    """``f(batch) -> numpy``: ``net(batch, stats=stats)`` for ``(1, height, width, 3)`` batches.
+
+    On TensorFlow the call is traced once into a ``tf.function`` with a fixed input
+    signature: graph execution is faster than eager and every tile reuses one graph.
+    ``stats=None`` normalizes each tile with its own statistics (only for comparisons).
+    """
+    import keras
+
+    if keras.backend.backend() == "tensorflow":
+        import tensorflow as tf
+
+        if stats is not None:
+            stats = [(tf.convert_to_tensor(mean), tf.convert_to_tensor(var)) for mean, var in stats]
+        spec = tf.TensorSpec((1, height, width, 3), tf.float32)
+        graph = tf.function(lambda batch: net(batch, stats=stats), input_signature=[spec], autograph=False)
+        return lambda batch: np.asarray(graph(batch), np.float32)
+    return lambda batch: _to_numpy(net(batch, stats=stats))
+
+
+def _progress(items: list, enabled: bool):
+    if not enabled:
+        return items
+    from tqdm.auto import tqdm
+
+    return tqdm(items, desc="tiles", unit="tile")

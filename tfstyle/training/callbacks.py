@@ -1,0 +1,74 @@
+"""Callbacks for resumable, observable training."""
+from __future__ import annotations
+
+import json
+import os
+import pathlib
+
+import keras
+import numpy as np
+
+STATE_WEIGHTS = "state.weights.h5"
+STATE_JSON = "state.json"
+
+
+def read_state(directory: str | os.PathLike) -> dict | None:
+    """The last checkpoint's metadata in ``directory`` (``None`` if there is none)."""
+    path = pathlib.Path(directory) / STATE_JSON
+    if not path.is_file() or not (pathlib.Path(directory) / STATE_WEIGHTS).is_file():
+        return None
+    return json.loads(path.read_text())
+
+
+class ResumableCheckpoint(keras.callbacks.Callback):
+    """Saves weights, optimizer state and the epoch at the end of every epoch.
+
+    Both files are written to temporary names and renamed, weights first, so a run
+    killed at any moment leaves the previous complete checkpoint. The metadata holds
+    ``config`` so a resume with different settings can be refused.
+    """
+
+    def __init__(self, directory: str | os.PathLike, config: dict):
+        super().__init__()
+        self.directory = pathlib.Path(directory)
+        self.config = config
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.directory.mkdir(parents=True, exist_ok=True)
+        tmp_weights = self.directory / f".tmp-{STATE_WEIGHTS}"
+        self.model.save_weights(tmp_weights)
+        os.replace(tmp_weights, self.directory / STATE_WEIGHTS)
+        state = {"epoch": epoch + 1, "config": self.config,
+                 "logs": {k: float(v) for k, v in (logs or {}).items()}}
+        tmp_json = self.directory / f".tmp-{STATE_JSON}"
+        tmp_json.write_text(json.dumps(state, indent=1))
+        os.replace(tmp_json, self.directory / STATE_JSON)
+
+
+class SampleImages(keras.callbacks.Callback):
+    """After each epoch, stylizes fixed sample images: a JPEG strip in ``directory`` and,
+    under TensorFlow, a TensorBoard image summary."""
+
+    def __init__(self, images: np.ndarray, directory: str | os.PathLike, tensorboard: bool = True):
+        super().__init__()
+        self.images = np.asarray(images, np.float32)
+        self.directory = pathlib.Path(directory)
+        self.tensorboard = tensorboard and keras.backend.backend() == "tensorflow"
+        self._writer = None
+
+    def on_epoch_end(self, epoch, logs=None):
+        from tfstyle.images import save_image
+
+        out = np.asarray(keras.ops.convert_to_numpy(self.model.predict(self.images, verbose=0)))
+        strip = np.concatenate([np.concatenate(list(self.images), 1), np.concatenate(list(out), 1)], 0)
+        self.directory.mkdir(parents=True, exist_ok=True)
+        save_image(strip, self.directory / f"epoch_{epoch + 1:04d}.jpg", quality=85)
+        if self.tensorboard:
+            import tensorflow as tf
+
+            if self._writer is None:
+                self._writer = tf.summary.create_file_writer(str(self.directory.parent / "images"))
+            with self._writer.as_default():
+                tf.summary.image("stylized", np.clip(out, 0, 255).astype(np.uint8), step=epoch + 1,
+                                 max_outputs=len(out))
+            self._writer.flush()
