@@ -42,7 +42,7 @@ def main() -> None:
     parser.add_argument("--styles", required=True, help="folder with starry_night.jpg, the_scream.jpg, wave.jpg")
     parser.add_argument("--out", default="docs/images/gatys_grid.jpg")
     parser.add_argument("--size", type=int, default=256)
-    parser.add_argument("--steps", type=int, default=80)
+    parser.add_argument("--steps", type=int, default=60)
     args = parser.parse_args()
 
     tile = args.size

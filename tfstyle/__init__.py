@@ -31,6 +31,14 @@ _LAZY = {
     "load_vgg19": "tfstyle.vgg",
     "PerceptualLoss": "tfstyle.perceptual",
     "stylize_optimize": "tfstyle.optimize",
+    "stylize": "tfstyle.fast",
+    "stylize_tiled": "tfstyle.tiling",
+    "JohnsonNet": "tfstyle.models",
+    "train_johnson": "tfstyle.training.johnson",
+    "pretrain_identity": "tfstyle.training.johnson",
+    "Scorer": "tfstyle.metrics",
+    "style_distance": "tfstyle.metrics",
+    "content_distance": "tfstyle.metrics",
 }
 
 __all__ = sorted(_LAZY) + ["__version__"]

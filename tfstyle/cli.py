@@ -13,7 +13,7 @@ import time
 from collections.abc import Sequence
 
 from tfstyle import __version__
-from tfstyle.errors import TfstyleError
+from tfstyle.errors import OptionError, TfstyleError
 
 PROG = "tfstyle"
 
@@ -65,22 +65,33 @@ def build_parser() -> argparse.ArgumentParser:
 
     st = sub.add_parser(
         "stylize",
-        help="stylize an image",
-        description="Stylize CONTENT with one or more STYLE images.",
-        epilog="example: tfstyle stylize photo.jpg starry_night.jpg -o out.jpg --method optimize",
+        help="stylize an image or a folder of images",
+        description="Stylize CONTENT (an image, or a folder: then -o is a folder) with a shipped style "
+        "(--style NAME), a trained network (--model FILE.keras), or style images (optimization method).",
+        epilog="examples:\n  tfstyle stylize photo.jpg --style wave -o out.jpg\n"
+        "  tfstyle stylize photos/ --style udnie -o stylized/\n"
+        "  tfstyle stylize photo.jpg starry_night.jpg -o out.jpg --method optimize",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    st.add_argument("content", help="content image (JPEG, PNG, WebP, ...)")
-    st.add_argument("styles", nargs="+", metavar="STYLE", help="style image(s); several are blended")
-    st.add_argument("-o", "--output", required=True, help="output image (.jpg, .png or .webp)")
-    st.add_argument("--method", choices=["optimize"], default="optimize",
-                    help="optimize: Gatys et al., optimizes the pixels (slow, any style, best quality)")
-    st.add_argument("--size", type=_positive_int, default=384, help="long side of the output (default 384)")
-    st.add_argument("--style-size", type=_positive_int, default=None,
-                    help="long side the style is scaled to (default: --size); smaller = larger strokes")
-    st.add_argument("--style-blend", type=_floats, default=None, metavar="W,W,...",
-                    help="one weight per STYLE image, e.g. 0.7,0.3")
+    st.add_argument("content", help="content image (JPEG, PNG, WebP, ...) or a folder of them")
+    st.add_argument("styles", nargs="*", metavar="STYLE", help="style image(s) for --method optimize; several are blended")
+    st.add_argument("-o", "--output", required=True,
+                    help="output image (.jpg, .png or .webp); for a CONTENT folder, a folder (JPEGs are written)")
+    st.add_argument("--style", dest="preset", default=None, metavar="NAME",
+                    help="a shipped style (see 'tfstyle styles'), for the fast method")
+    st.add_argument("--model", default=None, metavar="FILE.keras", help="a network from 'tfstyle train johnson'")
+    st.add_argument("--method", choices=["fast", "optimize"], default=None,
+                    help="fast: a trained network (default with --style/--model); "
+                    "optimize: Gatys et al., optimizes the pixels (default with STYLE images)")
+    st.add_argument("--size", type=_positive_int, default=None,
+                    help="long side of the output (default: the content's own for fast, 384 for optimize)")
     st.add_argument("--preserve-color", nargs="?", const="luminance", choices=["luminance", "histogram"],
                     default=None, help="keep the content's colours (default mode: luminance)")
+    st.add_argument("--tile", type=_positive_int, default=512, help="fast: tile size for large images (default 512)")
+    st.add_argument("--style-size", type=_positive_int, default=None,
+                    help="optimize: long side the style is scaled to (default: --size); smaller = larger strokes")
+    st.add_argument("--style-blend", type=_floats, default=None, metavar="W,W,...",
+                    help="optimize: one weight per STYLE image, e.g. 0.7,0.3")
     opt = st.add_argument_group("optimize method")
     opt.add_argument("--steps", type=_positive_int, default=None, help="iterations at full size (default 100)")
     opt.add_argument("--scales", type=_positive_int, default=None, help="coarse-to-fine scales (default 2)")
@@ -99,6 +110,40 @@ def build_parser() -> argparse.ArgumentParser:
                      help="VGG19 notop .h5 (default: $TFSTYLE_VGG19_WEIGHTS, else download 'imagenet')")
     st.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     st.set_defaults(run=_stylize)
+
+    sub.add_parser("styles", help="list the shipped styles").set_defaults(run=_styles)
+
+    tr = sub.add_parser("train", help="train a network").add_subparsers(dest="family", metavar="FAMILY",
+                                                                        parser_class=_Parser)
+    tr.required = True
+    jo = tr.add_parser("johnson", help="a fast (Johnson et al.) network for one style",
+                       description="Train a feed-forward network for one style. Run the same command again "
+                       "to resume after an interruption.")
+    jo.add_argument("--style", required=True, help="style image")
+    jo.add_argument("--content-dir", required=True, help="folder of training photos")
+    jo.add_argument("--out", required=True, help="trained network (.keras)")
+    jo.add_argument("--val-dir", default=None, help="folder of validation photos")
+    jo.add_argument("--init", default=None, help="start from this .keras network (e.g. 'tfstyle train identity')")
+    for flag, kind in (("--steps", _positive_int), ("--batch-size", _positive_int), ("--image-size", _positive_int),
+                       ("--checkpoint-every", _positive_int), ("--style-size", _positive_int),
+                       ("--content-limit", _positive_int), ("--width", _non_negative), ("--lr", _non_negative),
+                       ("--content-weight", _non_negative), ("--style-weight", _non_negative),
+                       ("--tv-weight", _non_negative), ("--seed", int)):
+        jo.add_argument(flag, type=kind, default=None)
+    jo.add_argument("--content-layers", type=_names, default=None, metavar="L,L")
+    jo.add_argument("--style-layers", type=_names, default=None, metavar="L,L")
+    jo.add_argument("--padding", dest="padding_mode", choices=["reflect", "zero"], default=None)
+    jo.add_argument("--vgg-weights", default=None, metavar="PATH")
+    jo.add_argument("-q", "--quiet", action="store_true")
+    jo.set_defaults(run=_train_johnson)
+    ident = tr.add_parser("identity", help="pretrain a network to reproduce its input (a clean start for styles)")
+    ident.add_argument("--content-dir", required=True)
+    ident.add_argument("--out", required=True, help="network (.keras)")
+    for flag, kind in (("--steps", _positive_int), ("--batch-size", _positive_int), ("--image-size", _positive_int),
+                       ("--content-limit", _positive_int), ("--width", _non_negative), ("--seed", int)):
+        ident.add_argument(flag, type=kind, default=None)
+    ident.add_argument("-q", "--quiet", action="store_true")
+    ident.set_defaults(run=_train_identity)
     return parser
 
 
@@ -113,25 +158,94 @@ _OPTIMIZE_OPTIONS = {
 }
 
 
+def _method(args: argparse.Namespace) -> str:
+    fast_source = args.preset or args.model
+    if args.preset and args.model:
+        raise OptionError("give --style NAME or --model FILE, not both")
+    method = args.method or ("fast" if fast_source else "optimize")
+    if method == "fast" and not fast_source:
+        raise OptionError("the fast method needs --style NAME (see 'tfstyle styles') or --model FILE.keras")
+    if method == "fast" and args.styles:
+        raise OptionError("style images are for --method optimize; the fast method takes --style NAME or --model")
+    if method == "optimize" and not args.styles:
+        raise OptionError("give one or more STYLE images after CONTENT, or --style NAME for a shipped style")
+    return method
+
+
 def _stylize(args: argparse.Namespace) -> None:
     from tfstyle.images import check_output_path, load_image, save_image
 
-    output = check_output_path(args.output)
-    # Read every input before the slow part starts, so a bad file fails in a second.
-    content = load_image(args.content, max_size=args.size)
-    styles = [load_image(path, max_size=args.style_size or args.size) for path in args.styles]
-
-    from tfstyle.optimize import stylize_optimize
-
-    kwargs = {kw: getattr(args, name) for name, kw in _OPTIMIZE_OPTIONS.items() if getattr(args, name) is not None}
+    method = _method(args)
+    batch = os.path.isdir(args.content)
+    # Check every input before the slow part starts, so a bad file fails in a second.
+    output = None if batch else check_output_path(args.output)
+    content = None if batch else load_image(args.content, max_size=args.size)
     start = time.perf_counter()
-    result = stylize_optimize(
-        content, styles, size=args.size, style_size=args.style_size, style_blend=args.style_blend,
-        preserve_color=args.preserve_color, progress=not args.quiet, **kwargs,
-    )
+    if method == "fast":
+        from tfstyle.fast import resolve_model, stylize
+
+        model = resolve_model(args.model or args.preset)
+
+        def run(image):
+            return stylize(image, model, size=args.size, preserve_color=args.preserve_color, tile=args.tile,
+                           progress=not args.quiet and not batch)
+    else:
+        styles = [load_image(path, max_size=args.style_size or args.size) for path in args.styles]
+        from tfstyle.optimize import stylize_optimize
+
+        kwargs = {kw: getattr(args, name) for name, kw in _OPTIMIZE_OPTIONS.items() if getattr(args, name) is not None}
+        if args.size:
+            kwargs["size"] = args.size
+
+        def run(image):
+            return stylize_optimize(image, styles, style_size=args.style_size, style_blend=args.style_blend,
+                                    preserve_color=args.preserve_color, progress=not args.quiet and not batch,
+                                    **kwargs)
+
+    if batch:
+        from tfstyle.batch import stylize_folder
+
+        written, failed = stylize_folder(args.content, args.output, run, progress=not args.quiet,
+                                         report=lambda line: print(f"{PROG}: {line}", file=sys.stderr))
+        if not args.quiet:
+            print(f"wrote {len(written)} images to {args.output} in {time.perf_counter() - start:.1f} s")
+        if failed:
+            raise TfstyleError(f"{len(failed)} of {len(written) + len(failed)} images failed (listed above)")
+        return
+    result = run(content)
     save_image(result, output)
     if not args.quiet:
         print(f"wrote {output} ({result.shape[1]}x{result.shape[0]}) in {time.perf_counter() - start:.1f} s")
+
+
+def _styles(args: argparse.Namespace) -> None:
+    from tfstyle import pretrained
+
+    for name, entry in sorted(pretrained.catalog().items()):
+        print(f"{name:16s} {entry.get('artist', '')}, {entry.get('painting', '')}")
+
+
+_TRAIN_OPTIONS = ("steps", "batch_size", "image_size", "checkpoint_every", "style_size", "content_limit", "width",
+                  "content_weight", "style_weight", "tv_weight", "seed", "content_layers", "style_layers",
+                  "padding_mode", "vgg_weights", "val_dir", "init")
+
+
+def _train_johnson(args: argparse.Namespace) -> None:
+    from tfstyle.training.johnson import train_johnson
+
+    kwargs = {name: getattr(args, name) for name in _TRAIN_OPTIONS if getattr(args, name, None) is not None}
+    if args.lr is not None:
+        kwargs["learning_rate"] = args.lr
+    train_johnson(args.style, args.content_dir, args.out, verbose=0 if args.quiet else "auto", **kwargs)
+    print(f"wrote {args.out}")
+
+
+def _train_identity(args: argparse.Namespace) -> None:
+    from tfstyle.training.johnson import pretrain_identity
+
+    kwargs = {name: getattr(args, name) for name in _TRAIN_OPTIONS if getattr(args, name, None) is not None}
+    pretrain_identity(args.content_dir, args.out, verbose=0 if args.quiet else "auto", **kwargs)
+    print(f"wrote {args.out}")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,0 +1,60 @@
+"""Pretrained fast-style networks shipped inside the package, loaded by name.
+
+Example:
+    >>> from tfstyle import pretrained
+    >>> isinstance(pretrained.list_styles(), list)
+    True
+"""
+from __future__ import annotations
+
+import functools
+import json
+import pathlib
+
+from tfstyle.errors import OptionError, WeightsError
+
+_HERE = pathlib.Path(__file__).resolve().parent
+#: The catalogue: style name -> file, painting, and training record (see RECIPE.md).
+CATALOG_FILE = _HERE / "catalog.json"
+
+
+def catalog() -> dict:
+    """Every shipped style: ``{name: {"file", "painting", "artist", ...}}``."""
+    if not CATALOG_FILE.is_file():
+        return {}
+    return json.loads(CATALOG_FILE.read_text())
+
+
+def list_styles() -> list[str]:
+    """Names of the shipped styles, for ``tfstyle.stylize(image, style=NAME)``."""
+    return sorted(catalog())
+
+
+@functools.lru_cache(maxsize=None)
+def load(name: str):
+    """The shipped :class:`~tfstyle.models.JohnsonNet` for style ``name`` (cached).
+
+    Raises :class:`~tfstyle.OptionError` for an unknown name and
+    :class:`~tfstyle.WeightsError` if the package's file is missing or broken.
+    """
+    entries = catalog()
+    if name not in entries:
+        raise OptionError(f"unknown style {name!r}; shipped styles: {', '.join(sorted(entries)) or 'none'}")
+    path = _HERE / entries[name]["file"]
+    return load_model_file(path)
+
+
+def load_model_file(path: str | pathlib.Path):
+    """Load a tfstyle network saved as ``.keras``, with a one-line error when that fails."""
+    import keras
+
+    import tfstyle.models  # noqa: F401  (registers tfstyle's layers and models with Keras)
+
+    path = pathlib.Path(path)
+    if not path.is_file():
+        raise WeightsError(f"model file not found: {path}")
+    try:
+        return keras.saving.load_model(path, compile=False)
+    except Exception as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise WeightsError(f"could not load model {path}: {first}") from None
