@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import sys
 import time
 
@@ -27,22 +26,10 @@ import tfstyle  # noqa: E402
 from tfstyle.images import load_image, resize_image  # noqa: E402
 from tfstyle.perceptual import DEFAULT_STYLE_LAYERS  # noqa: E402
 from tfstyle.vgg import vgg19_features  # noqa: E402
+from machine import describe  # noqa: E402  (benchmarks/machine.py)
 
 CONTENT_LAYER = "block5_conv2"
 STYLE_WEIGHT, CONTENT_WEIGHT = 1e-2, 1e4
-
-
-def machine() -> str:
-    cpu = platform.processor() or "unknown CPU"
-    try:
-        with open("/proc/cpuinfo") as f:
-            cpu = next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
-    except (OSError, StopIteration):
-        pass
-    return (
-        f"{cpu}, {os.cpu_count()} cores, {platform.system()} {platform.machine()}, Python {platform.python_version()}, "
-        f"TensorFlow {tf.__version__}, Keras {tf.keras.__version__ if hasattr(tf.keras, '__version__') else ''}"
-    )
 
 
 def reference(content: np.ndarray, style: np.ndarray, weights: str, steps: int) -> tuple[float, list]:
@@ -126,7 +113,7 @@ def main(argv: list[str] | None = None) -> int:
 
     content = resize_image(load_image(args.content), size=(args.size, args.size))
     style = resize_image(load_image(args.style), size=(args.size, args.size))
-    print(f"machine: {machine()}")
+    print(f"machine: {describe()}")
     print(f"content: {os.path.basename(args.content)}, style: {os.path.basename(args.style)}, {args.size}x{args.size}")
 
     if args.target_loss:  # ablations: reuse a reference result measured earlier

@@ -32,7 +32,6 @@ from __future__ import annotations
 import argparse
 import importlib
 import os
-import platform
 import statistics
 import sys
 import time
@@ -44,6 +43,7 @@ import numpy as np  # noqa: E402
 
 from tfstyle.errors import TfstyleError  # noqa: E402
 from tfstyle.images import list_images, load_image, to_uint8  # noqa: E402
+from machine import describe  # noqa: E402  (benchmarks/machine.py)
 
 HEADER = (
     "| model | style | style distance (mean ± std) | content distance (mean ± std) | images | size |\n"
@@ -66,28 +66,6 @@ class Entry:
     label: str = ""
     net: object = None
     seconds: list = field(default_factory=list)
-
-
-def machine() -> str:
-    import keras
-    import tensorflow as tf
-
-    cpu = platform.processor() or "unknown CPU"
-    try:
-        with open("/proc/cpuinfo") as f:
-            cpu = next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
-    except (OSError, StopIteration):
-        pass
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except AttributeError:
-        cores = os.cpu_count()
-    gpus = tf.config.list_physical_devices("GPU")
-    gpu = f", GPU: {', '.join(d.name for d in gpus)}" if gpus else ", no GPU"
-    return (
-        f"{cpu}, {cores} cores available{gpu}, {platform.system()} {platform.machine()}, "
-        f"Python {platform.python_version()}, TensorFlow {tf.__version__}, Keras {keras.__version__}"
-    )
 
 
 def crop_to_multiple(image: np.ndarray, multiple: int = 4) -> np.ndarray:
@@ -219,7 +197,7 @@ def run(args: argparse.Namespace) -> int:
         entry.net = load_net(entry, args)
         entry.label = os.path.basename(entry.source) if entry.kind == "model" else f"preset {entry.source}"
 
-    print(f"machine: {machine()}")
+    print(f"machine: {describe()}")
     print(f"content: {len(paths)} images from {args.content_dir}, long side {args.size} (cropped to multiples of 4)")
     style_size = args.style_size or args.size
     scorers = {}

@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import os
 import pathlib
-import platform
 import resource
 import sys
 import time
@@ -22,34 +21,16 @@ import time
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import numpy as np  # noqa: E402
-import tensorflow as tf  # noqa: E402
 from PIL import Image  # noqa: E402
 
 import keras  # noqa: E402
 from tfstyle.images import IMAGE_EXTENSIONS, load_image, resize_image  # noqa: E402
 from tfstyle.models.johnson import JohnsonNet  # noqa: E402
 from tfstyle.tiling import stylize_tiled  # noqa: E402
+from machine import describe  # noqa: E402  (benchmarks/machine.py)
 
 PHOTOS = pathlib.Path(__file__).resolve().parents[2] / "shared" / "data" / "content" / "photos"
 LIMIT_GB = 4.0
-
-
-def machine() -> str:
-    cpu = platform.processor() or "unknown CPU"
-    try:
-        with open("/proc/cpuinfo") as f:
-            cpu = next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
-    except (OSError, StopIteration):
-        pass
-    try:
-        usable = len(os.sched_getaffinity(0))
-    except AttributeError:
-        usable = os.cpu_count()
-    return (
-        f"{cpu}, {usable} usable cores ({os.cpu_count()} online), {platform.system()} {platform.machine()}, "
-        f"Python {platform.python_version()}, TensorFlow {tf.__version__}, Keras {keras.__version__} "
-        f"(backend {keras.backend.backend()})"
-    )
 
 
 def peak_rss_gb() -> float:
@@ -101,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
 
     photo = args.photo or largest_photo(PHOTOS)
     height, width = args.size
-    print(f"machine: {machine()}")
+    print(f"machine: {describe()}")
     start = time.perf_counter()
     original = load_image(photo)
     image = resize_image(original, size=(height, width))
