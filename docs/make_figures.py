@@ -47,20 +47,17 @@ def main() -> None:
 
     tile = args.size
     rows = []
-    header = [np.full((tile, tile, 3), 255, np.uint8)]
-    for name, painter in STYLES:
-        style = load_image(os.path.join(args.styles, f"{name}.jpg"), max_size=tile)
-        header.append(_label(resize_image(style, size=(tile, tile)), painter))
-    rows.append(np.concatenate(header, axis=1))
-    for content_name in CONTENTS:
+    # The paintings themselves are not shown (only their painters' names): the repository
+    # commits only images it made.
+    for index, content_name in enumerate(CONTENTS):
         content = resize_image(_content(content_name, tile), size=(tile, tile))
         row = [_label(content, content_name)]
-        for name, _ in STYLES:
+        for name, painter in STYLES:
             start = time.perf_counter()
             out = tfstyle.stylize_optimize(content, os.path.join(args.styles, f"{name}.jpg"), size=tile,
                                            steps=args.steps, progress=False)
             print(f"{content_name} x {name}: {time.perf_counter() - start:.1f} s", flush=True)
-            row.append(out)
+            row.append(_label(out, f"style: {painter}") if index == 0 else out)
         rows.append(np.concatenate(row, axis=1))
     save_image(np.concatenate(rows, axis=0), args.out, quality=90)
     print(f"wrote {args.out}")
