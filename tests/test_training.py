@@ -8,7 +8,8 @@ from PIL import Image
 
 from tfstyle.errors import OptionError
 from tfstyle.perceptual import PerceptualLoss
-from tfstyle.training.johnson import CONTENT_LAYERS, STYLE_LAYERS, pretrain_identity, train_johnson
+from tfstyle.training.johnson import (CONTENT_LAYERS, STYLE_LAYER_WEIGHTS, STYLE_LAYERS, TV_WEIGHT, pretrain_identity,
+                                      train_johnson)
 
 from .conftest import smooth_image
 
@@ -35,7 +36,8 @@ def _weights(net):
 
 
 def test_training_lowers_the_loss(photos, style, tmp_path, vgg_weights):
-    loss = PerceptualLoss(content_layers=CONTENT_LAYERS, style_layers=STYLE_LAYERS, style_weight=1e-4, tv_weight=10)
+    loss = PerceptualLoss(content_layers=CONTENT_LAYERS, style_layers=STYLE_LAYERS, style_weight=1e-4,
+                          style_layer_weights=STYLE_LAYER_WEIGHTS, tv_weight=TV_WEIGHT)
     batch = np.stack([smooth_image(np.random.default_rng(i), 32, 32) for i in range(2)])
     targets = loss.style_targets([keras.ops.convert_to_numpy(keras.ops.image.resize(style[None], (64, 64)))[0]])
 

@@ -132,6 +132,7 @@ def build_parser() -> argparse.ArgumentParser:
         jo.add_argument(flag, type=kind, default=None)
     jo.add_argument("--content-layers", type=_names, default=None, metavar="L,L")
     jo.add_argument("--style-layers", type=_names, default=None, metavar="L,L")
+    jo.add_argument("--style-layer-weights", type=_floats, default=None, metavar="W,W")
     jo.add_argument("--padding", dest="padding_mode", choices=["reflect", "zero"], default=None)
     jo.add_argument("--vgg-weights", default=None, metavar="PATH")
     jo.add_argument("-q", "--quiet", action="store_true")
@@ -227,6 +228,7 @@ def _styles(args: argparse.Namespace) -> None:
 
 _TRAIN_OPTIONS = ("steps", "batch_size", "image_size", "checkpoint_every", "style_size", "content_limit", "width",
                   "content_weight", "style_weight", "tv_weight", "seed", "content_layers", "style_layers",
+                  "style_layer_weights",
                   "padding_mode", "vgg_weights", "val_dir", "init")
 
 

@@ -25,15 +25,21 @@ from tfstyle.perceptual import PerceptualLoss
 from tfstyle.training.callbacks import STATE_WEIGHTS, ResumableCheckpoint, SampleImages, read_state
 from tfstyle.training.trainer import StyleTransferTrainer
 
-#: Johnson et al.'s loss layers: relu2_2 for content; relu1_2, relu2_2, relu3_3, relu4_3 for style
-#: (Keras' VGG19 conv layers include their ReLU). Stopping at block4_conv3 keeps training cheap.
-CONTENT_LAYERS = ("block2_conv2",)
-STYLE_LAYERS = ("block1_conv2", "block2_conv2", "block3_conv3", "block4_conv3")
+#: Default loss: the published fast-style-transfer recipe (Engstrom's, which trains well with
+#: instance norm), converted to tfstyle's mean-based losses. There: content relu4_2 x 7.5,
+#: style relu1_1..relu5_1 x 100 with Grams divided by H*W*C (so each layer's squared error is
+#: divided by C^2), total variation x 200. Here, with content weight 1: style layer weights
+#: proportional to 1/C^2 and style weight 100 / 7.5 * sum(1/C^2) = 4.37e-3; TV weight 200/7.5.
+CONTENT_LAYERS = ("block4_conv2",)
+STYLE_LAYERS = ("block1_conv1", "block2_conv1", "block3_conv1", "block4_conv1", "block5_conv1")
+STYLE_LAYER_WEIGHTS = tuple(1.0 / c**2 for c in (64, 128, 256, 512, 512))
+STYLE_WEIGHT = 100.0 / 7.5 * sum(STYLE_LAYER_WEIGHTS)
+TV_WEIGHT = 200.0 / 7.5
 
 #: Settings that must match for a checkpoint to be resumed.
 _RESUME_KEYS = ("width", "residual_blocks", "padding_mode", "image_size", "batch_size", "checkpoint_every",
                 "learning_rate", "content_weight", "style_weight", "tv_weight", "content_layers",
-                "style_layers", "style_size", "seed")
+                "style_layers", "style_layer_weights", "style_size", "seed")
 
 
 def _distribution_scope():
@@ -61,14 +67,15 @@ def train_johnson(
     padding_mode: str = "reflect",
     image_size: int = 256,
     batch_size: int = 4,
-    steps: int = 2000,
+    steps: int = 20000,
     checkpoint_every: int = 100,
     learning_rate: float = 1e-3,
     content_weight: float = 1.0,
-    style_weight: float = 3e-3,
-    tv_weight: float = 10.0,
+    style_weight: float = STYLE_WEIGHT,
+    tv_weight: float = TV_WEIGHT,
     content_layers: Sequence[str] = CONTENT_LAYERS,
     style_layers: Sequence[str] = STYLE_LAYERS,
+    style_layer_weights: Sequence[float] | None = STYLE_LAYER_WEIGHTS,
     style_size: int | None = None,
     val_dir: str | os.PathLike | None = None,
     val_batches: int = 2,
@@ -90,10 +97,13 @@ def train_johnson(
         out: where the trained network is saved (``.keras``).
         width, residual_blocks, padding_mode: network shape (see ``JohnsonNet``).
         image_size, batch_size: training crops are ``image_size`` squares.
-        steps: total optimizer steps (a resumed run counts the steps already done).
+        steps: total optimizer steps (a resumed run counts the steps already done). Johnson et
+            al. train 40k steps of batch 4 at 256 px; expect blotchy results (dark "droplets",
+            lost content) for the first few hundred steps.
         checkpoint_every: steps per checkpoint (and per Keras epoch).
         learning_rate: Adam's learning rate.
-        content_weight, style_weight, tv_weight, content_layers, style_layers: the loss.
+        content_weight, style_weight, tv_weight, content_layers, style_layers, style_layer_weights:
+            the loss (see :class:`~tfstyle.perceptual.PerceptualLoss`).
         style_size: long side of the style image (default ``2 * image_size``); smaller
             values give larger strokes.
         val_dir: folder of validation photos: validation losses are logged per checkpoint.
@@ -140,6 +150,7 @@ def train_johnson(
         "image_size": image_size, "batch_size": batch_size, "checkpoint_every": checkpoint_every,
         "learning_rate": learning_rate, "content_weight": content_weight, "style_weight": style_weight,
         "tv_weight": tv_weight, "content_layers": list(content_layers), "style_layers": list(style_layers),
+        "style_layer_weights": None if style_layer_weights is None else [float(w) for w in style_layer_weights],
         "style_size": style_size, "seed": seed,
     }
     state = read_state(checkpoint_dir)
@@ -169,7 +180,7 @@ def train_johnson(
             net = JohnsonNet(width=width, residual_blocks=residual_blocks, padding_mode=padding_mode)
             loss = PerceptualLoss(content_layers=content_layers, style_layers=style_layers,
                                   content_weight=content_weight, style_weight=style_weight, tv_weight=tv_weight,
-                                  weights=vgg_weights)
+                                  style_layer_weights=style_layer_weights, weights=vgg_weights)
             trainer = StyleTransferTrainer(net, loss, loss.style_targets([style_image]))
             trainer.compile(optimizer=keras.optimizers.Adam(learning_rate), jit_compile=jit_compile)
             trainer(np.zeros((1, image_size, image_size, 3), np.float32))
