@@ -1,0 +1,240 @@
+"""TFLite export: every format converts, runs, matches Keras and writes honest metadata."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from tests.conftest import smooth_image
+from tfstyle.errors import OptionError, TfstyleError
+from tfstyle.export import FORMATS, GPU_DELEGATE_OPS, check_gpu_ops, export_tflite, op_types, run_tflite
+
+SIZE = 64
+# Measured (TF 2.21, seeded tiny JohnsonNet below): float32 ~122 dB, float16 ~69 dB,
+# dynamic ~40 dB, int8 (uint8 I/O) ~29 dB. Thresholds sit ~3 dB under those.
+MIN_PSNR = {"float32": 100.0, "float16": 65.0, "dynamic": 37.0, "int8": 26.0}
+JOHNSON_OPS = {"ADD", "BROADCAST_TO", "CONV_2D", "MEAN", "MIRROR_PAD", "MUL", "RESHAPE", "RSQRT", "SUB", "TANH"}
+
+
+def psnr(a: np.ndarray, b: np.ndarray) -> float:
+    mse = float(np.mean((np.asarray(a, np.float64) - np.asarray(b, np.float64)) ** 2))
+    return float("inf") if mse == 0 else 10 * np.log10(255.0**2 / mse)
+
+
+def _interpreter(path):
+    import warnings
+
+    import tensorflow as tf
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        interpreter = tf.lite.Interpreter(model_path=str(path))
+    interpreter.allocate_tensors()
+    return interpreter
+
+
+@pytest.fixture(scope="module")
+def net():
+    import keras
+
+    from tfstyle.models import JohnsonNet
+
+    keras.utils.set_random_seed(7)
+    model = JohnsonNet(width=0.25, residual_blocks=1)
+    model(np.zeros((1, SIZE, SIZE, 3), np.float32))
+    rng = np.random.default_rng(7)
+    for norm in model.norms:  # away from the identity defaults, so quantizing them is tested
+        norm.gamma.assign(rng.uniform(0.5, 1.5, norm.gamma.shape).astype("float32"))
+        norm.beta.assign(rng.normal(0.0, 0.3, norm.beta.shape).astype("float32"))
+    return model
+
+
+@pytest.fixture(scope="module")
+def images():
+    rng = np.random.default_rng(11)
+    return [smooth_image(rng, SIZE + 16, SIZE + 32) for _ in range(8)] + [smooth_image(rng, SIZE, SIZE)]
+
+
+@pytest.fixture(scope="module")
+def calibration_folder(tmp_path_factory, images):
+    from tfstyle.images import save_image
+
+    folder = tmp_path_factory.mktemp("calibration")
+    for i, image in enumerate(images[:8]):
+        save_image(image, folder / f"photo{i}.png")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def exported(net, calibration_folder, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("export")
+    result = {}
+    for fmt in FORMATS:
+        path = folder / f"wave_{fmt}.tflite"
+        meta = export_tflite(net, path, format=fmt, size=(SIZE, SIZE), representative_images=calibration_folder)
+        result[fmt] = (path, meta)
+    return result
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_formats_match_keras(fmt, exported, net, images):
+    path, meta = exported[fmt]
+    test_image = images[-1]  # not in the calibration set
+    expected = np.asarray(net(test_image[None]))[0]
+    out = run_tflite(path, test_image)
+    assert out.shape == (SIZE, SIZE, 3) and out.dtype == np.float32
+    assert 0.0 <= out.min() and out.max() <= 255.0
+    value = psnr(out, expected)
+    print(f"{fmt}: PSNR {value:.2f} dB, {meta['size_bytes']} bytes, ops {meta['ops']}")
+    assert value >= MIN_PSNR[fmt], f"{fmt}: {value:.2f} dB"
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_ops_no_flex_and_metadata_round_trips(fmt, exported):
+    path, meta = exported[fmt]
+    ops = op_types(path)
+    assert ops == meta["ops"]
+    assert not [op for op in ops if op.startswith("Flex") or op.startswith("CUSTOM")]
+    assert JOHNSON_OPS <= set(ops)
+    assert set(ops) - JOHNSON_OPS <= {"QUANTIZE", "DEQUANTIZE"}
+
+    on_disk = json.loads(path.with_name(path.name + ".json").read_text())
+    assert on_disk == meta
+    assert meta["format"] == fmt and meta["size_bytes"] == path.stat().st_size
+    assert meta["source_model"]["class"].endswith("JohnsonNet")
+    assert meta["source_model"]["config"]["width"] == 0.25
+    interpreter = _interpreter(path)
+    assert interpreter.get_signature_list() == {"serving_default": {"inputs": ["content"], "outputs": ["stylized"]}}
+    for key, detail in (("input", interpreter.get_input_details()[0]), ("output", interpreter.get_output_details()[0])):
+        entry = meta[key]
+        assert entry["tensor"] == detail["name"]
+        assert entry["shape"] == [1, SIZE, SIZE, 3] == list(detail["shape"])
+        assert entry["dtype"] == np.dtype(detail["dtype"]).name
+        assert entry["range"] == [0, 255]
+        if entry["quantization"] is None:
+            assert entry["dtype"] == "float32"
+        else:
+            assert entry["quantization"] == pytest.approx(list(detail["quantization"]))
+    assert meta["input"]["name"] == "content" and meta["output"]["name"] == "stylized"
+
+
+def test_int8_is_fully_integer_with_uint8_io(exported):
+    path, meta = exported["int8"]
+    assert meta["input"]["dtype"] == meta["output"]["dtype"] == "uint8"
+    assert meta["input"]["quantization"] == [1.0, 0]  # raw pixel bytes go in
+    scale, zero_point = meta["output"]["quantization"]
+    assert 0.9 < scale <= 1.05 and 0 <= zero_point <= 10
+    ops = meta["ops"]
+    assert "QUANTIZE" in ops and "DEQUANTIZE" not in ops  # uint8 <-> int8 requantization at the edges only
+    types = {np.dtype(t["dtype"]).name for t in _interpreter(path).get_tensor_details()}
+    assert types <= {"int8", "int32", "uint8"}, types  # no float tensor anywhere inside
+    assert meta["calibration_images"] == 8
+
+
+def test_int8_float_io_and_array_calibration(net, images, tmp_path):
+    path = tmp_path / "float_io.tflite"
+    meta = export_tflite(net, path, format="int8", size=SIZE, representative_images=np.stack(images[:4])[:, :SIZE, :SIZE],
+                         uint8_io=False)
+    assert meta["input"]["dtype"] == "float32" and meta["input"]["quantization"] is None
+    assert {"QUANTIZE", "DEQUANTIZE"} <= set(meta["ops"])
+    assert meta["calibration_images"] == 4
+    assert psnr(run_tflite(path, images[-1]), np.asarray(net(images[-1][None]))[0]) >= 20.0
+
+
+def test_gpu_allow_list(exported, net, tmp_path):
+    ops = exported["float32"][1]["ops"]
+    unsupported = check_gpu_ops(ops)
+    # MIRROR_PAD (reflect) is supported; JohnsonNet's expand/broadcast/reshape upsampling is not.
+    assert "MIRROR_PAD" in GPU_DELEGATE_OPS and "CONV_2D" in GPU_DELEGATE_OPS
+    assert unsupported == sorted(set(ops) - GPU_DELEGATE_OPS) == ["BROADCAST_TO"]
+    meta = exported["float32"][1]
+    assert meta["gpu_compatible"] is False and meta["gpu_unsupported_ops"] == ["BROADCAST_TO"]
+    path = tmp_path / "gpu.tflite"
+    with pytest.raises(TfstyleError, match="BROADCAST_TO"):
+        export_tflite(net, path, size=SIZE, require_gpu=True)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_gpu_compatible_model_passes(tmp_path):
+    import keras
+
+    inputs = keras.Input((16, 16, 3))
+    x = keras.layers.Conv2D(4, 3, padding="same", activation="relu")(inputs / 255.0)
+    outputs = keras.layers.Conv2D(3, 1, activation="sigmoid")(x) * 255.0
+    meta = export_tflite(keras.Model(inputs, outputs), tmp_path / "gpu.tflite", size=16, require_gpu=True)
+    assert meta["gpu_compatible"] is True and meta["gpu_unsupported_ops"] == []
+    assert set(meta["ops"]) <= GPU_DELEGATE_OPS
+
+
+def test_int8_needs_representative_images(net, tmp_path):
+    with pytest.raises(OptionError, match="representative_images"):
+        export_tflite(net, tmp_path / "x.tflite", format="int8", size=SIZE)
+    with pytest.raises(OptionError, match="format"):
+        export_tflite(net, tmp_path / "x.tflite", format="int4", size=SIZE)
+    with pytest.raises(OptionError, match="size"):
+        export_tflite(net, tmp_path / "x.tflite", size=(0, 64))
+    with pytest.raises(OptionError, match="folder"):
+        export_tflite(net, tmp_path / "missing" / "x.tflite", size=SIZE)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_run_tflite_needs_the_model_size(exported, images):
+    path = exported["float32"][0]
+    with pytest.raises(OptionError, match="64x64"):
+        run_tflite(path, images[0])  # 80x96
+    with pytest.raises(OptionError, match="HxWx3"):
+        run_tflite(path, images[-1][..., 0])
+
+
+def test_failed_conversion_leaves_nothing(net, tmp_path, monkeypatch):
+    import tensorflow as tf
+
+    def broken(self):
+        raise RuntimeError("simulated converter failure")
+
+    monkeypatch.setattr(tf.lite.TFLiteConverter, "convert", broken)
+    path = tmp_path / "broken.tflite"
+    with pytest.raises(TfstyleError, match="simulated converter failure"):
+        export_tflite(net, path, size=SIZE)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_failed_write_keeps_old_file(net, tmp_path, monkeypatch):
+    import tfstyle.export.tflite as tflite_module
+
+    path = tmp_path / "old.tflite"
+    path.write_bytes(b"old")
+
+    def broken_replace(src, dst):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(tflite_module.os, "replace", broken_replace)
+    with pytest.raises(TfstyleError, match="disk full"):
+        export_tflite(net, path, size=SIZE)
+    assert path.read_bytes() == b"old" and sorted(p.name for p in tmp_path.iterdir()) == ["old.tflite"]
+
+
+def test_flex_ops_are_refused(tmp_path):
+    import keras
+    import tensorflow as tf
+
+    class NeedsFlex(keras.Model):
+        def call(self, x):
+            return tf.math.cumprod(x / 255.0 + 0.5, axis=1)  # no TFLite builtin: would need SELECT_TF_OPS
+
+    with pytest.raises(TfstyleError, match="Cumprod"):
+        export_tflite(NeedsFlex(), tmp_path / "flex.tflite", size=16)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_import_is_light():
+    code = (
+        "import sys, tfstyle.export; "
+        "bad = [m for m in sys.modules if m.split('.')[0] in ('tensorflow', 'tensorflow_model_optimization', 'keras')]; "
+        "print(bad)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"

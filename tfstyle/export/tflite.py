@@ -1,0 +1,466 @@
+"""Export image models to TensorFlow Lite and run the exported files.
+
+:func:`export_tflite` converts a Keras 3 image model (a :class:`tfstyle.models.JohnsonNet`
+or any ``keras.Model`` mapping ``(1, H, W, 3)`` float32 in [0, 255] to the same) at one
+fixed input size to a self-contained ``.tflite`` file, in one of :data:`FORMATS`:
+
+* ``"float32"``: plain float model.
+* ``"float16"``: weights stored as float16 (half the size), computed in float32 on CPU.
+* ``"dynamic"``: int8 weights, float activations (dynamic-range quantization).
+* ``"int8"``: full integer quantization calibrated on real images (no float tensors left
+  inside). With ``uint8_io=True`` the model takes and returns ``uint8``: the input is pinned
+  to [0, 255] (scale 1, zero point 0: raw pixel bytes go in); the output keeps the range
+  calibrated on the images (about scale 1, zero point 0 when the outputs span [0, 255]), and
+  its ``[scale, zero_point]`` is recorded in the metadata (pixel = scale * (q - zero_point)).
+
+Every export writes ``<path>.json`` beside the model with its metadata (formats,
+input/output names, shapes, dtypes, quantization, op list, GPU delegate compatibility).
+Both files are written atomically: a failed export leaves nothing behind.
+
+Conversion route (measured with TF 2.21 / Keras 3.15): the model is written with
+``keras.export.ExportArchive`` to a temporary SavedModel with one endpoint
+``content -> {"stylized": ...}`` at the fixed size, then converted with
+``tf.lite.TFLiteConverter.from_saved_model``. That freezes the weights into constants and
+gives the signature ``serving_default`` an input named ``content`` and an output named
+``stylized``. ``from_concrete_functions`` (with or without the model as trackable object),
+and ``tf.saved_model.save`` of a ``tf.Module`` holding the Keras 3 model, both leave the
+weights as resource variables (``VAR_HANDLE``/``READ_VARIABLE`` ops, NaN outputs).
+
+TensorFlow (Flex) ops are never allowed: a model that needs them fails to export with
+:class:`tfstyle.errors.TfstyleError`.
+
+Example:
+    >>> import tempfile, os, numpy as np
+    >>> from tfstyle.models import JohnsonNet
+    >>> net = JohnsonNet(width=0.25, residual_blocks=1)
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     path = os.path.join(folder, "net.tflite")
+    ...     meta = export_tflite(net, path, size=(32, 32))
+    ...     out = run_tflite(path, np.full((32, 32, 3), 128.0))
+    >>> meta["input"]["name"], meta["output"]["name"], out.shape
+    ('content', 'stylized', (32, 32, 3))
+"""
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import pathlib
+import re
+import tempfile
+import warnings
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+
+from tfstyle.errors import OptionError, TfstyleError
+from tfstyle.export.gpu_ops import check_gpu_ops
+
+__all__ = ["FORMATS", "export_tflite", "run_tflite", "op_types"]
+
+#: Export formats accepted by :func:`export_tflite`.
+FORMATS = ("float32", "float16", "dynamic", "int8")
+
+#: Names of the exported signature, its input and its output.
+SIGNATURE_KEY = "serving_default"
+INPUT_NAME = "content"
+OUTPUT_NAME = "stylized"
+
+
+# --------------------------------------------------------------------------
+# export
+
+
+def export_tflite(
+    model,
+    path: str | os.PathLike,
+    *,
+    format: str = "float32",
+    size: int | Sequence[int] = (384, 384),
+    representative_images=None,
+    num_calibration: int = 64,
+    uint8_io: bool = True,
+    require_gpu: bool = False,
+) -> dict:
+    """Convert ``model`` at a fixed input size to a ``.tflite`` file; return its metadata.
+
+    Args:
+        model: a ``keras.Model`` mapping float32 ``(1, H, W, 3)`` in [0, 255] to the same
+            shape and range (for example a :class:`tfstyle.models.JohnsonNet`).
+        path: the ``.tflite`` file to write (its folder must exist). The metadata goes to
+            ``<path>.json``. Both are written atomically.
+        format: one of :data:`FORMATS`.
+        size: the fixed input size ``(height, width)``, or one int for a square.
+        representative_images: real images for ``"int8"`` calibration (required there,
+            ignored otherwise): a folder, an image path, or a list of paths and/or
+            ``HxWx3`` arrays (an ``NxHxWx3`` array counts as N images). Each is resized
+            to cover ``size`` (aspect ratio kept) and centre-cropped.
+        num_calibration: use at most this many of them.
+        uint8_io: for ``"int8"``: ``uint8`` input (scale 1, zero point 0: raw pixels) and
+            ``uint8`` output (calibrated scale and zero point, in the metadata); ``False``
+            keeps float32 input and output (QUANTIZE/DEQUANTIZE at the edges).
+        require_gpu: refuse (:class:`TfstyleError`, nothing written) a model with ops that
+            the TFLite GPU delegate does not support (see :mod:`tfstyle.export.gpu_ops`).
+
+    Returns:
+        The metadata dict that is also written to ``<path>.json``: ``format``, ``size``,
+        ``signature``, ``input`` and ``output`` (``name``, ``tensor``, ``shape``, ``dtype``,
+        ``range``, ``quantization`` as ``[scale, zero_point]`` or ``None``),
+        ``size_bytes``, ``ops``, ``gpu_compatible``, ``gpu_unsupported_ops``,
+        ``tfstyle_version`` and ``source_model`` (``class`` and ``config``).
+
+    Raises:
+        OptionError: a bad option, or ``"int8"`` without ``representative_images``.
+        ImageError: a representative image cannot be read.
+        TfstyleError: conversion failed, needs Flex ops, gives the wrong output shape, or
+            (with ``require_gpu``) uses ops the GPU delegate cannot run.
+    """
+    if format not in FORMATS:
+        raise OptionError(f"format must be one of {', '.join(FORMATS)}; got {format!r}")
+    height, width = _parse_size(size)
+    if isinstance(num_calibration, bool) or not isinstance(num_calibration, (int, np.integer)) or num_calibration < 1:
+        raise OptionError(f"num_calibration must be a positive integer, got {num_calibration!r}")
+    target = _check_target(path)
+    meta_target = target.with_name(target.name + ".json")
+
+    calibration = None
+    if format == "int8":
+        if representative_images is None:
+            raise OptionError("format 'int8' needs representative_images (a folder or a list of real images)")
+        calibration = _calibration_images(representative_images, (height, width), int(num_calibration))
+
+    content = _convert(model, (height, width), format, calibration, bool(uint8_io))
+    ops = _op_types_from_bytes(content)
+    flex = [op for op in ops if op.startswith("Flex") or op.startswith("CUSTOM")]
+    if flex:
+        raise TfstyleError(f"the converted model contains TensorFlow (Flex) or custom ops, which tfstyle never "
+                           f"exports: {', '.join(flex)}")
+    unsupported = check_gpu_ops(ops)
+    if require_gpu and unsupported:
+        raise TfstyleError(f"the model uses ops the TFLite GPU delegate does not support: {', '.join(unsupported)} "
+                           "(export without require_gpu to get a CPU model)")
+
+    interpreter = _make_interpreter(model_content=content)
+    input_detail, output_detail = interpreter.get_input_details()[0], interpreter.get_output_details()[0]
+    expected = [1, height, width, 3]
+    if list(output_detail["shape"]) != expected:
+        raise TfstyleError(f"the model maps a {height}x{width} image to shape {list(output_detail['shape'])}, "
+                           f"expected {expected}")
+
+    from tfstyle import __version__
+
+    metadata = {
+        "format": format,
+        "size": [height, width],
+        "signature": SIGNATURE_KEY,
+        "input": _describe_tensor(INPUT_NAME, input_detail),
+        "output": _describe_tensor(OUTPUT_NAME, output_detail),
+        "size_bytes": len(content),
+        "ops": ops,
+        "gpu_compatible": not unsupported,
+        "gpu_unsupported_ops": unsupported,
+        "tfstyle_version": __version__,
+        "source_model": _describe_model(model),
+    }
+    if calibration is not None:
+        metadata["calibration_images"] = len(calibration)
+    _write_files({target: content, meta_target: (json.dumps(metadata, indent=2) + "\n").encode()})
+    return metadata
+
+
+def _parse_size(size) -> tuple[int, int]:
+    if isinstance(size, (int, np.integer)) and not isinstance(size, bool):
+        size = (size, size)
+    try:
+        height, width = (int(s) for s in size)
+        ok = all(not isinstance(s, bool) and float(s) == int(s) for s in size)
+    except (TypeError, ValueError):
+        ok = False
+    if not ok or height < 1 or width < 1:
+        raise OptionError(f"size must be (height, width) of positive integers, got {size!r}")
+    return height, width
+
+
+def _check_target(path) -> pathlib.Path:
+    if not isinstance(path, (str, os.PathLike)):
+        raise OptionError(f"path must be a file path, got {type(path).__name__}")
+    target = pathlib.Path(os.fspath(path))
+    if target.is_dir():
+        raise OptionError(f"output path is a folder: {target}")
+    if not target.parent.is_dir():
+        raise OptionError(f"output folder does not exist: {target.parent}")
+    return target
+
+
+def _calibration_images(source, size: tuple[int, int], limit: int) -> list[np.ndarray]:
+    """Load up to ``limit`` real images, each resized to cover ``size`` and centre-cropped."""
+    from tfstyle.images import list_images, load_image
+
+    if isinstance(source, (str, os.PathLike)):
+        items: list = list_images(source) if os.path.isdir(source) else [source]
+    elif isinstance(source, np.ndarray):
+        items = [source] if source.ndim == 3 else list(source)
+    elif isinstance(source, Iterable):
+        items = []
+        for item in source:
+            if isinstance(item, np.ndarray) and item.ndim == 4:
+                items.extend(item)
+            else:
+                items.append(item)
+    else:
+        raise OptionError(f"representative_images must be a folder, a path or a list of paths/arrays, "
+                          f"got {type(source).__name__}")
+    if not items:
+        raise OptionError(f"representative_images holds no images: {source!r}"[:200])
+    return [_cover_crop(load_image(item), size) for item in items[:limit]]
+
+
+def _cover_crop(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    from tfstyle.images import resize_image
+
+    height, width = size
+    scale = max(height / image.shape[0], width / image.shape[1])
+    new_h, new_w = max(height, round(image.shape[0] * scale)), max(width, round(image.shape[1] * scale))
+    if (new_h, new_w) != image.shape[:2]:
+        image = resize_image(image, size=(new_h, new_w))
+    top, left = (new_h - height) // 2, (new_w - width) // 2
+    return np.ascontiguousarray(image[top:top + height, left:left + width], dtype=np.float32)
+
+
+def _convert(model, size, format, calibration, uint8_io) -> bytes:
+    import keras
+    import tensorflow as tf
+
+    height, width = size
+    if not getattr(model, "built", True):
+        model(np.zeros((1, height, width, 3), np.float32))  # create the weights outside tracing
+    pin_input = format == "int8" and uint8_io
+
+    def serve(content):
+        x = content
+        if pin_input:
+            # The converter takes this range for the uint8 input: scale 1, zero point 0, so raw
+            # pixel bytes go in. (The same pin on the output was measured to wreck the int8 model,
+            # 29 -> 16 dB PSNR: the converter pushes the [0, 255] range back through the final
+            # ADD/MUL after TANH. The output keeps its calibrated range, recorded in the metadata.)
+            x = tf.quantization.fake_quant_with_min_max_args(x, min=0.0, max=255.0, num_bits=8)
+        y = tf.cast(model(x), tf.float32)
+        return {OUTPUT_NAME: y}
+
+    with tempfile.TemporaryDirectory(prefix="tfstyle-export-") as folder:
+        try:
+            archive = keras.export.ExportArchive()
+            archive.track(model)
+            archive.add_endpoint(
+                SIGNATURE_KEY, serve, input_signature=[tf.TensorSpec((1, height, width, 3), tf.float32, name=INPUT_NAME)]
+            )
+            with _quiet():
+                archive.write_out(folder, verbose=False)
+        except TfstyleError:
+            raise
+        except Exception as exc:
+            raise TfstyleError(f"could not trace the model at {height}x{width} for export: {_first_line(exc)}") from exc
+
+        converter = tf.lite.TFLiteConverter.from_saved_model(folder, signature_keys=[SIGNATURE_KEY])
+        converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS]  # never SELECT_TF_OPS (Flex)
+        if format == "float16":
+            converter.optimizations = [tf.lite.Optimize.DEFAULT]
+            converter.target_spec.supported_types = [tf.float16]
+        elif format == "dynamic":
+            converter.optimizations = [tf.lite.Optimize.DEFAULT]
+        elif format == "int8":
+            converter.optimizations = [tf.lite.Optimize.DEFAULT]
+            converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
+            converter.representative_dataset = lambda: ([image[None]] for image in calibration)
+            if uint8_io:
+                converter.inference_input_type = tf.uint8
+                converter.inference_output_type = tf.uint8
+        try:
+            with _quiet():
+                return bytes(converter.convert())
+        except Exception as exc:
+            message = str(exc)
+            if "flex op" in message.lower() or "select_tf_ops" in message.lower():
+                needed = sorted(set(re.findall(r"'tf\.(\w+)' op is neither", message)))
+                what = ", ".join(needed) or "see the converter log"
+                raise TfstyleError(
+                    f"the model needs TensorFlow ops that TFLite has no builtin for ({what}); tfstyle never "
+                    f"exports Flex (SELECT_TF_OPS) ops, so rewrite them with TFLite builtins ({format} conversion)"
+                ) from exc
+            raise TfstyleError(f"TFLite conversion ({format}) failed: {_first_line(exc)}") from exc
+
+
+def _first_line(exc: BaseException) -> str:
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    interesting = [line for line in lines if "error" in line.lower() or "op" in line.lower()]
+    text = (interesting or lines or [type(exc).__name__])[0]
+    return text[:500]
+
+
+@contextlib.contextmanager
+def _quiet():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        yield
+
+
+def _describe_tensor(name: str, detail: dict) -> dict:
+    scale, zero_point = detail.get("quantization", (0.0, 0))
+    quantized = np.dtype(detail["dtype"]).kind in "iu" and scale != 0
+    return {
+        "name": name,
+        "tensor": detail["name"],
+        "shape": [int(s) for s in detail["shape"]],
+        "dtype": np.dtype(detail["dtype"]).name,
+        "range": [0, 255],
+        "quantization": [float(scale), int(zero_point)] if quantized else None,
+    }
+
+
+def _describe_model(model) -> dict:
+    cls = type(model)
+    config = None
+    with contextlib.suppress(Exception):
+        config = json.loads(json.dumps(model.get_config()))
+    return {"class": f"{cls.__module__}.{cls.__qualname__}", "config": config}
+
+
+def _write_files(files: dict[pathlib.Path, bytes]) -> None:
+    """Write every file to a hidden temporary beside it, then rename them all into place."""
+    temps: dict[pathlib.Path, str] = {}
+    try:
+        for target, data in files.items():
+            fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.tmp-", dir=target.parent)
+            temps[target] = tmp_name
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+            with contextlib.suppress(OSError):
+                os.chmod(tmp_name, _new_file_mode(target))
+        for target, tmp_name in temps.items():
+            os.replace(tmp_name, target)
+    except BaseException as exc:
+        for tmp_name in temps.values():
+            with contextlib.suppress(OSError):
+                os.unlink(tmp_name)
+        if isinstance(exc, OSError):
+            raise TfstyleError(f"could not write {', '.join(str(t) for t in files)}: {exc}") from exc
+        raise
+
+
+def _new_file_mode(target: pathlib.Path) -> int:
+    with contextlib.suppress(OSError):
+        return target.stat().st_mode & 0o777
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+# --------------------------------------------------------------------------
+# running and inspecting
+
+
+def _make_interpreter(**kwargs):
+    """An interpreter from ai_edge_litert when installed, else tf.lite (its deprecation warning hidden)."""
+    try:
+        from ai_edge_litert.interpreter import Interpreter
+    except ImportError:
+        import tensorflow as tf
+
+        with _quiet():
+            return tf.lite.Interpreter(**kwargs)
+    return Interpreter(**kwargs)
+
+
+def run_tflite(path: str | os.PathLike, image: np.ndarray, num_threads: int = 2) -> np.ndarray:
+    """Run a ``.tflite`` image model on one ``HxWx3`` image in [0, 255]; return float32 ``HxWx3``.
+
+    Float32 and uint8/int8 inputs and outputs are handled from the interpreter's details
+    (quantized values use the tensors' scale and zero point). The image must already have
+    the model's input size (:class:`OptionError` otherwise). The result is clipped to [0, 255].
+    """
+    if isinstance(num_threads, bool) or not isinstance(num_threads, (int, np.integer)) or num_threads < 1:
+        raise OptionError(f"num_threads must be a positive integer, got {num_threads!r}")
+    array = np.asarray(image)
+    if array.ndim != 3 or array.shape[2] != 3:
+        raise OptionError(f"expected an HxWx3 image, got shape {tuple(array.shape)}")
+    if array.dtype.kind not in "biuf":
+        raise OptionError(f"unsupported image dtype: {array.dtype}")
+    source = os.fspath(path)
+    if not os.path.isfile(source):
+        raise OptionError(f"no such TFLite model: {source}")
+    try:
+        interpreter = _make_interpreter(model_path=source, num_threads=int(num_threads))
+        interpreter.allocate_tensors()
+    except Exception as exc:
+        raise TfstyleError(f"cannot load TFLite model {source}: {_first_line(exc)}") from exc
+    inp, out = interpreter.get_input_details()[0], interpreter.get_output_details()[0]
+    expected = tuple(int(s) for s in inp["shape"][1:3])
+    if tuple(array.shape[:2]) != expected:
+        raise OptionError(f"the model takes {expected[0]}x{expected[1]} images, got "
+                          f"{array.shape[0]}x{array.shape[1]}; resize or crop the image first")
+    interpreter.set_tensor(inp["index"], _to_input(array.astype(np.float32)[None], inp))
+    interpreter.invoke()
+    result = _from_output(interpreter.get_tensor(out["index"]), out)[0]
+    return np.clip(result, 0.0, 255.0).astype(np.float32)
+
+
+def _to_input(x: np.ndarray, detail: dict) -> np.ndarray:
+    dtype = np.dtype(detail["dtype"])
+    if dtype.kind == "f":
+        return x.astype(dtype)
+    scale, zero_point = detail["quantization"]
+    q = np.round(x / scale) + zero_point if scale else np.round(x)
+    info = np.iinfo(dtype)
+    return np.clip(q, info.min, info.max).astype(dtype)
+
+
+def _from_output(y: np.ndarray, detail: dict) -> np.ndarray:
+    if np.dtype(detail["dtype"]).kind == "f":
+        return y.astype(np.float32)
+    scale, zero_point = detail["quantization"]
+    y = y.astype(np.float32)
+    return (y - zero_point) * scale if scale else y
+
+
+def op_types(path: str | os.PathLike) -> list[str]:
+    """The sorted set of op names in a ``.tflite`` file (custom and Flex ops by their custom name).
+
+    Read from the flatbuffer itself (all subgraphs), so it lists what is in the file, not
+    what a delegate has replaced (the interpreter's op details show ``DELEGATE`` instead).
+    """
+    source = os.fspath(path)
+    try:
+        with open(source, "rb") as handle:
+            content = handle.read()
+    except OSError as exc:
+        raise OptionError(f"cannot read TFLite model {source}: {exc}") from exc
+    return _op_types_from_bytes(content)
+
+
+def _op_types_from_bytes(content: bytes) -> list[str]:
+    from tensorflow.lite.python import schema_py_generated as schema
+
+    names = {value: name for name, value in vars(schema.BuiltinOperator).items() if not name.startswith("_")}
+    try:
+        model = schema.Model.GetRootAsModel(content, 0)
+        codes = []
+        for i in range(model.OperatorCodesLength()):
+            code = model.OperatorCodes(i)
+            # Codes above 127 only live in BuiltinCode; older files only fill DeprecatedBuiltinCode.
+            builtin = max(int(code.BuiltinCode()), int(code.DeprecatedBuiltinCode()))
+            if builtin == schema.BuiltinOperator.CUSTOM:
+                custom = code.CustomCode()
+                codes.append(custom.decode() if custom else "CUSTOM")
+            else:
+                codes.append(names.get(builtin, f"BUILTIN_{builtin}"))
+        used = set()
+        for s in range(model.SubgraphsLength()):
+            subgraph = model.Subgraphs(s)
+            for o in range(subgraph.OperatorsLength()):
+                used.add(codes[subgraph.Operators(o).OpcodeIndex()])
+    except Exception as exc:
+        raise TfstyleError(f"not a readable TFLite flatbuffer ({_first_line(exc)})") from exc
+    return sorted(used)
+
