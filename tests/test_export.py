@@ -192,10 +192,18 @@ def test_run_tflite_needs_the_model_size(exported, images):
 def test_failed_conversion_leaves_nothing(net, tmp_path, monkeypatch):
     import tensorflow as tf
 
-    def broken(self):
-        raise RuntimeError("simulated converter failure")
+    original = tf.lite.TFLiteConverter.from_saved_model
 
-    monkeypatch.setattr(tf.lite.TFLiteConverter, "convert", broken)
+    def from_saved_model(*args, **kwargs):
+        converter = original(*args, **kwargs)
+
+        def broken():
+            raise RuntimeError("simulated converter failure")
+
+        converter.convert = broken
+        return converter
+
+    monkeypatch.setattr(tf.lite.TFLiteConverter, "from_saved_model", from_saved_model)
     path = tmp_path / "broken.tflite"
     with pytest.raises(TfstyleError, match="simulated converter failure"):
         export_tflite(net, path, size=SIZE)

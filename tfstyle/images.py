@@ -326,6 +326,20 @@ def _fit_long_side(height: int, width: int, long_side: int) -> tuple[int, int]:
 # resizing and conversion
 
 
+def check_rgb_array(image: np.ndarray) -> np.ndarray:
+    """``image`` as an HxWx3 NumPy array of a real dtype, or an :class:`ImageError`.
+
+    >>> check_rgb_array(np.zeros((2, 3, 3))).shape
+    (2, 3, 3)
+    """
+    array = np.asarray(image)
+    if array.ndim != 3 or array.shape[2] != 3:
+        raise ImageError(f"expected an HxWx3 image, got shape {tuple(array.shape)}")
+    if array.dtype.kind not in "biuf":
+        raise ImageError(f"unsupported image dtype: {array.dtype}")
+    return array
+
+
 def resize_image(
     image: np.ndarray,
     long_side: int | None = None,
@@ -349,11 +363,7 @@ def resize_image(
     """
     if (long_side is None) == (size is None):
         raise OptionError("resize_image needs exactly one of long_side or size")
-    array = np.asarray(image)
-    if array.ndim != 3 or array.shape[2] != 3:
-        raise ImageError(f"expected an HxWx3 image, got shape {tuple(array.shape)}")
-    if array.dtype.kind not in "biuf":
-        raise ImageError(f"unsupported image dtype: {array.dtype}")
+    array = check_rgb_array(image)
     height, width = array.shape[:2]
     if height < 1 or width < 1:
         raise ImageError(f"cannot resize an empty image of shape {tuple(array.shape)}")

@@ -29,7 +29,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from .errors import ImageError, OptionError
-from .images import MIN_SIDE, resize_image
+from .images import MIN_SIDE, check_rgb_array, resize_image
 
 __all__ = ["stylize_tiled"]
 
@@ -96,11 +96,7 @@ def stylize_tiled(
         raise OptionError(f"overlap must be less than half the tile ({tile} px), got {overlap}")
     stats_size = _check_int("stats_size", stats_size, minimum=32)
 
-    image = np.asarray(image)
-    if image.ndim != 3 or image.shape[2] != 3:
-        raise ImageError(f"expected an HxWx3 image, got shape {tuple(image.shape)}")
-    if image.dtype.kind not in "biuf":
-        raise ImageError(f"unsupported image dtype: {image.dtype}")
+    image = check_rgb_array(image)
     height, width = image.shape[:2]
     if min(height, width) < MIN_SIDE:
         raise ImageError(f"image too small to stylize: {width}x{height} (sides must be at least {MIN_SIDE})")
