@@ -222,7 +222,11 @@ def _stylize(args: argparse.Namespace) -> None:
 def _styles(args: argparse.Namespace) -> None:
     from tfstyle import pretrained
 
-    for name, entry in sorted(pretrained.catalog().items()):
+    entries = pretrained.catalog()
+    if not entries:
+        print(f"{PROG}: this version ships no pretrained styles yet; train one with 'tfstyle train johnson'",
+              file=sys.stderr)
+    for name, entry in sorted(entries.items()):
         print(f"{name:16s} {entry.get('artist', '')}, {entry.get('painting', '')}")
 
 
