@@ -8,15 +8,17 @@ import sys
 import numpy as np
 import pytest
 
-from tests.conftest import smooth_image
 from tfstyle.errors import OptionError, TfstyleError
 from tfstyle.export import FORMATS, GPU_DELEGATE_OPS, check_gpu_ops, export_tflite, op_types, run_tflite
 
+from .conftest import smooth_image
+
 SIZE = 64
-# Measured (TF 2.21, seeded tiny JohnsonNet below): float32 ~122 dB, float16 ~69 dB,
-# dynamic ~40 dB, int8 (uint8 I/O) ~29 dB. Thresholds sit ~3 dB under those.
-MIN_PSNR = {"float32": 100.0, "float16": 65.0, "dynamic": 37.0, "int8": 26.0}
-JOHNSON_OPS = {"ADD", "BROADCAST_TO", "CONV_2D", "MEAN", "MIRROR_PAD", "MUL", "RESHAPE", "RSQRT", "SUB", "TANH"}
+# Measured (TF 2.21, seeded tiny JohnsonNet below, 2-core AVX2 CPU): float32 121.5 dB, float16 66.8 dB,
+# dynamic 37.7 dB, int8 (uint8 I/O) 26.8 dB. Thresholds sit ~3 dB under those (float32: under 110
+# means something is really wrong, not float rounding).
+MIN_PSNR = {"float32": 110.0, "float16": 63.5, "dynamic": 34.5, "int8": 23.5}
+JOHNSON_OPS = {"ADD", "CONV_2D", "MEAN", "MIRROR_PAD", "MUL", "RESIZE_NEAREST_NEIGHBOR", "RSQRT", "SUB", "TANH"}
 
 
 def psnr(a: np.ndarray, b: np.ndarray) -> float:
@@ -97,7 +99,7 @@ def test_ops_no_flex_and_metadata_round_trips(fmt, exported):
     path, meta = exported[fmt]
     ops = op_types(path)
     assert ops == meta["ops"]
-    assert not [op for op in ops if op.startswith("Flex") or op.startswith("CUSTOM")]
+    assert not [op for op in ops if op.startswith(("Flex", "CUSTOM"))]
     assert JOHNSON_OPS <= set(ops)
     assert set(ops) - JOHNSON_OPS <= {"QUANTIZE", "DEQUANTIZE"}
 
@@ -136,8 +138,8 @@ def test_int8_is_fully_integer_with_uint8_io(exported):
 
 def test_int8_float_io_and_array_calibration(net, images, tmp_path):
     path = tmp_path / "float_io.tflite"
-    meta = export_tflite(net, path, format="int8", size=SIZE, representative_images=np.stack(images[:4])[:, :SIZE, :SIZE],
-                         uint8_io=False)
+    batch = np.stack(images[:4])[:, :SIZE, :SIZE]  # one NxHxWx3 array
+    meta = export_tflite(net, path, format="int8", size=SIZE, representative_images=batch, uint8_io=False)
     assert meta["input"]["dtype"] == "float32" and meta["input"]["quantization"] is None
     assert {"QUANTIZE", "DEQUANTIZE"} <= set(meta["ops"])
     assert meta["calibration_images"] == 4
@@ -145,17 +147,20 @@ def test_int8_float_io_and_array_calibration(net, images, tmp_path):
 
 
 def test_gpu_allow_list(exported, net, tmp_path):
+    import keras
+
     ops = exported["float32"][1]["ops"]
-    unsupported = check_gpu_ops(ops)
-    # MIRROR_PAD (reflect) is supported; JohnsonNet's expand/broadcast/reshape upsampling is not.
-    assert "MIRROR_PAD" in GPU_DELEGATE_OPS and "CONV_2D" in GPU_DELEGATE_OPS
-    assert unsupported == sorted(set(ops) - GPU_DELEGATE_OPS) == ["BROADCAST_TO"]
-    meta = exported["float32"][1]
-    assert meta["gpu_compatible"] is False and meta["gpu_unsupported_ops"] == ["BROADCAST_TO"]
-    path = tmp_path / "gpu.tflite"
+    # Reflection padding (MIRROR_PAD) and the fixed-size nearest upsampling are on the list.
+    assert {"MIRROR_PAD", "RESIZE_NEAREST_NEIGHBOR", "CONV_2D"} <= set(ops) <= GPU_DELEGATE_OPS
+    assert check_gpu_ops(ops) == [] and exported["float32"][1]["gpu_compatible"] is True
+    export_tflite(net, tmp_path / "ok.tflite", size=SIZE, require_gpu=True)
+    # A model with an op the GPU delegate lacks is refused, and nothing is left on disk.
+    inputs = keras.Input((16, 16, 3))
+    outputs = keras.ops.broadcast_to(keras.ops.mean(inputs, axis=(1, 2), keepdims=True), (1, 16, 16, 3))
+    bad = keras.Model(inputs, outputs)
     with pytest.raises(TfstyleError, match="BROADCAST_TO"):
-        export_tflite(net, path, size=SIZE, require_gpu=True)
-    assert list(tmp_path.iterdir()) == []
+        export_tflite(bad, tmp_path / "gpu.tflite", size=16, require_gpu=True)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ok.tflite", "ok.tflite.json"]
 
 
 def test_gpu_compatible_model_passes(tmp_path):

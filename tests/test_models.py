@@ -78,3 +78,11 @@ def test_norm_stats_round_trip(rng):
     stats = net.norm_stats(x)
     assert len(stats) == 3 + 2 * 5 + 2
     np.testing.assert_allclose(np.asarray(net(x, stats=stats)), np.asarray(net(x)), atol=1e-4)
+
+
+def test_upsample_static_and_dynamic_paths_agree(rng):
+    x = rng.normal(size=(1, 5, 7, 3)).astype(np.float32)
+    layer = NearestUpsample2D(2)
+    static = np.asarray(layer(x))
+    dynamic = tf.function(layer, input_signature=[tf.TensorSpec((None, None, None, 3), tf.float32)])(x)
+    np.testing.assert_array_equal(static, dynamic.numpy())

@@ -97,6 +97,9 @@ class PaddedConv2D(keras.layers.Layer):
 class NearestUpsample2D(keras.layers.Layer):
     """Nearest-neighbour upsampling by an integer ``factor`` for any input size.
 
+    Unknown sizes use expand/broadcast/reshape (converts at any size; Keras' ``UpSampling2D``
+    does not); known sizes use a nearest resize. Both give identical values.
+
     Example:
         >>> import numpy as np
         >>> x = np.arange(4, dtype="float32").reshape(1, 2, 2, 1)
@@ -109,6 +112,11 @@ class NearestUpsample2D(keras.layers.Layer):
         self.factor = factor
 
     def call(self, x):
+        if x.shape[1] is not None and x.shape[2] is not None:
+            # Static size (e.g. a fixed-size TFLite export): a real resize, which converts to
+            # RESIZE_NEAREST_NEIGHBOR, an op the TFLite GPU delegate runs (BROADCAST_TO is not).
+            size = (x.shape[1] * self.factor, x.shape[2] * self.factor)
+            return ops.image.resize(x, size, interpolation="nearest")
         shape = ops.shape(x)
         batch, height, width, channels = shape[0], shape[1], shape[2], x.shape[-1]
         x = ops.expand_dims(ops.expand_dims(x, 2), 4)

@@ -43,6 +43,7 @@ Example:
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import os
 import pathlib
@@ -56,7 +57,7 @@ import numpy as np
 from tfstyle.errors import OptionError, TfstyleError
 from tfstyle.export.gpu_ops import check_gpu_ops
 
-__all__ = ["FORMATS", "export_tflite", "run_tflite", "op_types"]
+__all__ = ["FORMATS", "export_tflite", "op_types", "run_tflite"]
 
 #: Export formats accepted by :func:`export_tflite`.
 FORMATS = ("float32", "float16", "dynamic", "int8")
@@ -131,7 +132,7 @@ def export_tflite(
 
     content = _convert(model, (height, width), format, calibration, bool(uint8_io))
     ops = _op_types_from_bytes(content)
-    flex = [op for op in ops if op.startswith("Flex") or op.startswith("CUSTOM")]
+    flex = [op for op in ops if op not in _builtin_names().values() or op == "CUSTOM"]
     if flex:
         raise TfstyleError(f"the converted model contains TensorFlow (Flex) or custom ops, which tfstyle never "
                            f"exports: {', '.join(flex)}")
@@ -439,10 +440,17 @@ def op_types(path: str | os.PathLike) -> list[str]:
     return _op_types_from_bytes(content)
 
 
+@functools.lru_cache(maxsize=1)
+def _builtin_names() -> dict[int, str]:
+    from tensorflow.lite.python import schema_py_generated as schema
+
+    return {value: name for name, value in vars(schema.BuiltinOperator).items() if not name.startswith("_")}
+
+
 def _op_types_from_bytes(content: bytes) -> list[str]:
     from tensorflow.lite.python import schema_py_generated as schema
 
-    names = {value: name for name, value in vars(schema.BuiltinOperator).items() if not name.startswith("_")}
+    names = _builtin_names()
     try:
         model = schema.Model.GetRootAsModel(content, 0)
         codes = []
