@@ -33,6 +33,8 @@ _LAZY = {
     "stylize": "tfstyle.fast",
     "stylize_tiled": "tfstyle.tiling",
     "JohnsonNet": "tfstyle.models",
+    "AdaINNet": "tfstyle.models",
+    "train_adain": "tfstyle.training.adain",
     "train_johnson": "tfstyle.training.johnson",
     "pretrain_identity": "tfstyle.training.johnson",
     "Scorer": "tfstyle.metrics",

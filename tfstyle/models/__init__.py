@@ -1,4 +1,5 @@
-"""Networks: the Johnson feed-forward transform net (more to come)."""
+"""Networks: the Johnson feed-forward transform net and AdaIN."""
+from tfstyle.models.adain import AdaINNet
 from tfstyle.models.johnson import JohnsonNet
 
-__all__ = ["JohnsonNet"]
+__all__ = ["AdaINNet", "JohnsonNet"]

@@ -8,10 +8,8 @@ exactly where it stopped (same weights, optimizer state and batches).
 """
 from __future__ import annotations
 
-import contextlib
 import os
 import pathlib
-import time
 from collections.abc import Sequence
 
 import keras
@@ -22,7 +20,9 @@ from tfstyle.errors import OptionError
 from tfstyle.images import ImageLike, load_image
 from tfstyle.models.johnson import JohnsonNet
 from tfstyle.perceptual import PerceptualLoss
-from tfstyle.training.callbacks import STATE_WEIGHTS, ResumableCheckpoint, SampleImages, read_state
+from tfstyle.training.callbacks import SampleImages
+from tfstyle.training.run import (distribution_scope, fit_resumable, has_tensorflow, prepare_run, restore,
+                                  save_atomic, uses_tf_data)
 from tfstyle.training.trainer import StyleTransferTrainer
 
 #: Default loss: the published fast-style-transfer recipe (Engstrom's, which trains well with
@@ -40,21 +40,6 @@ TV_WEIGHT = 200.0 / 7.5
 _RESUME_KEYS = ("width", "residual_blocks", "padding_mode", "image_size", "batch_size", "checkpoint_every",
                 "learning_rate", "content_weight", "style_weight", "tv_weight", "content_layers",
                 "style_layers", "style_layer_weights", "style_size", "seed")
-
-
-def _distribution_scope():
-    """A data-parallel scope over all local accelerators (no-op on one device)."""
-    backend = keras.backend.backend()
-    if backend == "tensorflow":
-        import tensorflow as tf
-
-        if len(tf.config.list_logical_devices("GPU")) > 1:
-            return tf.distribute.MirroredStrategy().scope()
-    elif backend == "jax":
-        devices = keras.distribution.list_devices()
-        if len(devices) > 1:
-            keras.distribution.set_distribution(keras.distribution.DataParallel(devices=devices))
-    return contextlib.nullcontext()
 
 
 def train_johnson(
@@ -135,15 +120,6 @@ def train_johnson(
         >>> tuple(net(np.zeros((1, 32, 32, 3), "float32")).shape)
         (1, 32, 32, 3)
     """
-    out = pathlib.Path(out)
-    if out.suffix != ".keras":
-        raise OptionError(f"the trained network is saved as .keras, got {out}")
-    if not out.parent.is_dir():
-        raise OptionError(f"output folder does not exist: {out.parent}")
-    if steps < 1 or checkpoint_every < 1:
-        raise OptionError(f"steps and checkpoint_every must be >= 1, got {steps} and {checkpoint_every}")
-    checkpoint_dir = pathlib.Path(checkpoint_dir) if checkpoint_dir else out.with_suffix(".ckpt")
-    log_dir = pathlib.Path(log_dir) if log_dir else checkpoint_dir / "logs"
     style_size = style_size or 2 * image_size
     config = {
         "width": width, "residual_blocks": residual_blocks, "padding_mode": padding_mode,
@@ -153,14 +129,7 @@ def train_johnson(
         "style_layer_weights": None if style_layer_weights is None else [float(w) for w in style_layer_weights],
         "style_size": style_size, "seed": seed,
     }
-    state = read_state(checkpoint_dir)
-    if state is not None:
-        changed = [k for k in _RESUME_KEYS if state["config"].get(k) != config[k]]
-        if changed:
-            raise OptionError(
-                f"{checkpoint_dir} holds a run with other settings ({', '.join(changed)}); "
-                f"delete it or pass another checkpoint_dir"
-            )
+    out, checkpoint_dir, state = prepare_run(out, steps, checkpoint_every, checkpoint_dir, config, _RESUME_KEYS)
 
     style_image = load_image(style, max_size=style_size)
     batches = ContentBatches(content_dir, batch_size=batch_size, image_size=image_size, seed=seed,
@@ -176,7 +145,7 @@ def train_johnson(
         keras.mixed_precision.set_global_policy("mixed_bfloat16" if keras.backend.backend() == "jax"
                                                 else "mixed_float16")
     try:
-        with _distribution_scope():
+        with distribution_scope():
             net = JohnsonNet(width=width, residual_blocks=residual_blocks, padding_mode=padding_mode)
             loss = PerceptualLoss(content_layers=content_layers, style_layers=style_layers,
                                   content_weight=content_weight, style_weight=style_weight, tv_weight=tv_weight,
@@ -184,42 +153,23 @@ def train_johnson(
             trainer = StyleTransferTrainer(net, loss, loss.style_targets([style_image]))
             trainer.compile(optimizer=keras.optimizers.Adam(learning_rate), jit_compile=jit_compile)
             trainer(np.zeros((1, image_size, image_size, 3), np.float32))
-            trainer.optimizer.build(trainer.trainable_variables)
-            start_epoch = 0
             if init is not None:
                 net.set_weights(_load_net(init).get_weights())
-            if state is not None:
-                trainer.load_weights(checkpoint_dir / STATE_WEIGHTS)
-                start_epoch = state["epoch"]
-        total_epochs = -(-steps // checkpoint_every)
-        if start_epoch < total_epochs:
-            start_step, end_step = start_epoch * checkpoint_every, total_epochs * checkpoint_every
-            if keras.backend.backend() == "tensorflow":
-                train_data = batches.tf_dataset(start_step, end_step)
-                val_data = val.tf_dataset(0, val_batches) if val else None
-            else:
-                train_data = batches.py_dataset(start_step, end_step)
-                val_data = val.py_dataset(0, val_batches) if val else None
-            callbacks = [ResumableCheckpoint(checkpoint_dir, config),
-                         keras.callbacks.CSVLogger(str(checkpoint_dir / "history.csv"), append=True)]
-            sample_source = val if val else batches
-            callbacks.append(SampleImages(sample_source.batch(10**6)[:2], checkpoint_dir / "samples"))
-            if _has_tensorflow():
-                callbacks.append(keras.callbacks.TensorBoard(str(log_dir), update_freq=max(1, checkpoint_every // 5)))
-            checkpoint_dir.mkdir(parents=True, exist_ok=True)
-            started = time.perf_counter()
-            trainer.fit(train_data, epochs=total_epochs, steps_per_epoch=checkpoint_every,
-                        initial_epoch=start_epoch, validation_data=val_data, callbacks=callbacks, verbose=verbose,
-                        shuffle=False)
-            _append_time(checkpoint_dir, time.perf_counter() - started, end_step - start_step)
+            start_epoch = restore(trainer, checkpoint_dir, state)
+        if uses_tf_data():
+            make_data, val_data = batches.tf_dataset, val.tf_dataset(0, val_batches) if val else None
+        else:
+            make_data, val_data = batches.py_dataset, val.py_dataset(0, val_batches) if val else None
+        samples = SampleImages((val or batches).batch(10**6)[:2], checkpoint_dir / "samples")
+        fit_resumable(trainer, make_data, checkpoint_dir=checkpoint_dir, config=config, steps=steps,
+                      checkpoint_every=checkpoint_every, start_epoch=start_epoch, validation_data=val_data,
+                      callbacks=[samples], log_dir=pathlib.Path(log_dir) if log_dir else None, verbose=verbose)
     finally:
         if mixed_precision:
             keras.mixed_precision.set_global_policy("float32")
     if mixed_precision:
         net = _as_float32(net)
-    tmp = out.with_name(f".tmp-{out.name}")
-    net.save(tmp)
-    os.replace(tmp, out)
+    save_atomic(net, out)
     return net
 
 
@@ -260,12 +210,9 @@ def pretrain_identity(
     keras.utils.set_random_seed(seed)
     net = JohnsonNet(width=width, residual_blocks=residual_blocks, padding_mode=padding_mode)
     net.compile(optimizer=keras.optimizers.Adam(learning_rate), loss="mse")
-    data = batches.tf_dataset(0, steps) if _has_tensorflow() and keras.backend.backend() == "tensorflow" \
-        else batches.py_dataset(0, steps)
+    data = batches.tf_dataset(0, steps) if uses_tf_data() else batches.py_dataset(0, steps)
     net.fit(data, epochs=1, steps_per_epoch=steps, verbose=verbose, shuffle=False)
-    tmp = out.with_name(f".tmp-{out.name}")
-    net.save(tmp)
-    os.replace(tmp, out)
+    save_atomic(net, out)
     return net
 
 
@@ -288,21 +235,8 @@ def _as_float32(net: JohnsonNet) -> JohnsonNet:
     return copy
 
 
-def _append_time(checkpoint_dir: pathlib.Path, seconds: float, steps: int) -> None:
-    with open(checkpoint_dir / "timing.csv", "a") as f:
-        f.write(f"{steps},{seconds:.1f},{keras.backend.backend()}\n")
-
-
-def _has_tensorflow() -> bool:
-    try:
-        import tensorflow  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
 def _tf_has_gpu() -> bool:
-    if not _has_tensorflow():
+    if not has_tensorflow():
         return False
     import tensorflow as tf
 

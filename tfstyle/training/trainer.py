@@ -11,7 +11,33 @@ from tfstyle.perceptual import PerceptualLoss
 TERMS = ("content", "style", "tv")
 
 
-class StyleTransferTrainer(keras.Model):
+class TermLoggingTrainer(keras.Model):
+    """Base for trainers whose loss is a sum of named terms, each logged as ``<term>_loss``.
+
+    Subclasses implement ``loss_terms_for(x, y_pred) -> {"total": ..., term: ...}``; the
+    terms are plain ``keras.ops`` values, so this works on every backend.
+    """
+
+    def __init__(self, terms: Sequence[str], **kwargs):
+        super().__init__(**kwargs)
+        self.term_names = tuple(terms)
+        self.term_trackers = [keras.metrics.Mean(name=f"{term}_loss") for term in terms]
+
+    def loss_terms_for(self, x, y_pred) -> dict:
+        raise NotImplementedError
+
+    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+        terms = self.loss_terms_for(x, y_pred)
+        for term, tracker in zip(self.term_names, self.term_trackers):
+            tracker.update_state(terms[term])
+        return terms["total"]
+
+    @property
+    def metrics(self):
+        return [*super().metrics, *self.term_trackers]
+
+
+class StyleTransferTrainer(TermLoggingTrainer):
     """Wraps a transform ``net``; ``fit`` on batches of content images ``(x, x)``.
 
     ``compute_loss`` holds the perceptual loss, so the same code trains under TensorFlow,
@@ -21,21 +47,13 @@ class StyleTransferTrainer(keras.Model):
     """
 
     def __init__(self, net: keras.Model, loss: PerceptualLoss, style_targets: Sequence, **kwargs):
-        super().__init__(**kwargs)
+        super().__init__(TERMS, **kwargs)
         self.net = net
         self.__dict__["_perceptual"] = loss  # bypasses Keras' attribute tracking on purpose
         self.__dict__["_style_targets"] = [ops.convert_to_tensor(g) for g in style_targets]
-        self.term_trackers = [keras.metrics.Mean(name=f"{term}_loss") for term in TERMS]
 
     def call(self, inputs, training=False):
         return self.net(inputs, training=training)
 
-    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
-        terms = self._perceptual(y_pred, self._perceptual.content_targets(x), self._style_targets)
-        for term, tracker in zip(TERMS, self.term_trackers):
-            tracker.update_state(terms[term])
-        return terms["total"]
-
-    @property
-    def metrics(self):
-        return [*super().metrics, *self.term_trackers]
+    def loss_terms_for(self, x, y_pred) -> dict:
+        return self._perceptual(y_pred, self._perceptual.content_targets(x), self._style_targets)

@@ -1,0 +1,238 @@
+"""Train the decoder of an :class:`~tfstyle.models.AdaINNet` (Huang & Belongie 2017).
+
+The recipe of the paper and its reference code: content photos and style images, both
+resized to a short side of 2x the crop size and randomly cropped; Adam at 1e-4 with
+inverse-time decay (``lr / (1 + 5e-5 * step)``), batches of 8 pairs, 160k steps.
+
+Loss, with ``f`` the frozen VGG19 encoder, ``g`` the decoder and ``t = adain(f(c), f(s))``:
+
+* content: ``mean((f(g(t)) - t)^2)`` at relu4_1;
+* style: sum over relu1_1..relu4_1 of ``mean((mu(phi(g(t))) - mu(phi(s)))^2) +
+  mean((sigma(phi(g(t))) - sigma(phi(s)))^2)`` (means over batch and channels);
+* total: ``content + style_weight * style``.
+
+The paper writes sums of L2 norms; its reference implementations compute exactly these
+mean-squared forms (Torch/PyTorch ``MSELoss``) with style weight 10, on the *normalised*
+VGG19 (every filter's mean activation is 1). Keras' VGG19 is not normalised, so every
+layer's features are divided by its mean activation (:data:`~tfstyle.models.adain.FEATURE_SCALES`)
+before the losses: that restores the balance the weight 10 was tuned for (without it the
+content term, at relu4_1 with activations ~500, would outweigh the relu1_1 style term
+(~20) by ~600x), and makes the logged losses comparable with the reference code's.
+
+Backend-agnostic like :mod:`tfstyle.training.johnson` (tf.data under TensorFlow, a
+``PyDataset`` elsewhere) and exactly resumable: each batch is a pure function of
+``(seed, step)``.
+"""
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+
+import keras
+import numpy as np
+from keras import ops
+
+from tfstyle.data import ContentBatches
+from tfstyle.errors import OptionError
+from tfstyle.models.adain import BOTTLENECK, ENCODER_LAYERS, FEATURE_SCALES, AdaINNet, Untracked, adain
+from tfstyle.training.run import distribution_scope, fit_resumable, prepare_run, restore, save_atomic, uses_tf_data
+from tfstyle.training.trainer import TermLoggingTrainer
+from tfstyle.vgg import vgg19_features
+
+#: The paper's style weight; with the mean-squared forms on scale-normalized features (see the
+#: module doc) it keeps its meaning, as in the reference implementations.
+STYLE_WEIGHT = 10.0
+#: Inverse-time learning-rate decay per step, as in the reference code.
+LR_DECAY = 5e-5
+#: Stored images have a short side of ZOOM * image_size (the paper: 512 for 256 crops).
+#: Memory: ~3 * (ZOOM * image_size)^2 * 4/3 bytes per image (~1 MB at 256 px); use the limits.
+ZOOM = 2.0
+TERMS = ("content", "style")
+
+#: Settings that must match for a checkpoint to be resumed.
+_RESUME_KEYS = ("decoder_width", "image_size", "batch_size", "checkpoint_every", "learning_rate", "lr_decay",
+                "style_weight", "content_limit", "style_limit", "zoom", "seed", "feature_scales")
+
+
+def _mean_std(features, epsilon: float = 1e-5):
+    """Per-image, per-channel mean and std ``sqrt(variance + epsilon)``, each ``(B, C)``."""
+    features = ops.cast(features, "float32")
+    mean = ops.mean(features, axis=(1, 2))
+    variance = ops.mean(ops.square(features - mean[:, None, None, :]), axis=(1, 2))
+    return mean, ops.sqrt(variance + epsilon)
+
+
+class AdaINTrainer(TermLoggingTrainer):
+    """Trains ``decoder`` (an :class:`~tfstyle.models.adain.AdaINDecoder`); ``fit`` on ``((content, style),)``.
+
+    ``call((content, style))`` returns ``{"stylized", "target", "style_mean", "style_std"}``:
+    the decoded images (unclipped), the AdaIN target and the style statistics per layer,
+    which :meth:`compute_loss` compares against. The VGG19 encoder is deliberately not
+    tracked: it stays frozen and out of checkpoints. Loss terms are reported as
+    ``content_loss`` and ``style_loss`` next to ``loss``.
+
+    Example:
+        >>> import numpy as np
+        >>> from tfstyle.models.adain import AdaINDecoder
+        >>> trainer = AdaINTrainer(AdaINDecoder(width=0.5))
+        >>> batch = (np.zeros((1, 32, 32, 3), "float32"), np.full((1, 32, 32, 3), 90.0, "float32"))
+        >>> sorted(float(v) > 0 for v in trainer.loss_terms(batch).values())
+        [True, True, True]
+    """
+
+    def __init__(self, decoder: keras.Model, style_weight: float = STYLE_WEIGHT,
+                 vgg_weights: str | os.PathLike | None = None, **kwargs):
+        super().__init__(TERMS, **kwargs)
+        if not np.isfinite(style_weight) or style_weight < 0:
+            raise OptionError(f"style_weight must be a finite number >= 0, got {style_weight}")
+        self.decoder = decoder
+        self.style_weight = float(style_weight)
+        self._encoder = Untracked(vgg19_encoder(vgg_weights))  # frozen: kept out of checkpoints
+
+    def call(self, inputs, training=False):
+        content, style = inputs
+        content_features = self._encoder.value(ops.cast(content, "float32"))[BOTTLENECK]
+        style_features = self._encoder.value(ops.cast(style, "float32"))
+        target = ops.stop_gradient(adain(content_features, style_features[BOTTLENECK]))
+        stats = [_mean_std(style_features[layer]) for layer in ENCODER_LAYERS]
+        return {"stylized": self.decoder(target, training=training), "target": target,
+                "style_mean": [ops.stop_gradient(m) for m, _ in stats],
+                "style_std": [ops.stop_gradient(s) for _, s in stats]}
+
+    def _terms(self, outputs) -> dict:
+        features = self._encoder.value(outputs["stylized"])
+        scale = FEATURE_SCALES[BOTTLENECK]
+        content = ops.mean(ops.square((ops.cast(features[BOTTLENECK], "float32") - outputs["target"]) / scale))
+        style = 0.0
+        for layer, target_mean, target_std in zip(ENCODER_LAYERS, outputs["style_mean"], outputs["style_std"]):
+            mean, std = _mean_std(features[layer])
+            scale = FEATURE_SCALES[layer]
+            style = style + ops.mean(ops.square((mean - target_mean) / scale)) + \
+                ops.mean(ops.square((std - target_std) / scale))
+        return {"content": content, "style": style, "total": content + self.style_weight * style}
+
+    def loss_terms(self, inputs) -> dict:
+        """``{"content", "style", "total"}`` losses for one ``(content, style)`` batch (no metrics updated)."""
+        return self._terms(self(inputs))
+
+    def loss_terms_for(self, x, y_pred) -> dict:
+        return self._terms(y_pred)
+
+
+def vgg19_encoder(weights: str | os.PathLike | None = None) -> keras.Model:
+    """The frozen VGG19 encoder of AdaIN (relu1_1 .. relu4_1)."""
+    return vgg19_features(ENCODER_LAYERS, weights=weights)
+
+
+class PairBatches(keras.utils.PyDataset):
+    """Steps ``start_step .. end_step - 1`` as ``((content, style),)`` batches (any backend)."""
+
+    def __init__(self, contents: ContentBatches, styles: ContentBatches, start_step: int, end_step: int):
+        # One worker in this process: batches are cheap and must stay in step order.
+        super().__init__(workers=1, use_multiprocessing=False)
+        self.contents, self.styles, self.start_step, self.end_step = contents, styles, start_step, end_step
+
+    def __len__(self) -> int:
+        return self.end_step - self.start_step
+
+    def __getitem__(self, index: int):
+        step = self.start_step + index
+        return ((self.contents.batch(step), self.styles.batch(step)),)
+
+
+def _pair_dataset(contents: ContentBatches, styles: ContentBatches, start_step: int, end_step: int):
+    if uses_tf_data():
+        import tensorflow as tf
+
+        pairs = tf.data.Dataset.zip(contents.tf_dataset(start_step, end_step), styles.tf_dataset(start_step, end_step))
+        # Each side yields (batch, batch); a 1-tuple makes Keras read x = (content, style) and no y.
+        return pairs.map(lambda c, s: ((c[0], s[0]),))
+    return PairBatches(contents, styles, start_step, end_step)
+
+
+def train_adain(
+    content_dir: str | os.PathLike | Sequence[str],
+    style_dir: str | os.PathLike | Sequence[str],
+    out: str | os.PathLike,
+    *,
+    decoder_width: float = 1.0,
+    image_size: int = 256,
+    batch_size: int = 8,
+    steps: int = 160000,
+    checkpoint_every: int = 500,
+    learning_rate: float = 1e-4,
+    style_weight: float = STYLE_WEIGHT,
+    content_limit: int | None = None,
+    style_limit: int | None = None,
+    seed: int = 0,
+    vgg_weights: str | os.PathLike | None = None,
+    verbose: int | str = "auto",
+    checkpoint_dir: str | os.PathLike | None = None,
+) -> AdaINNet:
+    """Train an :class:`~tfstyle.models.AdaINNet` on content photos and style images; save it to ``out``.
+
+    Args:
+        content_dir: folder of content photos (COCO in the paper), or a list of paths.
+        style_dir: folder of style images (WikiArt in the paper), or a list of paths.
+        out: where the trained network is saved (``.keras``; only the decoder's weights, the
+            encoder is rebuilt from VGG19 weights when it is loaded).
+        decoder_width: decoder channel multiplier (1.0 as in the paper, 0.5 for phones).
+        image_size, batch_size: each step sees ``batch_size`` content crops and as many style
+            crops of ``image_size`` squares, taken from images resized to a short side of
+            ``2 * image_size`` (:data:`ZOOM`).
+        steps: total optimizer steps (a resumed run counts the steps already done).
+        checkpoint_every: steps per checkpoint (and per Keras epoch).
+        learning_rate: Adam's initial learning rate (decays as ``1 / (1 + 5e-5 * step)``).
+        style_weight: weight of the style loss (content weight 1); see the module doc.
+        content_limit, style_limit: use only this many images of each folder.
+        seed: decides initialization and every batch.
+        vgg_weights: VGG19 weights for training (see :func:`tfstyle.vgg.resolve_weights`). The
+            saved file records ``None`` (it never names a path of this machine); the returned
+            network uses ``vgg_weights``.
+        verbose: Keras progress bar setting.
+        checkpoint_dir: default ``<out without .keras>.ckpt/``; holds the resumable state,
+            ``history.csv``, ``timing.csv`` and TensorBoard logs (``logs/``).
+
+    Returns:
+        The trained network (also saved to ``out``).
+
+    Example:
+        >>> import numpy as np, tempfile, PIL.Image
+        >>> folder = tempfile.mkdtemp()
+        >>> for i in range(2):
+        ...     PIL.Image.fromarray(np.random.default_rng(i).integers(0, 255, (40, 40, 3), np.uint8)).save(
+        ...         f"{folder}/{i}.png")
+        >>> net = train_adain(folder, folder, f"{folder}/adain.keras", decoder_width=0.5, image_size=32,
+        ...                   batch_size=1, steps=1, checkpoint_every=1, verbose=0)
+        >>> tuple(net((np.zeros((1, 32, 32, 3)), np.ones((1, 32, 32, 3)))).shape)
+        (1, 32, 32, 3)
+    """
+    config = {
+        "decoder_width": float(decoder_width), "image_size": image_size, "batch_size": batch_size,
+        "checkpoint_every": checkpoint_every, "learning_rate": learning_rate, "lr_decay": LR_DECAY,
+        "style_weight": style_weight, "content_limit": content_limit, "style_limit": style_limit, "zoom": ZOOM,
+        "seed": seed, "feature_scales": [FEATURE_SCALES[layer] for layer in ENCODER_LAYERS],
+    }
+    out, checkpoint_dir, state = prepare_run(out, steps, checkpoint_every, checkpoint_dir, config, _RESUME_KEYS)
+
+    contents = ContentBatches(content_dir, batch_size=batch_size, image_size=image_size, seed=seed, zoom=ZOOM,
+                              limit=content_limit, progress=bool(verbose))
+    # Another seed: the style crop of a step is independent of its content crop.
+    styles = ContentBatches(style_dir, batch_size=batch_size, image_size=image_size, seed=seed + 1, zoom=ZOOM,
+                            limit=style_limit, progress=bool(verbose))
+
+    keras.utils.set_random_seed(seed)
+    with distribution_scope():
+        # Saved with vgg_weights=None so the file is portable; set to the training weights after saving.
+        net = AdaINNet(decoder_width=decoder_width, vgg_weights=None)
+        trainer = AdaINTrainer(net.decoder, style_weight=style_weight, vgg_weights=vgg_weights)
+        schedule = keras.optimizers.schedules.InverseTimeDecay(learning_rate, decay_steps=1, decay_rate=LR_DECAY)
+        trainer.compile(optimizer=keras.optimizers.Adam(schedule))
+        trainer((np.zeros((1, 32, 32, 3), np.float32), np.zeros((1, 32, 32, 3), np.float32)))
+        start_epoch = restore(trainer, checkpoint_dir, state)
+    fit_resumable(trainer, lambda start, end: _pair_dataset(contents, styles, start, end),
+                  checkpoint_dir=checkpoint_dir, config=config, steps=steps, checkpoint_every=checkpoint_every,
+                  start_epoch=start_epoch, verbose=verbose)
+    save_atomic(net, out)
+    net.vgg_weights = None if vgg_weights is None else os.fspath(vgg_weights)
+    return net

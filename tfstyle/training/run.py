@@ -1,0 +1,128 @@
+"""What every tfstyle training run shares: settings checks, exact resume, the ``fit`` loop
+with checkpoints and logs, scale-out, and the atomic save of the result."""
+from __future__ import annotations
+
+import contextlib
+import os
+import pathlib
+import time
+from collections.abc import Callable, Sequence
+
+import keras
+
+from tfstyle.errors import OptionError
+from tfstyle.training.callbacks import STATE_WEIGHTS, ResumableCheckpoint, read_state
+
+
+def prepare_run(
+    out: str | os.PathLike,
+    steps: int,
+    checkpoint_every: int,
+    checkpoint_dir: str | os.PathLike | None,
+    config: dict,
+    resume_keys: Sequence[str],
+) -> tuple[pathlib.Path, pathlib.Path, dict | None]:
+    """Check the output and step options; return ``(out, checkpoint_dir, state)``.
+
+    ``state`` is the checkpoint to resume (``None`` for a new run); a checkpoint made with
+    other values of ``resume_keys`` is refused, so a resume never mixes two recipes.
+    """
+    out = pathlib.Path(out)
+    if out.suffix != ".keras":
+        raise OptionError(f"the trained network is saved as .keras, got {out}")
+    if not out.parent.is_dir():
+        raise OptionError(f"output folder does not exist: {out.parent}")
+    if steps < 1 or checkpoint_every < 1:
+        raise OptionError(f"steps and checkpoint_every must be >= 1, got {steps} and {checkpoint_every}")
+    checkpoint_dir = pathlib.Path(checkpoint_dir) if checkpoint_dir else out.with_suffix(".ckpt")
+    state = read_state(checkpoint_dir)
+    if state is not None:
+        changed = [k for k in resume_keys if state["config"].get(k) != config[k]]
+        if changed:
+            raise OptionError(
+                f"{checkpoint_dir} holds a run with other settings ({', '.join(changed)}); "
+                f"delete it or pass another checkpoint_dir"
+            )
+    return out, checkpoint_dir, state
+
+
+def restore(trainer: keras.Model, checkpoint_dir: pathlib.Path, state: dict | None) -> int:
+    """Load the checkpoint (weights and optimizer state) into a built trainer; the epoch to start at."""
+    trainer.optimizer.build(trainer.trainable_variables)
+    if state is None:
+        return 0
+    trainer.load_weights(checkpoint_dir / STATE_WEIGHTS)
+    return state["epoch"]
+
+
+def fit_resumable(
+    trainer: keras.Model,
+    make_data: Callable[[int, int], object],
+    *,
+    checkpoint_dir: pathlib.Path,
+    config: dict,
+    steps: int,
+    checkpoint_every: int,
+    start_epoch: int,
+    validation_data=None,
+    callbacks: Sequence[keras.callbacks.Callback] = (),
+    log_dir: pathlib.Path | None = None,
+    verbose: int | str = "auto",
+) -> None:
+    """``fit`` from ``start_epoch`` to ``steps`` (one epoch per checkpoint), checkpointing,
+    logging a CSV history and TensorBoard scalars, and recording the time taken.
+
+    ``make_data(start_step, end_step)`` returns the batches of those global steps.
+    """
+    total_epochs = -(-steps // checkpoint_every)
+    if start_epoch >= total_epochs:
+        return
+    start_step, end_step = start_epoch * checkpoint_every, total_epochs * checkpoint_every
+    all_callbacks = [ResumableCheckpoint(checkpoint_dir, config),
+                     keras.callbacks.CSVLogger(str(checkpoint_dir / "history.csv"), append=True), *callbacks]
+    if has_tensorflow():
+        all_callbacks.append(keras.callbacks.TensorBoard(str(log_dir or checkpoint_dir / "logs"),
+                                                         update_freq=max(1, checkpoint_every // 5)))
+    checkpoint_dir.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    trainer.fit(make_data(start_step, end_step), epochs=total_epochs, steps_per_epoch=checkpoint_every,
+                initial_epoch=start_epoch, validation_data=validation_data, callbacks=all_callbacks,
+                verbose=verbose, shuffle=False)
+    with open(checkpoint_dir / "timing.csv", "a") as f:
+        f.write(f"{end_step - start_step},{time.perf_counter() - started:.1f},{keras.backend.backend()}\n")
+
+
+def save_atomic(model: keras.Model, out: pathlib.Path) -> None:
+    """Save ``model`` as ``.keras`` without ever leaving a half-written ``out``."""
+    tmp = out.with_name(f".tmp-{out.name}")
+    model.save(tmp)
+    os.replace(tmp, out)
+
+
+def distribution_scope():
+    """A data-parallel scope over all local accelerators (no-op on one device)."""
+    backend = keras.backend.backend()
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        if len(tf.config.list_logical_devices("GPU")) > 1:
+            return tf.distribute.MirroredStrategy().scope()
+    elif backend == "jax":
+        devices = keras.distribution.list_devices()
+        if len(devices) > 1:
+            keras.distribution.set_distribution(keras.distribution.DataParallel(devices=devices))
+    return contextlib.nullcontext()
+
+
+def has_tensorflow() -> bool:
+    """Whether TensorFlow can be imported (it is absent on the JAX GPU machine)."""
+    try:
+        import tensorflow  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def uses_tf_data() -> bool:
+    """Feed ``tf.data`` under the TensorFlow backend, a ``PyDataset`` elsewhere."""
+    return keras.backend.backend() == "tensorflow" and has_tensorflow()
