@@ -97,8 +97,9 @@ class PaddedConv2D(keras.layers.Layer):
 class NearestUpsample2D(keras.layers.Layer):
     """Nearest-neighbour upsampling by an integer ``factor`` for any input size.
 
-    Unknown sizes use expand/broadcast/reshape (converts at any size; Keras' ``UpSampling2D``
-    does not); known sizes use a nearest resize. Both give identical values.
+    Training and unknown sizes use expand/broadcast/reshape (converts at any size, unlike Keras'
+    ``UpSampling2D``, and compiles with XLA); inference at known sizes uses a nearest resize.
+    Both give identical values.
 
     Example:
         >>> import numpy as np
@@ -111,10 +112,11 @@ class NearestUpsample2D(keras.layers.Layer):
         super().__init__(**kwargs)
         self.factor = factor
 
-    def call(self, x):
-        if x.shape[1] is not None and x.shape[2] is not None:
-            # Static size (e.g. a fixed-size TFLite export): a real resize, which converts to
-            # RESIZE_NEAREST_NEIGHBOR, an op the TFLite GPU delegate runs (BROADCAST_TO is not).
+    def call(self, x, training=None):
+        if not training and x.shape[1] is not None and x.shape[2] is not None:
+            # Inference at a static size (e.g. a fixed-size TFLite export): a real resize, which
+            # converts to RESIZE_NEAREST_NEIGHBOR, an op the TFLite GPU delegate runs (BROADCAST_TO
+            # is not). Not while training: its gradient has no XLA kernel on CPU.
             size = (x.shape[1] * self.factor, x.shape[2] * self.factor)
             return ops.image.resize(x, size, interpolation="nearest")
         shape = ops.shape(x)

@@ -139,12 +139,12 @@ class AdaINDecoder(keras.Model):
             channels = conv.filters
         self.built = True
 
-    def call(self, features):
+    def call(self, features, training=None):
         x = ops.cast(features, self.compute_dtype) * ops.cast(self.input_scale, self.compute_dtype)
         last = len(self.convs) - 1
         for i, (conv, upsample) in enumerate(zip(self.convs, self._upsample_before)):
             if upsample:
-                x = self.upsample(x)
+                x = self.upsample(x, training=training)
             x = conv(x)
             if i < last:
                 x = ops.relu(x)

@@ -59,7 +59,7 @@ class JohnsonNet(keras.Model):
         n_norms = len(self.encoder) + 2 * residual_blocks + len(self.decoder)
         self.norms = [InstanceNormalization(name=f"in{i}") for i in range(n_norms)]
 
-    def _forward(self, images, stats=None, collect=None):
+    def _forward(self, images, stats=None, collect=None, training=None):
         norms = iter(self.norms)
         stat_iter = iter(stats) if stats is not None else None
 
@@ -77,12 +77,12 @@ class JohnsonNet(keras.Model):
             y = ops.relu(norm(conv_a(x)))
             x = x + norm(conv_b(y))
         for layer in self.decoder:
-            x = ops.relu(norm(layer(self.upsample(x))))
+            x = ops.relu(norm(layer(self.upsample(x, training=training))))
         x = self.output_conv(x)
         return (ops.tanh(ops.cast(x, "float32")) + 1.0) * 127.5
 
-    def call(self, images, stats=None):
-        return self._forward(images, stats=stats)
+    def call(self, images, stats=None, training=None):
+        return self._forward(images, stats=stats, training=training)
 
     def norm_stats(self, images) -> list:
         """Instance-norm statistics ``[(mean, variance), ...]`` of every norm layer for ``images``."""
