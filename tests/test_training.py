@@ -13,8 +13,9 @@ from tfstyle.training.johnson import (CONTENT_LAYERS, STYLE_LAYER_WEIGHTS, STYLE
 
 from .conftest import smooth_image
 
+# XLA compiling costs more than these tiny runs; test_resume_is_exact keeps the default (XLA on).
 TINY = dict(width=0.25, residual_blocks=1, image_size=32, batch_size=2, checkpoint_every=2, verbose=0,
-            style_weight=1e-4)
+            style_weight=1e-4, jit_compile=False)
 
 
 @pytest.fixture(scope="module")
@@ -55,11 +56,12 @@ def test_training_lowers_the_loss(photos, style, tmp_path, vgg_weights):
 
 
 def test_resume_is_exact(photos, style, tmp_path, vgg_weights):
-    straight = train_johnson(style, photos, tmp_path / "straight.keras", steps=6, **TINY)
+    xla = {**TINY, "jit_compile": True}
+    straight = train_johnson(style, photos, tmp_path / "straight.keras", steps=6, **xla)
     # An interrupted run: it stops after its second checkpoint (step 4); running again finishes it.
-    first = train_johnson(style, photos, tmp_path / "resumed.keras", steps=4, **TINY)
+    first = train_johnson(style, photos, tmp_path / "resumed.keras", steps=4, **xla)
     assert json.loads((tmp_path / "resumed.ckpt" / "state.json").read_text())["epoch"] == 2
-    resumed = train_johnson(style, photos, tmp_path / "resumed.keras", steps=6, **TINY)
+    resumed = train_johnson(style, photos, tmp_path / "resumed.keras", steps=6, **xla)
     for a, b in zip(_weights(straight), _weights(resumed)):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
     assert any(not np.allclose(a, b) for a, b in zip(_weights(first), _weights(resumed)))
