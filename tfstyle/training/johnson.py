@@ -98,8 +98,7 @@ def train_johnson(
         content_limit: use only this many training photos (quick experiments, tests).
         seed: decides initialization and every batch.
         init: start from these weights instead of random ones: a ``JohnsonNet``, a ``.keras``
-            file or a ``.weights.h5`` file of the same shape (e.g. from :func:`pretrain_identity`,
-            which makes short trainings much cleaner).
+            file of the same shape (e.g. from :func:`pretrain_identity`).
         vgg_weights: see :func:`tfstyle.vgg.resolve_weights`.
         mixed_precision: ``mixed_float16`` / ``mixed_bfloat16`` on GPUs (default: on when a
             GPU is present).
@@ -193,8 +192,8 @@ def pretrain_identity(
     """Train a ``JohnsonNet`` to reproduce its input (pixel MSE); save it to ``out`` (``.keras``).
 
     No VGG is involved, so it is cheap; used as ``init=`` for :func:`train_johnson`, style
-    training then starts from a network that already keeps the content and only has to add
-    the style, which avoids the blotchy early phase of training from scratch.
+    training starts from a network that already reproduces its input. (In short CPU runs of
+    a few hundred steps this did not by itself prevent the early loss of content.)
 
     Example:
         >>> import numpy as np, tempfile, PIL.Image
