@@ -32,8 +32,8 @@ CONTENT_LAYER = "block5_conv2"
 STYLE_WEIGHT, CONTENT_WEIGHT = 1e-2, 1e4
 
 
-def reference(content: np.ndarray, style: np.ndarray, weights: str, steps: int) -> tuple[float, list]:
-    """The tutorial's loop, kept close to its code; returns (seconds, [(time, loss)])."""
+def reference(content: np.ndarray, style: np.ndarray, weights: str, steps: int):
+    """The tutorial's loop, kept close to its code; returns (seconds, [(time, loss)], loss_fn)."""
     extractor = vgg19_features(list(DEFAULT_STYLE_LAYERS) + [CONTENT_LAYER], weights=weights)
 
     def gram(x):

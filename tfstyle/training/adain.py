@@ -34,6 +34,7 @@ from keras import ops
 
 from tfstyle.data import ContentBatches
 from tfstyle.errors import OptionError
+from tfstyle.layers import InstanceNormalization
 from tfstyle.models.adain import BOTTLENECK, ENCODER_LAYERS, FEATURE_SCALES, AdaINNet, Untracked, adain
 from tfstyle.training.run import distribution_scope, fit_resumable, prepare_run, restore, save_atomic, uses_tf_data
 from tfstyle.training.trainer import TermLoggingTrainer
@@ -56,10 +57,8 @@ _RESUME_KEYS = ("decoder_width", "image_size", "batch_size", "checkpoint_every",
 
 def _mean_std(features, epsilon: float = 1e-5):
     """Per-image, per-channel mean and std ``sqrt(variance + epsilon)``, each ``(B, C)``."""
-    features = ops.cast(features, "float32")
-    mean = ops.mean(features, axis=(1, 2))
-    variance = ops.mean(ops.square(features - mean[:, None, None, :]), axis=(1, 2))
-    return mean, ops.sqrt(variance + epsilon)
+    mean, variance = InstanceNormalization.moments(ops.cast(features, "float32"))
+    return mean[:, 0, 0, :], ops.sqrt(variance[:, 0, 0, :] + epsilon)
 
 
 class AdaINTrainer(TermLoggingTrainer):
