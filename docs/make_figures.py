@@ -1,4 +1,8 @@
-"""Make the README's results grid: public-domain photos x public-domain paintings.
+"""Make the README's results grids: public-domain photos x public-domain paintings.
+
+Two grids: the shipped fast styles (``--pretrained``: every style in
+``tfstyle.pretrained``, each labelled with its painter) and optimization-based
+stylization (``--styles DIR``).
 
 Content comes from scikit-image's bundled sample images (astronaut: NASA, public domain;
 chelsea and coffee: by Stefan van der Walt and Rachel Michelle Wood, CC0), so the grid
@@ -8,6 +12,7 @@ paintings themselves are not committed, only the stylized results.
 
     pip install scikit-image
     python docs/make_figures.py --styles ../shared/data/style/named --out docs/images/gatys_grid.jpg
+    python docs/make_figures.py --pretrained --out docs/images/pretrained_grid.jpg
 """
 from __future__ import annotations
 
@@ -39,11 +44,28 @@ def _label(tile: np.ndarray, text: str) -> np.ndarray:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--styles", required=True, help="folder with starry_night.jpg, the_scream.jpg, wave.jpg")
-    parser.add_argument("--out", default="docs/images/gatys_grid.jpg")
+    group = parser.add_mutually_exclusive_group(required=True)
+    group.add_argument("--styles", help="folder with starry_night.jpg, the_scream.jpg, wave.jpg (optimization)")
+    group.add_argument("--pretrained", action="store_true", help="grid of the shipped fast styles")
+    parser.add_argument("--out", default=None, help="default docs/images/{gatys,pretrained}_grid.jpg")
     parser.add_argument("--size", type=int, default=256)
-    parser.add_argument("--steps", type=int, default=60)
+    parser.add_argument("--steps", type=int, default=60, help="optimization steps")
     args = parser.parse_args()
+    args.out = args.out or f"docs/images/{'pretrained' if args.pretrained else 'gatys'}_grid.jpg"
+
+    if args.pretrained:
+        from tfstyle import pretrained
+
+        styles = [(name, entry["artist"].split()[-1]) for name, entry in pretrained.catalog().items()]
+
+        def paint(content, name):
+            return tfstyle.stylize(content, style=name)
+    else:
+        styles = list(STYLES)
+
+        def paint(content, name):
+            return tfstyle.stylize_optimize(content, os.path.join(args.styles, f"{name}.jpg"), size=args.size,
+                                            steps=args.steps, progress=False)
 
     tile = args.size
     rows = []
@@ -52,10 +74,9 @@ def main() -> None:
     for index, content_name in enumerate(CONTENTS):
         content = resize_image(_content(content_name, tile), size=(tile, tile))
         row = [_label(content, content_name)]
-        for name, painter in STYLES:
+        for name, painter in styles:
             start = time.perf_counter()
-            out = tfstyle.stylize_optimize(content, os.path.join(args.styles, f"{name}.jpg"), size=tile,
-                                           steps=args.steps, progress=False)
+            out = paint(content, name)
             print(f"{content_name} x {name}: {time.perf_counter() - start:.1f} s", flush=True)
             row.append(_label(out, f"style: {painter}") if index == 0 else out)
         rows.append(np.concatenate(row, axis=1))

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import pathlib
 
 import numpy as np
 import pytest
@@ -30,3 +31,17 @@ def smooth_image(rng: np.random.Generator, height: int, width: int) -> np.ndarra
 
     small = rng.uniform(0, 255, (max(2, height // 8), max(2, width // 8), 3)).astype(np.uint8)
     return np.asarray(Image.fromarray(small).resize((width, height), Image.BICUBIC), np.float32)
+
+
+SHARED = pathlib.Path(__file__).resolve().parents[2] / "shared"
+
+
+@pytest.fixture(scope="session")
+def magenta_dir():
+    """Magenta's published TFLite models (../shared/anchors/magenta)."""
+    path = SHARED / "anchors" / "magenta"
+    if not (path / "predict_int8_256.tflite").is_file():
+        if os.environ.get("CI"):
+            pytest.fail(f"Magenta's models not found in {path}")
+        pytest.skip(f"Magenta's models not found in {path}")
+    return path

@@ -11,6 +11,8 @@ import pytest
 from tfstyle.errors import OptionError, TfstyleError
 from tfstyle.export import FORMATS, GPU_DELEGATE_OPS, check_gpu_ops, export_tflite, op_types, run_tflite
 
+from tfstyle.metrics import psnr
+
 from .conftest import smooth_image
 
 SIZE = 64
@@ -18,12 +20,7 @@ SIZE = 64
 # dynamic 37.7 dB, int8 (uint8 I/O) 26.8 dB. Thresholds sit ~3 dB under those (float32: under 110
 # means something is really wrong, not float rounding).
 MIN_PSNR = {"float32": 110.0, "float16": 63.5, "dynamic": 34.5, "int8": 23.5}
-JOHNSON_OPS = {"ADD", "CONV_2D", "MEAN", "MIRROR_PAD", "MUL", "RESIZE_NEAREST_NEIGHBOR", "RSQRT", "SUB", "TANH"}
-
-
-def psnr(a: np.ndarray, b: np.ndarray) -> float:
-    mse = float(np.mean((np.asarray(a, np.float64) - np.asarray(b, np.float64)) ** 2))
-    return float("inf") if mse == 0 else 10 * np.log10(255.0**2 / mse)
+JOHNSON_OPS = {"ADD", "CONV_2D", "MEAN", "MIRROR_PAD", "MUL", "RESIZE_NEAREST_NEIGHBOR", "RSQRT", "SUB", "MINIMUM", "RELU"}
 
 
 def _interpreter(path):

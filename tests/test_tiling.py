@@ -9,12 +9,9 @@ from tfstyle.errors import ImageError, OptionError
 from tfstyle.models.johnson import JohnsonNet
 from tfstyle.tiling import _axis_weights, _starts, stylize_tiled
 
+from tfstyle.metrics import psnr
+
 from .conftest import smooth_image
-
-
-def psnr(a: np.ndarray, b: np.ndarray) -> float:
-    mse = float(np.mean((np.asarray(a, np.float64) - np.asarray(b, np.float64)) ** 2))
-    return float("inf") if mse == 0 else 10 * np.log10(255.0**2 / mse)
 
 
 @pytest.fixture(scope="module")

@@ -86,8 +86,9 @@ def test_bad_training_options(photos, style, tmp_path):
 def test_identity_pretraining_and_init(photos, style, tmp_path, vgg_weights):
     batch = np.stack([smooth_image(np.random.default_rng(9), 32, 32)])
     net = pretrain_identity(photos, tmp_path / "id.keras", width=0.25, residual_blocks=1, image_size=32,
-                            batch_size=2, steps=60, learning_rate=5e-3, verbose=0)
+                            batch_size=2, steps=120, learning_rate=5e-3, verbose=0)
     error = float(np.mean((np.asarray(net(batch)) - batch) ** 2))
+    # Measured: error / variance = 0.34 after 120 steps (0.65 after 60).
     assert error < 0.5 * float(np.mean((batch - batch.mean()) ** 2))
     started = train_johnson(style, photos, tmp_path / "s.keras", steps=1, init=tmp_path / "id.keras",
                             **{**TINY, "checkpoint_every": 1}, learning_rate=1e-9)

@@ -13,7 +13,7 @@ import time
 from collections.abc import Sequence
 
 from tfstyle import __version__
-from tfstyle.errors import OptionError, TfstyleError
+from tfstyle.errors import OptionError, TfstyleError, first_line
 
 PROG = "tfstyle"
 
@@ -145,6 +145,31 @@ def build_parser() -> argparse.ArgumentParser:
         ident.add_argument(flag, type=kind, default=None)
     ident.add_argument("-q", "--quiet", action="store_true")
     ident.set_defaults(run=_train_identity)
+
+    ex = sub.add_parser(
+        "export", help="convert a network to TensorFlow Lite",
+        description="Convert a shipped style (--style NAME) or a trained network (--model FILE.keras) to a "
+        ".tflite file at a fixed size; metadata for apps is written beside it as FILE.tflite.json.",
+        epilog="examples:\n  tfstyle export --style wave -o wave.tflite --format float16\n"
+        "  tfstyle export --model m.keras -o m_int8.tflite --format int8 --calibration photos/",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    ex.add_argument("--style", dest="preset", default=None, metavar="NAME", help="a shipped style")
+    ex.add_argument("--model", default=None, metavar="FILE.keras", help="a network from 'tfstyle train johnson'")
+    ex.add_argument("-o", "--output", required=True, help="the .tflite file to write")
+    ex.add_argument("--format", choices=["float32", "float16", "dynamic", "int8"], default="float32")
+    ex.add_argument("--size", type=_positive_int, nargs="+", default=[384], metavar="N",
+                    help="fixed input size: N (square) or HEIGHT WIDTH (default 384)")
+    ex.add_argument("--calibration", default=None, metavar="DIR",
+                    help="int8: folder of real photos to calibrate on (required for int8)")
+    ex.add_argument("--require-gpu", action="store_true",
+                    help="fail if the model uses ops the TFLite GPU delegate cannot run")
+    ex.set_defaults(run=_export)
+
+    be = sub.add_parser("bench", help="time .tflite models on this machine (XNNPACK CPU)")
+    be.add_argument("models", nargs="+", metavar="FILE.tflite")
+    be.add_argument("--threads", type=_positive_int, nargs="+", default=[1, 2])
+    be.add_argument("--runs", type=_positive_int, default=20)
+    be.set_defaults(run=_bench)
     return parser
 
 
@@ -254,6 +279,32 @@ def _train_identity(args: argparse.Namespace) -> None:
     print(f"wrote {args.out}")
 
 
+def _export(args: argparse.Namespace) -> None:
+    from tfstyle.export import export_tflite
+    from tfstyle.fast import resolve_model
+
+    if bool(args.preset) == bool(args.model):
+        raise OptionError("give exactly one of --style NAME or --model FILE.keras")
+    if len(args.size) > 2:
+        raise OptionError(f"--size takes one or two numbers, got {len(args.size)}")
+    meta = export_tflite(resolve_model(args.model or args.preset), args.output, format=args.format,
+                         size=args.size if len(args.size) == 2 else args.size[0],
+                         representative_images=args.calibration, require_gpu=args.require_gpu)
+    gpu = "GPU delegate: all ops supported" if meta["gpu_compatible"] else \
+        f"GPU delegate cannot run: {', '.join(meta['gpu_unsupported_ops'])}"
+    print(f"wrote {args.output} ({meta['size_bytes'] / 1024:.0f} KB, {args.format}; {gpu}) and {args.output}.json")
+
+
+def _bench(args: argparse.Namespace) -> None:
+    from tfstyle.export.bench import latency
+
+    print("| model | threads | median ms | p90 ms |\n|---|---|---|---|")
+    for path in args.models:
+        for threads in args.threads:
+            timing = latency(path, num_threads=threads, runs=args.runs)
+            print(f"| {path} | {threads} | {timing['median_ms']:.1f} | {timing['p90_ms']:.1f} |", flush=True)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``tfstyle`` command line; returns the process exit code.
 
@@ -275,8 +326,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # noqa: BLE001 - the CLI's promise: one line, no traceback
         if os.environ.get("TFSTYLE_DEBUG"):
             raise
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-        print(f"{PROG}: error: {type(exc).__name__}: {first} (set TFSTYLE_DEBUG=1 for details)", file=sys.stderr)
+        print(f"{PROG}: error: {type(exc).__name__}: {first_line(exc)} (set TFSTYLE_DEBUG=1 for details)", file=sys.stderr)
         return 1
     return 0
 

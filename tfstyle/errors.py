@@ -5,6 +5,22 @@ Every error a user can cause (a bad image, a bad option, missing weights) is a
 """
 
 
+def first_line(exc: BaseException, prefer: tuple[str, ...] = ()) -> str:
+    r"""The first non-empty line of ``exc``'s message (one containing a ``prefer`` word if any).
+
+    Used to report library failures (TensorFlow's are often pages long) in one line.
+
+    Example:
+        >>> first_line(ValueError("\nTraceback...\nerror: bad op\n"), prefer=("error",))
+        'error: bad op'
+        >>> first_line(KeyError())
+        'KeyError'
+    """
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    preferred = [line for line in lines if any(word in line.lower() for word in prefer)]
+    return (preferred or lines or [type(exc).__name__])[0][:500]
+
+
 class TfstyleError(Exception):
     """Base class for all errors tfstyle raises on purpose."""
 

@@ -399,6 +399,22 @@ def resize_image(
     return out
 
 
+def cover_crop(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """Resize ``image`` to cover ``size`` ``(height, width)`` (aspect ratio kept), then centre-crop to it.
+
+    >>> import numpy as np
+    >>> cover_crop(np.zeros((40, 80, 3), np.float32), (32, 32)).shape
+    (32, 32, 3)
+    """
+    height, width = size
+    scale = max(height / image.shape[0], width / image.shape[1])
+    new_h, new_w = max(height, round(image.shape[0] * scale)), max(width, round(image.shape[1] * scale))
+    if (new_h, new_w) != image.shape[:2]:
+        image = resize_image(image, size=(new_h, new_w))
+    top, left = (new_h - height) // 2, (new_w - width) // 2
+    return np.ascontiguousarray(image[top:top + height, left:left + width], dtype=np.float32)
+
+
 def to_uint8(image: np.ndarray) -> np.ndarray:
     """Round and clip an image in ``[0, 255]`` to ``uint8`` (any shape).
 

@@ -45,6 +45,7 @@ __all__ = [
     "Scorer",
     "style_distance",
     "content_distance",
+    "psnr",
 ]
 
 #: VGG19 layers whose Gram matrices describe style (as in Gatys et al. and Johnson et al.).
@@ -222,3 +223,21 @@ def content_distance(image: ImageLike, content: ImageLike, *, weights: Weights =
     image_array, content_array = _as_image(image), _as_image(content)
     _check_same_size(image_array.shape, content_array.shape)  # fail before running VGG19
     return _content_distance(_features(image_array, weights), _features(content_array, weights))
+
+
+def psnr(image: np.ndarray, reference: np.ndarray, peak: float = 255.0) -> float:
+    """Peak signal-to-noise ratio of ``image`` against ``reference`` in dB (``inf`` if identical).
+
+    Used to compare a converted or quantized model's output with the float model's.
+
+    Example:
+        >>> import numpy as np
+        >>> a = np.zeros((4, 4, 3)); b = a.copy(); b[0, 0, 0] = 255.0
+        >>> round(psnr(b, a), 2)
+        16.81
+    """
+    image, reference = np.asarray(image, np.float64), np.asarray(reference, np.float64)
+    if image.shape != reference.shape:
+        raise OptionError(f"psnr needs arrays of the same shape, got {image.shape} and {reference.shape}")
+    mse = float(np.mean((image - reference) ** 2))
+    return float("inf") if mse == 0 else float(10.0 * np.log10(peak**2 / mse))

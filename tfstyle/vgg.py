@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import keras
 from keras import ops
 
-from tfstyle.errors import OptionError, WeightsError
+from tfstyle.errors import OptionError, WeightsError, first_line
 
 #: Environment variable naming a local VGG19 notop ``.h5`` file; it overrides ``"imagenet"``.
 WEIGHTS_ENV = "TFSTYLE_VGG19_WEIGHTS"
@@ -60,9 +60,8 @@ def resolve_weights(weights: str | os.PathLike | None = None) -> str:
                 IMAGENET_FILE, IMAGENET_URL, cache_subdir="models", file_hash=IMAGENET_MD5
             )
         except Exception as exc:  # Keras raises bare Exception for URL/HTTP failures.
-            reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             raise WeightsError(
-                f"could not download the VGG19 ImageNet weights ({reason}). Download {IMAGENET_URL} "
+                f"could not download the VGG19 ImageNet weights ({first_line(exc)}). Download {IMAGENET_URL} "
                 f"once and pass its path (weights=PATH, or --vgg-weights PATH on the command line), "
                 f"or set {WEIGHTS_ENV}=PATH"
             ) from None
@@ -81,7 +80,7 @@ def _vgg19_backbone(path: str) -> keras.Model:
         return keras.applications.VGG19(include_top=False, weights=path, input_shape=(None, None, 3))
     except Exception as exc:
         raise WeightsError(
-            f"could not load VGG19 weights from {path}: {str(exc).splitlines()[0] if str(exc) else exc!r} "
+            f"could not load VGG19 weights from {path}: {first_line(exc)} "
             f"(expected Keras' VGG19 notop .h5 file)"
         ) from None
 

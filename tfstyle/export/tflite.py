@@ -54,7 +54,7 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
-from tfstyle.errors import OptionError, TfstyleError
+from tfstyle.errors import OptionError, TfstyleError, first_line
 from tfstyle.export.gpu_ops import check_gpu_ops
 
 __all__ = ["FORMATS", "export_tflite", "op_types", "run_tflite"]
@@ -141,7 +141,7 @@ def export_tflite(
         raise TfstyleError(f"the model uses ops the TFLite GPU delegate does not support: {', '.join(unsupported)} "
                            "(export without require_gpu to get a CPU model)")
 
-    interpreter = _make_interpreter(model_content=content)
+    interpreter = make_interpreter(model_content=content)
     input_detail, output_detail = interpreter.get_input_details()[0], interpreter.get_output_details()[0]
     expected = [1, height, width, 3]
     if list(output_detail["shape"]) != expected:
@@ -195,7 +195,7 @@ def _check_target(path) -> pathlib.Path:
 
 def _calibration_images(source, size: tuple[int, int], limit: int) -> list[np.ndarray]:
     """Load up to ``limit`` real images, each resized to cover ``size`` and centre-cropped."""
-    from tfstyle.images import list_images, load_image
+    from tfstyle.images import cover_crop, list_images, load_image
 
     if isinstance(source, (str, os.PathLike)):
         items: list = list_images(source) if os.path.isdir(source) else [source]
@@ -213,19 +213,7 @@ def _calibration_images(source, size: tuple[int, int], limit: int) -> list[np.nd
                           f"got {type(source).__name__}")
     if not items:
         raise OptionError(f"representative_images holds no images: {source!r}"[:200])
-    return [_cover_crop(load_image(item), size) for item in items[:limit]]
-
-
-def _cover_crop(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
-    from tfstyle.images import resize_image
-
-    height, width = size
-    scale = max(height / image.shape[0], width / image.shape[1])
-    new_h, new_w = max(height, round(image.shape[0] * scale)), max(width, round(image.shape[1] * scale))
-    if (new_h, new_w) != image.shape[:2]:
-        image = resize_image(image, size=(new_h, new_w))
-    top, left = (new_h - height) // 2, (new_w - width) // 2
-    return np.ascontiguousarray(image[top:top + height, left:left + width], dtype=np.float32)
+    return [cover_crop(load_image(item), size) for item in items[:limit]]
 
 
 def _convert(model, size, format, calibration, uint8_io) -> bytes:
@@ -292,10 +280,7 @@ def _convert(model, size, format, calibration, uint8_io) -> bytes:
 
 
 def _first_line(exc: BaseException) -> str:
-    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
-    interesting = [line for line in lines if "error" in line.lower() or "op" in line.lower()]
-    text = (interesting or lines or [type(exc).__name__])[0]
-    return text[:500]
+    return first_line(exc, prefer=("error", "op"))
 
 
 @contextlib.contextmanager
@@ -362,8 +347,12 @@ def _new_file_mode(target: pathlib.Path) -> int:
 # running and inspecting
 
 
-def _make_interpreter(**kwargs):
-    """An interpreter from ai_edge_litert when installed, else tf.lite (its deprecation warning hidden)."""
+def make_interpreter(**kwargs):
+    """A TFLite interpreter (``model_path=`` or ``model_content=``, ``num_threads=``).
+
+    From ai_edge_litert (XNNPACK on CPU) when installed, else ``tf.lite`` (its deprecation
+    warning hidden); both give identical outputs and speed.
+    """
     try:
         from ai_edge_litert.interpreter import Interpreter
     except ImportError:
@@ -392,7 +381,7 @@ def run_tflite(path: str | os.PathLike, image: np.ndarray, num_threads: int = 2)
     if not os.path.isfile(source):
         raise OptionError(f"no such TFLite model: {source}")
     try:
-        interpreter = _make_interpreter(model_path=source, num_threads=int(num_threads))
+        interpreter = make_interpreter(model_path=source, num_threads=int(num_threads))
         interpreter.allocate_tensors()
     except Exception as exc:
         raise TfstyleError(f"cannot load TFLite model {source}: {_first_line(exc)}") from exc

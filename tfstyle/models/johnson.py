@@ -2,7 +2,9 @@
 
 9x9 conv 32 -> stride-2 conv 64 -> stride-2 conv 128 -> residual blocks (128) ->
 upsample + conv 64 -> upsample + conv 32 -> 9x9 conv 3, instance normalization and ReLU
-after every inner conv, output in [0, 255]. Upsampling is nearest resize + conv
+after every inner conv, a linear output around 127.5, clipped to [0, 255] except while
+training (a tanh output saturates, and its dead gradients leave black blobs that training
+cannot remove). Upsampling is nearest resize + conv
 (transposed convolutions lose ~15 dB PSNR under INT8 and cause checkerboard artefacts).
 """
 from __future__ import annotations
@@ -78,8 +80,8 @@ class JohnsonNet(keras.Model):
             x = x + norm(conv_b(y))
         for layer in self.decoder:
             x = ops.relu(norm(layer(self.upsample(x, training=training))))
-        x = self.output_conv(x)
-        return (ops.tanh(ops.cast(x, "float32")) + 1.0) * 127.5
+        x = ops.cast(self.output_conv(x), "float32") * 127.5 + 127.5
+        return x if training else ops.clip(x, 0.0, 255.0)
 
     def call(self, images, stats=None, training=None):
         return self._forward(images, stats=stats, training=training)

@@ -11,7 +11,7 @@ import functools
 import json
 import pathlib
 
-from tfstyle.errors import OptionError, WeightsError
+from tfstyle.errors import OptionError, WeightsError, first_line
 
 _HERE = pathlib.Path(__file__).resolve().parent
 #: The catalogue: style name -> file, painting, and training record (see RECIPE.md).
@@ -56,5 +56,4 @@ def load_model_file(path: str | pathlib.Path):
     try:
         return keras.saving.load_model(path, compile=False)
     except Exception as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise WeightsError(f"could not load model {path}: {first}") from None
+        raise WeightsError(f"could not load model {path}: {first_line(exc)}") from None

@@ -25,16 +25,16 @@ from tfstyle.training.run import (distribution_scope, fit_resumable, has_tensorf
                                   save_atomic, uses_tf_data)
 from tfstyle.training.trainer import StyleTransferTrainer
 
-#: Default loss: the published fast-style-transfer recipe (Engstrom's, which trains well with
-#: instance norm), converted to tfstyle's mean-based losses. There: content relu4_2 x 7.5,
-#: style relu1_1..relu5_1 x 100 with Grams divided by H*W*C (so each layer's squared error is
-#: divided by C^2), total variation x 200. Here, with content weight 1: style layer weights
-#: proportional to 1/C^2 and style weight 100 / 7.5 * sum(1/C^2) = 4.37e-3; TV weight 200/7.5.
-CONTENT_LAYERS = ("block4_conv2",)
-STYLE_LAYERS = ("block1_conv1", "block2_conv1", "block3_conv1", "block4_conv1", "block5_conv1")
-STYLE_LAYER_WEIGHTS = tuple(1.0 / c**2 for c in (64, 128, 256, 512, 512))
-STYLE_WEIGHT = 100.0 / 7.5 * sum(STYLE_LAYER_WEIGHTS)
-TV_WEIGHT = 200.0 / 7.5
+#: Default loss: Johnson et al.'s layers (content relu2_2; style relu1_2, relu2_2, relu3_3,
+#: relu4_3), style layers weighted by 1/C^2 (the paper divides each Gram by C), no total
+#: variation. The style weight was chosen on 128 px CPU runs (tools/train_pretrained.py):
+#: content stays legible and the texture is strong. A deeper content layer (relu4_2, as in
+#: Engstrom's recipe) kept too little content at 128 px.
+CONTENT_LAYERS = ("block2_conv2",)
+STYLE_LAYERS = ("block1_conv2", "block2_conv2", "block3_conv3", "block4_conv3")
+STYLE_LAYER_WEIGHTS = tuple(1.0 / c**2 for c in (64, 128, 256, 512))
+STYLE_WEIGHT = 3e-3
+TV_WEIGHT = 0.0
 
 #: Settings that must match for a checkpoint to be resumed.
 _RESUME_KEYS = ("width", "residual_blocks", "padding_mode", "image_size", "batch_size", "checkpoint_every",
@@ -83,8 +83,10 @@ def train_johnson(
         width, residual_blocks, padding_mode: network shape (see ``JohnsonNet``).
         image_size, batch_size: training crops are ``image_size`` squares.
         steps: total optimizer steps (a resumed run counts the steps already done). Johnson et
-            al. train 40k steps of batch 4 at 256 px; expect blotchy results (dark "droplets",
-            lost content) for the first few hundred steps.
+            al. train 40k steps of batch 4 at 256 px. On a CPU budget, start from
+            :func:`pretrain_identity` (``init=``) with ``learning_rate=2e-4``: a few hundred
+            steps at 128 px then give clean results (the shipped styles: 400 steps); from a
+            random start, or at 1e-3, the first few hundred steps lose the content.
         checkpoint_every: steps per checkpoint (and per Keras epoch).
         learning_rate: Adam's learning rate.
         content_weight, style_weight, tv_weight, content_layers, style_layers, style_layer_weights:

@@ -1,0 +1,71 @@
+"""Magenta's published arbitrary-stylization models (Ghiasi et al. 2017), to compare against.
+
+:class:`MagentaTFLite` runs the TFLite pair Google publishes (a style predictor, 256x256
+style image -> 100-number bottleneck, and a transfer network at a fixed content size).
+Strength follows Magenta's own recipe: the style bottleneck is interpolated with the one
+predicted from the content image itself.
+"""
+from __future__ import annotations
+
+import os
+
+import numpy as np
+
+from tfstyle.errors import OptionError
+from tfstyle.images import ImageLike, cover_crop, load_image, to_uint8
+
+
+class MagentaTFLite:
+    """Magenta's ``predict_*.tflite`` + ``transfer_*.tflite`` (float32 images in [0, 1]).
+
+    Args:
+        predictor: path of the style-prediction model (input ``1x256x256x3``).
+        transfer: path of the transfer model (content ``1xHxWx3`` and bottleneck ``1x1x1x100``).
+        num_threads: CPU threads for both interpreters.
+
+    Example (needs Magenta's files; see ``../shared/anchors/magenta``):
+        >>> magenta = MagentaTFLite("predict_int8_256.tflite", "transfer_f16_384.tflite")  # doctest: +SKIP
+        >>> magenta.stylize("photo.jpg", "starry_night.jpg", strength=0.8).shape  # doctest: +SKIP
+        (384, 384, 3)
+    """
+
+    def __init__(self, predictor: str | os.PathLike, transfer: str | os.PathLike, num_threads: int = 2):
+        from tfstyle.export.tflite import make_interpreter
+
+        for path in (predictor, transfer):
+            if not os.path.isfile(path):
+                raise OptionError(f"no such TFLite model: {path}")
+        self._predictor = make_interpreter(model_path=os.fspath(predictor), num_threads=num_threads)
+        self._transfer = make_interpreter(model_path=os.fspath(transfer), num_threads=num_threads)
+        self._predictor.allocate_tensors()
+        self._transfer.allocate_tensors()
+        inputs = self._transfer.get_input_details()
+        self._bottleneck_in = next(d for d in inputs if d["shape"][-1] == 100)
+        self._content_in = next(d for d in inputs if d["shape"][-1] == 3)
+        self.content_size = tuple(int(s) for s in self._content_in["shape"][1:3])
+        self.style_size = tuple(int(s) for s in self._predictor.get_input_details()[0]["shape"][1:3])
+
+    def style_vector(self, style: ImageLike) -> np.ndarray:
+        """The 100-number style bottleneck of an image (centre-cropped to a square first)."""
+        image = cover_crop(load_image(style), self.style_size) / 255.0
+        detail = self._predictor.get_input_details()[0]
+        self._predictor.set_tensor(detail["index"], image[None].astype(np.float32))
+        self._predictor.invoke()
+        return self._predictor.get_tensor(self._predictor.get_output_details()[0]["index"]).reshape(-1).copy()
+
+    def stylize(self, content: ImageLike, style: ImageLike | np.ndarray, strength: float = 1.0) -> np.ndarray:
+        """Stylize ``content`` (cover-cropped to the model's size); ``style`` is an image or a style vector.
+
+        Returns a ``uint8`` ``(H, W, 3)`` array at the transfer model's size.
+        """
+        if not 0.0 <= strength <= 1.0:
+            raise OptionError(f"strength must be in [0, 1], got {strength}")
+        image = cover_crop(load_image(content), self.content_size)
+        vector = style if isinstance(style, np.ndarray) and style.size == 100 else self.style_vector(style)
+        if strength < 1.0:
+            vector = strength * vector + (1.0 - strength) * self.style_vector(image)
+        self._transfer.set_tensor(self._content_in["index"], (image / 255.0)[None].astype(np.float32))
+        self._transfer.set_tensor(self._bottleneck_in["index"], vector.reshape(1, 1, 1, 100).astype(np.float32))
+        self._transfer.invoke()
+        out = self._transfer.get_tensor(self._transfer.get_output_details()[0]["index"])[0]
+        return to_uint8(np.clip(out, 0.0, 1.0) * 255.0)
