@@ -20,7 +20,7 @@ SIZE = 64
 # dynamic 37.7 dB, int8 (uint8 I/O) 26.8 dB. Thresholds sit ~3 dB under those (float32: under 110
 # means something is really wrong, not float rounding).
 MIN_PSNR = {"float32": 110.0, "float16": 63.5, "dynamic": 34.5, "int8": 23.5}
-JOHNSON_OPS = {"ADD", "CONV_2D", "MEAN", "MIRROR_PAD", "MUL", "RESIZE_NEAREST_NEIGHBOR", "RSQRT", "SUB", "MINIMUM", "RELU"}
+JOHNSON_OPS = {"ADD", "CONV_2D", "MEAN", "STRIDED_SLICE", "CONCATENATION", "MUL", "RESIZE_NEAREST_NEIGHBOR", "RSQRT", "SUB", "MINIMUM", "RELU"}
 
 
 def _interpreter(path):
@@ -147,8 +147,8 @@ def test_gpu_allow_list(exported, net, tmp_path):
     import keras
 
     ops = exported["float32"][1]["ops"]
-    # Reflection padding (MIRROR_PAD) and the fixed-size nearest upsampling are on the list.
-    assert {"MIRROR_PAD", "RESIZE_NEAREST_NEIGHBOR", "CONV_2D"} <= set(ops) <= GPU_DELEGATE_OPS
+    # Reflection padding (slices + concat) and the fixed-size nearest upsampling are on the list.
+    assert {"STRIDED_SLICE", "CONCATENATION", "RESIZE_NEAREST_NEIGHBOR", "CONV_2D"} <= set(ops) <= GPU_DELEGATE_OPS
     assert check_gpu_ops(ops) == [] and exported["float32"][1]["gpu_compatible"] is True
     export_tflite(net, tmp_path / "ok.tflite", size=SIZE, require_gpu=True)
     # A model with an op the GPU delegate lacks is refused, and nothing is left on disk.

@@ -53,6 +53,33 @@ class InstanceNormalization(keras.layers.Layer):
         return {**super().get_config(), "epsilon": self.epsilon}
 
 
+def reflect_pad(x, pad: int):
+    """Reflection-pad height and width of ``(B, H, W, C)`` by ``pad``, as one-row slices and a concat.
+
+    Same values as ``ops.pad(x, ..., mode="reflect")``, but TFLite's MIRROR_PAD is not run by
+    the XNNPACK delegate: as MIRROR_PAD it took 45% of a 384x384 JohnsonNet's CPU time,
+    as slices and CONCATENATION (delegated) almost nothing (float32 484 -> 276 ms, 1 thread).
+
+    Example:
+        >>> import numpy as np
+        >>> x = np.arange(12, dtype="float32").reshape(1, 3, 4, 1)
+        >>> bool(np.array_equal(reflect_pad(x, 2), np.pad(x, ((0, 0), (2, 2), (2, 2), (0, 0)), mode="reflect")))
+        True
+    """
+    if pad == 0:
+        return x
+    for axis in (1, 2):
+        def row(i):
+            index = [slice(None)] * 4
+            index[axis] = slice(i, i + 1 or None)
+            return x[tuple(index)]
+
+        before = [row(i) for i in range(pad, 0, -1)]
+        after = [row(-1 - i) for i in range(1, pad + 1)]
+        x = ops.concatenate([*before, x, *after], axis=axis)
+    return x
+
+
 @keras.saving.register_keras_serializable(package="tfstyle")
 class PaddedConv2D(keras.layers.Layer):
     """``Conv2D`` after explicit ``"reflect"`` or ``"zero"`` padding of ``kernel_size // 2``.
@@ -74,8 +101,9 @@ class PaddedConv2D(keras.layers.Layer):
         self._pad = ((0, 0), (pad, pad), (pad, pad), (0, 0))
 
     def call(self, x):
-        mode = "reflect" if self.padding_mode == "reflect" else "constant"
-        return self.conv(ops.pad(x, self._pad, mode=mode))
+        if self.padding_mode == "reflect":
+            return self.conv(reflect_pad(x, self.kernel_size // 2))
+        return self.conv(ops.pad(x, self._pad, mode="constant"))
 
     def compute_output_shape(self, input_shape):
         def out(size):

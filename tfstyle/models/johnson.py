@@ -92,6 +92,10 @@ class JohnsonNet(keras.Model):
         self._forward(images, collect=collected)
         return collected
 
+    def normalized_convs(self) -> list:
+        """The convolutions that feed an instance norm, in the order of :meth:`norm_stats`."""
+        return [*self.encoder, *(conv for pair in self.res_convs for conv in pair), *self.decoder]
+
     def compute_output_shape(self, input_shape):
         return tuple(input_shape[:-1]) + (3,)
 
