@@ -133,7 +133,7 @@ def export_tflite(
     if format == "int8":
         if representative_images is None:
             raise OptionError("format 'int8' needs representative_images (a folder or a list of real images)")
-        calibration = _calibration_images(representative_images, (height, width), int(num_calibration))
+        calibration = calibration_images(representative_images, (height, width), int(num_calibration))
         if equalize and hasattr(model, "normalized_convs"):
             from tfstyle.export.equalize import equalize_instance_norm
 
@@ -203,7 +203,7 @@ def _check_target(path) -> pathlib.Path:
     return target
 
 
-def _calibration_images(source, size: tuple[int, int], limit: int) -> list[np.ndarray]:
+def calibration_images(source, size: tuple[int, int], limit: int) -> list[np.ndarray]:
     """Load up to ``limit`` real images, each resized to cover ``size`` and centre-cropped."""
     from tfstyle.images import cover_crop, list_images, load_image
 

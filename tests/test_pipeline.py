@@ -1,0 +1,29 @@
+"""export/pipeline.py end to end at a tiny size: files, choice of INT8, report."""
+import importlib.util
+import pathlib
+
+import pytest
+
+from tfstyle import pretrained
+
+from .conftest import SHARED
+
+PIPELINE = pathlib.Path(__file__).parents[1] / "export" / "pipeline.py"
+
+
+@pytest.mark.skipif(not (SHARED / "data" / "holdout" / "content").is_dir(), reason="needs ../shared/data")
+def test_pipeline_builds_files_and_report(tmp_path):
+    spec = importlib.util.spec_from_file_location("pipeline", PIPELINE)
+    pipeline = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(pipeline)
+    style = pretrained.list_styles()[0]
+    report = tmp_path / "REPORT.md"
+    assert pipeline.main(["--styles", style, "--formats", "float32,int8", "--size", "64", "--eval-images", "1",
+                          "--runs", "1", "--out", str(tmp_path), "--report", str(report),
+                          "--magenta", str(tmp_path / "no_magenta")]) == 0
+    names = {p.name for p in tmp_path.glob("*.tflite")}
+    assert {f"{style}_float32_64.tflite", f"{style}_int8_64.tflite", f"{style}_aeq_int8_64.tflite",
+            f"{style}_release_int8_64.tflite"} <= names
+    text = report.read_text()
+    assert "## Targets" in text and f"| {style} | float32 |" in text and f"- {style}: release INT8 = " in text
+    assert "Magenta's files were not found" in text
