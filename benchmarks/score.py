@@ -25,7 +25,7 @@ uint8, as when saved.
 
 ``--model`` and ``--preset`` may be repeated (in any mix); give one ``--style`` for all
 models or one per model in the same order. A preset without ``--style`` is scored against
-``--style-dir/NAME.jpg``.
+the painting its catalogue entry names (``style_image``) in ``--style-dir``.
 """
 from __future__ import annotations
 
@@ -132,7 +132,10 @@ def resolve_styles(entries: list[Entry], styles: list[str], style_dir: str) -> N
         if styles:
             entry.style = styles[0] if len(styles) == 1 else styles[i]
         elif entry.kind == "preset":
-            entry.style = os.path.join(style_dir, f"{entry.source}.jpg")
+            from tfstyle import pretrained
+
+            image = pretrained.catalog().get(entry.source, {}).get("style_image", f"{entry.source}.jpg")
+            entry.style = os.path.join(style_dir, image)
             if not os.path.isfile(entry.style):
                 raise UsageError(f"no --style given and no {entry.style}: give the preset's style image with --style")
         else:
@@ -163,7 +166,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="a style shipped with tfstyle (tfstyle.pretrained.load(NAME)); repeatable")
     parser.add_argument("--style", action="append", default=[], help="style image: one for all models or one per model")
     parser.add_argument("--style-dir", default="../shared/data/style/named",
-                        help="where a preset's style image NAME.jpg is looked up when --style is not given")
+                        help="where a preset's painting (its catalogue's style_image) is looked up when --style is not given")
     parser.add_argument("--content-dir", default="../shared/data/content/test")
     parser.add_argument("--limit", type=int, default=None, help="score only the first N content images (by name)")
     parser.add_argument("--size", type=int, default=256, help="longer side of the content images (default 256)")

@@ -11,7 +11,7 @@ import os
 
 import numpy as np
 
-from tfstyle.errors import OptionError
+from tfstyle.errors import OptionError, WeightsError, first_line
 from tfstyle.images import ImageLike, cover_crop, load_image, to_uint8
 
 
@@ -68,4 +68,48 @@ class MagentaTFLite:
         self._transfer.set_tensor(self._bottleneck_in["index"], vector.reshape(1, 1, 1, 100).astype(np.float32))
         self._transfer.invoke()
         out = self._transfer.get_tensor(self._transfer.get_output_details()[0]["index"])[0]
+        return to_uint8(np.clip(out, 0.0, 1.0) * 255.0)
+
+
+#: Magenta's arbitrary-image-stylization model on TF Hub (Kaggle Models mirrors the same handle).
+HUB_HANDLE = "https://tfhub.dev/google/magenta/arbitrary-image-stylization-v1-256/2"
+
+
+class MagentaHub:
+    """Magenta's full arbitrary-stylization model through ``tensorflow_hub`` (handle or local folder).
+
+    ``hub.load`` downloads and caches the model for a URL handle; offline, download it once and
+    pass the unpacked SavedModel folder. The model takes the content at any size and the style
+    at 256x256, both float32 in [0, 1].
+
+    Example (needs the model; this machine has no internet):
+        >>> magenta = MagentaHub()  # doctest: +SKIP
+        >>> magenta.stylize("photo.jpg", "starry_night.jpg").dtype  # doctest: +SKIP
+        dtype('uint8')
+    """
+
+    def __init__(self, handle: str | os.PathLike = HUB_HANDLE):
+        try:
+            import tensorflow_hub as hub
+
+            self._module = hub.load(os.fspath(handle))
+        except Exception as exc:
+            raise WeightsError(
+                f"could not load Magenta's model from {os.fspath(handle)}: {first_line(exc)} (offline? download "
+                f"{HUB_HANDLE} once, unpack it and pass the folder)") from None
+        self.handle = os.fspath(handle)
+
+    def stylize(self, content: ImageLike, style: ImageLike, *, size: int | None = None,
+                style_size: int = 256) -> np.ndarray:
+        """Stylize ``content`` (long side ``size``, default its own) like ``style``; ``uint8`` ``HxWx3``.
+
+        The style image is centre-cropped to a square and resized to ``style_size`` (the model
+        was trained with 256).
+        """
+        import tensorflow as tf
+
+        image = load_image(content, max_size=size) / 255.0
+        painting = cover_crop(load_image(style), (style_size, style_size)) / 255.0
+        outputs = self._module(tf.constant(image[None], tf.float32), tf.constant(painting[None], tf.float32))
+        out = np.asarray(outputs[0])[0, :image.shape[0], :image.shape[1]]
         return to_uint8(np.clip(out, 0.0, 1.0) * 255.0)
