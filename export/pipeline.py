@@ -29,12 +29,13 @@ import numpy as np  # noqa: E402
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
-sys.path.insert(0, str(ROOT / "benchmarks"))
+sys.path[:0] = [str(ROOT / "benchmarks"), str(ROOT / "export")]
 # Offline machines: the distances need VGG19; use ../shared's copy unless told otherwise.
 if (SHARED / "weights" / "vgg19_notop.h5").is_file():
     os.environ.setdefault("TFSTYLE_VGG19_WEIGHTS", str(SHARED / "weights" / "vgg19_notop.h5"))
 
 from machine import describe  # noqa: E402  (benchmarks/machine.py)
+from op_profile import profile  # noqa: E402  (export/op_profile.py)
 
 from tfstyle import pretrained  # noqa: E402
 from tfstyle.export import FORMATS, export_tflite, run_tflite  # noqa: E402
@@ -215,6 +216,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--out", type=pathlib.Path, default=ROOT / "export" / "build")
     parser.add_argument("--report", type=pathlib.Path, default=ROOT / "export" / "REPORT.md")
+    parser.add_argument("--no-op-profile", action="store_true", help="skip the per-op INT8/float32 table")
     args = parser.parse_args(argv)
     args.formats = [f for f in args.formats.split(",") if f]
     args.out.mkdir(parents=True, exist_ok=True)
@@ -229,6 +231,7 @@ def main(argv: list[str] | None = None) -> int:
         styles[name] = (image, Scorer(image))
     rows = [row for name, (_, scorer) in styles.items() for row in export_style(name, args, contents, scorer)]
     magenta = magenta_rows(args, contents, styles) if args.magenta.is_dir() else []
+    ops = "(skipped: --no-op-profile)" if args.no_op_profile else profile(max(3, args.runs))
 
     report = f"""# Export report
 
@@ -262,6 +265,13 @@ Quantization-aware training (tfmot on a tf_keras copy) is not in this pipeline y
 ## Magenta (published TFLite models, same run)
 
 {table(magenta) if magenta else "Magenta's files were not found (--magenta)."}
+
+## Where the time goes: float32 vs INT8 per block
+
+Each block of the network alone, at the size it has in a width-0.5 network at 384x384
+(`export/op_profile.py`); "reference" = TFLite's built-in kernels without XNNPACK:
+
+{ops}
 """
     args.report.write_text(report)
     print(f"wrote {args.report} and {len(rows)} models under {args.out}")
