@@ -56,7 +56,7 @@ def main() -> None:
     if args.pretrained:
         from tfstyle import pretrained
 
-        styles = [(name, entry["artist"].split()[-1]) for name, entry in pretrained.catalog().items()]
+        styles = [(name, name) for name in pretrained.catalog()]
 
         def paint(content, name):
             return tfstyle.stylize(content, style=name)
@@ -78,7 +78,7 @@ def main() -> None:
             start = time.perf_counter()
             out = paint(content, name)
             print(f"{content_name} x {name}: {time.perf_counter() - start:.1f} s", flush=True)
-            row.append(_label(out, f"style: {painter}") if index == 0 else out)
+            row.append(_label(out, f"style: {painter}" if not args.pretrained else painter) if index == 0 else out)
         rows.append(np.concatenate(row, axis=1))
     save_image(np.concatenate(rows, axis=0), args.out, quality=90)
     print(f"wrote {args.out}")
