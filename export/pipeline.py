@@ -41,6 +41,7 @@ from tfstyle import pretrained  # noqa: E402
 from tfstyle.export import FORMATS, export_tflite, run_tflite  # noqa: E402
 from tfstyle.export.aeq import quantize_tflite  # noqa: E402
 from tfstyle.export.equalize import equalize_instance_norm  # noqa: E402
+from tfstyle.export.qat import export_qat_int8  # noqa: E402
 from tfstyle.export.tflite import calibration_images  # noqa: E402
 from tfstyle.export.bench import latency  # noqa: E402
 from tfstyle.images import cover_crop, list_images, load_image  # noqa: E402
@@ -80,8 +81,21 @@ def export_style(name: str, args, contents: list[np.ndarray], scorer: Scorer) ->
         print(f"{name} {fmt}: {rows[-1]['timings'][2]['median_ms']:.1f} ms, {rows[-1]['psnr']:.1f} dB", flush=True)
     if "int8" in args.formats:
         rows.append(_ai_edge_int8(name, net, args, contents, reference, scorer))
+        if args.qat_steps:
+            rows.append(_qat_int8(name, net, args, contents, reference, scorer))
         rows.extend(_keep_best_int8(name, rows, args))
     return rows
+
+
+def _qat_int8(name: str, net, args, contents, reference, scorer) -> dict:
+    """Quantization-aware fine-tuning (tfmot, tf_keras, own process), then full INT8."""
+    path = args.out / f"{name}_qat_int8_{args.size}.tflite"
+    meta = export_qat_int8(net, path, args.calibration, size=args.size, steps=args.qat_steps, num_images=32)
+    outputs = [run_tflite(path, image) for image in contents]
+    return {"model": name, "format": "int8 (QAT)", "size_bytes": meta["size_bytes"], "gpu": meta["gpu_compatible"],
+            "timings": _timings(path, args.runs), "path": path,
+            "psnr": float(np.mean([psnr(o, r) for o, r in zip(outputs, reference)])),
+            "distances": _distances(scorer, outputs, contents)}
 
 
 def _ai_edge_int8(name: str, net, args, contents, reference, scorer) -> dict:
@@ -216,6 +230,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--out", type=pathlib.Path, default=ROOT / "export" / "build")
     parser.add_argument("--report", type=pathlib.Path, default=ROOT / "export" / "REPORT.md")
+    parser.add_argument("--qat-steps", type=int, default=30,
+                        help="quantization-aware fine-tuning steps per style (0: no QAT candidate)")
     parser.add_argument("--no-op-profile", action="store_true", help="skip the per-op INT8/float32 table")
     args = parser.parse_args(argv)
     args.formats = [f for f in args.formats.split(",") if f]
@@ -255,12 +271,13 @@ their PSNR is against their f16 model.
 {table(rows)}
 
 INT8 candidates: the TFLite converter's full-integer INT8 (uint8 in/out) after instance-norm
-channel equalization (`tfstyle.export.equalize`), and ai-edge-quantizer's `static_wi8_ai8` recipe on
-the same equalized float model (float in/out). The pipeline releases the one closer to float:
+channel equalization (`tfstyle.export.equalize`); ai-edge-quantizer's `static_wi8_ai8` recipe on
+the same equalized float model (float in/out); and quantization-aware training
+(`tfstyle.export.qat`: tfmot on a tf_keras copy in its own process, {args.qat_steps} steps of batch 2
+distilling the float network's outputs on 32 calibration photos, activation ranges initialised
+from the float model; uint8 in/out). The pipeline releases the one closest to float:
 
 {chr(10).join(CHOICES)}
-
-Quantization-aware training (tfmot on a tf_keras copy) is not in this pipeline yet.
 
 ## Magenta (published TFLite models, same run)
 

@@ -19,11 +19,11 @@ def test_pipeline_builds_files_and_report(tmp_path):
     style = pretrained.list_styles()[0]
     report = tmp_path / "REPORT.md"
     assert pipeline.main(["--styles", style, "--formats", "float32,int8", "--size", "64", "--eval-images", "1",
-                          "--runs", "1", "--no-op-profile", "--out", str(tmp_path), "--report", str(report),
+                          "--runs", "1", "--no-op-profile", "--qat-steps", "2", "--out", str(tmp_path), "--report", str(report),
                           "--magenta", str(tmp_path / "no_magenta")]) == 0
     names = {p.name for p in tmp_path.glob("*.tflite")}
     assert {f"{style}_float32_64.tflite", f"{style}_int8_64.tflite", f"{style}_aeq_int8_64.tflite",
-            f"{style}_release_int8_64.tflite"} <= names
+            f"{style}_qat_int8_64.tflite", f"{style}_release_int8_64.tflite"} <= names
     text = report.read_text()
     assert "## Targets" in text and f"| {style} | float32 |" in text and f"- {style}: release INT8 = " in text
     assert "Magenta's files were not found" in text

@@ -127,7 +127,6 @@ def export_tflite(
     if isinstance(num_calibration, bool) or not isinstance(num_calibration, (int, np.integer)) or num_calibration < 1:
         raise OptionError(f"num_calibration must be a positive integer, got {num_calibration!r}")
     target = _check_target(path)
-    meta_target = target.with_name(target.name + ".json")
 
     calibration = None
     if format == "int8":
@@ -140,6 +139,24 @@ def export_tflite(
             model = equalize_instance_norm(model, calibration)
 
     content = _convert(model, (height, width), format, calibration, bool(uint8_io))
+    extra = {}
+    if calibration is not None:
+        extra = {"calibration_images": len(calibration), "equalized": bool(equalize and hasattr(model, "normalized_convs"))}
+    return write_model(content, target, format=format, size=(height, width), model=model, extra=extra,
+                       require_gpu=require_gpu)
+
+
+def write_model(content: bytes, path, *, format: str, size: tuple[int, int], model=None, extra: dict | None = None,
+                require_gpu: bool = False) -> dict:
+    """Check a converted image model and write it with its metadata JSON (both atomically); return the metadata.
+
+    Refuses (:class:`TfstyleError`, nothing written) Flex or custom ops, an output shape other
+    than the input's, and with ``require_gpu`` ops the GPU delegate cannot run. ``extra`` is
+    merged into the metadata.
+    """
+    height, width = size
+    target = _check_target(path)
+    meta_target = target.with_name(target.name + ".json")
     ops = _op_types_from_bytes(content)
     flex = [op for op in ops if op not in _builtin_names().values() or op == "CUSTOM"]
     if flex:
@@ -170,11 +187,9 @@ def export_tflite(
         "gpu_compatible": not unsupported,
         "gpu_unsupported_ops": unsupported,
         "tfstyle_version": __version__,
-        "source_model": _describe_model(model),
+        "source_model": _describe_model(model) if model is not None else None,
+        **(extra or {}),
     }
-    if calibration is not None:
-        metadata["calibration_images"] = len(calibration)
-        metadata["equalized"] = bool(equalize and hasattr(model, "normalized_convs"))
     _write_files({target: content, meta_target: (json.dumps(metadata, indent=2) + "\n").encode()})
     return metadata
 
