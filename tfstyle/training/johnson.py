@@ -21,7 +21,7 @@ from tfstyle.images import ImageLike, load_image
 from tfstyle.models.johnson import JohnsonNet
 from tfstyle.perceptual import PerceptualLoss
 from tfstyle.training.callbacks import SampleImages
-from tfstyle.training.run import (distribution_scope, fit_resumable, has_tensorflow, prepare_run, restore,
+from tfstyle.training.run import (distribution_scope, fit_resumable, has_gpu, prepare_run, restore,
                                   save_atomic, uses_tf_data)
 from tfstyle.training.trainer import StyleTransferTrainer
 
@@ -142,8 +142,7 @@ def train_johnson(
 
     keras.utils.set_random_seed(seed)
     if mixed_precision is None:
-        mixed_precision = bool(keras.distribution.list_devices("gpu")) if keras.backend.backend() == "jax" else \
-            _tf_has_gpu()
+        mixed_precision = has_gpu()
     if mixed_precision:
         keras.mixed_precision.set_global_policy("mixed_bfloat16" if keras.backend.backend() == "jax"
                                                 else "mixed_float16")
@@ -236,11 +235,3 @@ def _as_float32(net: JohnsonNet) -> JohnsonNet:
     copy(np.zeros((1, 32, 32, 3), np.float32))
     copy.set_weights([np.asarray(w, np.float32) for w in net.get_weights()])
     return copy
-
-
-def _tf_has_gpu() -> bool:
-    if not has_tensorflow():
-        return False
-    import tensorflow as tf
-
-    return bool(tf.config.list_physical_devices("GPU"))

@@ -114,6 +114,24 @@ def distribution_scope():
     return contextlib.nullcontext()
 
 
+def has_gpu() -> bool:
+    """Whether the current Keras backend sees a GPU (decides mixed precision)."""
+    backend = keras.backend.backend()
+    if backend == "jax":
+        import jax
+
+        return any(d.platform == "gpu" for d in jax.devices())
+    if backend == "torch":
+        import torch
+
+        return torch.cuda.is_available()
+    if not has_tensorflow():
+        return False
+    import tensorflow as tf
+
+    return bool(tf.config.list_physical_devices("GPU"))
+
+
 def has_tensorflow() -> bool:
     """Whether TensorFlow can be imported (it is absent on the JAX GPU machine)."""
     try:
