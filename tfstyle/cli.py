@@ -67,22 +67,33 @@ def build_parser() -> argparse.ArgumentParser:
         "stylize",
         help="stylize an image or a folder of images",
         description="Stylize CONTENT (an image, or a folder: then -o is a folder) with a shipped style "
-        "(--style NAME), a trained network (--model FILE.keras), or style images (optimization method).",
+        "(--style NAME), a trained network (--model FILE.keras), or any style images (--method arbitrary: "
+        "one forward pass; --method optimize: Gatys et al.).",
         epilog="examples:\n  tfstyle stylize photo.jpg --style wave -o out.jpg\n"
         "  tfstyle stylize photos/ --style udnie -o stylized/\n"
+        "  tfstyle stylize photo.jpg painting.jpg --method arbitrary --strength 0.7 -o out.jpg\n"
+        "  tfstyle stylize photo.jpg a.jpg b.jpg --method arbitrary --mask mask.png -o out.jpg\n"
+        "  tfstyle stylize photo.jpg painting.jpg --method adain --model adain.keras -o out.jpg\n"
         "  tfstyle stylize photo.jpg starry_night.jpg -o out.jpg --method optimize",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     st.add_argument("content", help="content image (JPEG, PNG, WebP, ...) or a folder of them")
-    st.add_argument("styles", nargs="*", metavar="STYLE", help="style image(s) for --method optimize; several are blended")
+    st.add_argument("styles", nargs="*", metavar="STYLE",
+                    help="style image(s) for --method arbitrary/adain/optimize; several are blended")
     st.add_argument("-o", "--output", required=True,
                     help="output image (.jpg, .png or .webp); for a CONTENT folder, a folder (JPEGs are written)")
     st.add_argument("--style", dest="preset", default=None, metavar="NAME",
                     help="a shipped style (see 'tfstyle styles'), for the fast method")
-    st.add_argument("--model", default=None, metavar="FILE.keras", help="a network from 'tfstyle train johnson'")
-    st.add_argument("--method", choices=["fast", "optimize"], default=None,
-                    help="fast: a trained network (default with --style/--model); "
+    st.add_argument("--model", default=None, metavar="FILE.keras",
+                    help="a network from 'tfstyle train johnson' (fast), 'train arbitrary' or 'train adain'")
+    st.add_argument("--method", choices=["fast", "arbitrary", "adain", "optimize"], default=None,
+                    help="fast: a one-style network (default with --style/--model); arbitrary: any STYLE image in "
+                    "one pass (Ghiasi et al.; the shipped network unless --model); adain: AdaIN (needs --model); "
                     "optimize: Gatys et al., optimizes the pixels (default with STYLE images)")
+    st.add_argument("--strength", type=float, default=1.0,
+                    help="arbitrary/adain: 0 keeps the content, 1 the full style (default 1)")
+    st.add_argument("--mask", default=None, metavar="IMAGE",
+                    help="arbitrary/adain with two STYLE images: greyscale image, white paints the first style")
     st.add_argument("--size", type=_positive_int, default=None,
                     help="long side of the output (default: the content's own for fast, 384 for optimize)")
     st.add_argument("--preserve-color", nargs="?", const="luminance", choices=["luminance", "histogram"],
@@ -91,7 +102,7 @@ def build_parser() -> argparse.ArgumentParser:
     st.add_argument("--style-size", type=_positive_int, default=None,
                     help="optimize: long side the style is scaled to (default: --size); smaller = larger strokes")
     st.add_argument("--style-blend", type=_floats, default=None, metavar="W,W,...",
-                    help="optimize: one weight per STYLE image, e.g. 0.7,0.3")
+                    help="one weight per STYLE image, e.g. 0.7,0.3")
     opt = st.add_argument_group("optimize method")
     opt.add_argument("--steps", type=_positive_int, default=None, help="iterations at full size (default 100)")
     opt.add_argument("--scales", type=_positive_int, default=None, help="coarse-to-fine scales (default 2)")
@@ -137,6 +148,41 @@ def build_parser() -> argparse.ArgumentParser:
     jo.add_argument("--vgg-weights", default=None, metavar="PATH")
     jo.add_argument("-q", "--quiet", action="store_true")
     jo.set_defaults(run=_train_johnson)
+    for family, helptext in (("arbitrary", "arbitrary style: a style predictor + conditional transfer net "
+                                           "(Ghiasi et al.)"),
+                             ("adain", "arbitrary style: the AdaIN decoder (Huang & Belongie)")):
+        ar = tr.add_parser(family, help=helptext, description=f"Train {helptext} on content photos and "
+                           "paintings. Run the same command again to resume after an interruption.")
+        ar.add_argument("--content-dir", required=True, help="folder of training photos")
+        ar.add_argument("--style-dir", required=True, help="folder of training paintings/textures")
+        ar.add_argument("--out", required=True, help="trained network (.keras)")
+        for flag, kind in (("--steps", _positive_int), ("--batch-size", _positive_int),
+                           ("--image-size", _positive_int), ("--checkpoint-every", _positive_int),
+                           ("--content-limit", _positive_int), ("--style-limit", _positive_int),
+                           ("--lr", _non_negative), ("--style-weight", _non_negative), ("--seed", int)):
+            ar.add_argument(flag, type=kind, default=None)
+        if family == "arbitrary":
+            ar.add_argument("--width", type=_non_negative, default=None)
+            ar.add_argument("--style-size", type=_positive_int, default=None)
+            ar.add_argument("--init", default=None, help="start the transfer net from this JohnsonNet (.keras)")
+        else:
+            ar.add_argument("--width", dest="decoder_width", type=_non_negative, default=None)
+        ar.add_argument("--vgg-weights", default=None, metavar="PATH")
+        ar.add_argument("-q", "--quiet", action="store_true")
+        ar.set_defaults(run=_train_arbitrary if family == "arbitrary" else _train_adain)
+    di = tr.add_parser("distill", help="a compact style predictor (no VGG19) from a 'train arbitrary' network")
+    di.add_argument("--teacher", required=True, help="network from 'tfstyle train arbitrary' (.keras)")
+    di.add_argument("--content-dir", required=True)
+    di.add_argument("--style-dir", required=True)
+    di.add_argument("--out", required=True, help="compact network (.keras)")
+    for flag, kind in (("--steps", _positive_int), ("--batch-size", _positive_int),
+                       ("--checkpoint-every", _positive_int), ("--width", _non_negative), ("--lr", _non_negative),
+                       ("--seed", int)):
+        di.add_argument(flag, type=kind, default=None)
+    di.add_argument("--vgg-weights", default=None, metavar="PATH")
+    di.add_argument("-q", "--quiet", action="store_true")
+    di.set_defaults(run=_train_distill)
+
     ident = tr.add_parser("identity", help="pretrain a network to reproduce its input (a clean start for styles)")
     ident.add_argument("--content-dir", required=True)
     ident.add_argument("--out", required=True, help="network (.keras)")
@@ -189,6 +235,18 @@ def _method(args: argparse.Namespace) -> str:
     if args.preset and args.model:
         raise OptionError("give --style NAME or --model FILE, not both")
     method = args.method or ("fast" if fast_source else "optimize")
+    if method in ("arbitrary", "adain"):
+        if args.preset:
+            raise OptionError(f"--method {method} paints like STYLE images; --style NAME is for the fast method")
+        if not args.styles:
+            raise OptionError(f"--method {method} needs one or more STYLE images after CONTENT")
+        if method == "adain" and not args.model:
+            raise OptionError("--method adain needs --model FILE.keras from 'tfstyle train adain'")
+        if not 0 <= args.strength <= 1:
+            raise OptionError(f"--strength must be in [0, 1], got {args.strength}")
+        return method
+    if args.mask or args.strength != 1.0:
+        raise OptionError("--strength and --mask are for --method arbitrary or adain")
     if method == "fast" and not fast_source:
         raise OptionError("the fast method needs --style NAME (see 'tfstyle styles') or --model FILE.keras")
     if method == "fast" and args.styles:
@@ -215,6 +273,18 @@ def _stylize(args: argparse.Namespace) -> None:
         def run(image):
             return stylize(image, model, size=args.size, preserve_color=args.preserve_color, tile=args.tile,
                            progress=not args.quiet and not batch)
+    elif method in ("arbitrary", "adain"):
+        from tfstyle.arbitrary import load_arbitrary_model, stylize_arbitrary
+
+        styles = [load_image(path) for path in args.styles]
+        mask = load_image(args.mask).mean(-1) / 255.0 if args.mask else None
+        model = load_arbitrary_model(args.model)
+        name = "ghiasi" if method == "arbitrary" else "adain"
+
+        def run(image):
+            return stylize_arbitrary(image, styles, strength=args.strength, style_weights=args.style_blend,
+                                     mask=mask, preserve_color=args.preserve_color, size=args.size, model=model,
+                                     method=name, tile=args.tile, progress=not args.quiet and not batch)
     else:
         styles = [load_image(path, max_size=args.style_size or args.size) for path in args.styles]
         from tfstyle.optimize import stylize_optimize
@@ -261,21 +331,53 @@ _TRAIN_OPTIONS = ("steps", "batch_size", "image_size", "checkpoint_every", "styl
                   "padding_mode", "vgg_weights", "val_dir", "init")
 
 
+def _given(args: argparse.Namespace, names: Sequence[str]) -> dict:
+    kwargs = {name: getattr(args, name) for name in names if getattr(args, name, None) is not None}
+    if getattr(args, "lr", None) is not None:
+        kwargs["learning_rate"] = args.lr
+    return kwargs
+
+
 def _train_johnson(args: argparse.Namespace) -> None:
     from tfstyle.training.johnson import train_johnson
 
-    kwargs = {name: getattr(args, name) for name in _TRAIN_OPTIONS if getattr(args, name, None) is not None}
-    if args.lr is not None:
-        kwargs["learning_rate"] = args.lr
-    train_johnson(args.style, args.content_dir, args.out, verbose=0 if args.quiet else "auto", **kwargs)
+    train_johnson(args.style, args.content_dir, args.out, verbose=0 if args.quiet else "auto",
+                  **_given(args, _TRAIN_OPTIONS))
+    print(f"wrote {args.out}")
+
+
+_ARBITRARY_OPTIONS = ("steps", "batch_size", "image_size", "checkpoint_every", "content_limit", "style_limit",
+                      "style_weight", "seed", "width", "style_size", "init", "decoder_width", "vgg_weights")
+
+
+def _train_arbitrary(args: argparse.Namespace) -> None:
+    from tfstyle.training.arbitrary import train_arbitrary
+
+    train_arbitrary(args.content_dir, args.style_dir, args.out, verbose=0 if args.quiet else "auto",
+                    **_given(args, _ARBITRARY_OPTIONS))
+    print(f"wrote {args.out}")
+
+
+def _train_adain(args: argparse.Namespace) -> None:
+    from tfstyle.training.adain import train_adain
+
+    train_adain(args.content_dir, args.style_dir, args.out, verbose=0 if args.quiet else "auto",
+                **_given(args, _ARBITRARY_OPTIONS))
+    print(f"wrote {args.out}")
+
+
+def _train_distill(args: argparse.Namespace) -> None:
+    from tfstyle.training.arbitrary import distill_predictor
+
+    distill_predictor(args.teacher, args.style_dir, args.content_dir, args.out, verbose=0 if args.quiet else "auto",
+                      **_given(args, ("steps", "batch_size", "checkpoint_every", "width", "seed", "vgg_weights")))
     print(f"wrote {args.out}")
 
 
 def _train_identity(args: argparse.Namespace) -> None:
     from tfstyle.training.johnson import pretrain_identity
 
-    kwargs = {name: getattr(args, name) for name in _TRAIN_OPTIONS if getattr(args, name, None) is not None}
-    pretrain_identity(args.content_dir, args.out, verbose=0 if args.quiet else "auto", **kwargs)
+    pretrain_identity(args.content_dir, args.out, verbose=0 if args.quiet else "auto", **_given(args, _TRAIN_OPTIONS))
     print(f"wrote {args.out}")
 
 

@@ -126,3 +126,34 @@ class StepDataset(keras.utils.PyDataset):
     def __getitem__(self, index: int):
         batch = self.batches.batch(self.start_step + index)
         return batch, batch
+
+
+class PairBatches(keras.utils.PyDataset):
+    """Steps ``start_step .. end_step - 1`` as ``((content, style),)`` batches (any backend)."""
+
+    def __init__(self, contents: ContentBatches, styles: ContentBatches, start_step: int, end_step: int):
+        super().__init__(workers=1, use_multiprocessing=False)
+        self.contents, self.styles, self.start_step, self.end_step = contents, styles, start_step, end_step
+
+    def __len__(self) -> int:
+        return self.end_step - self.start_step
+
+    def __getitem__(self, index: int):
+        step = self.start_step + index
+        return ((self.contents.batch(step), self.styles.batch(step)),)
+
+
+def pair_dataset(contents: ContentBatches, styles: ContentBatches, start_step: int, end_step: int):
+    """``((content, style),)`` batches of global steps ``start_step .. end_step - 1``.
+
+    ``tf.data`` under the TensorFlow backend, a :class:`PairBatches` ``PyDataset`` elsewhere; the
+    1-tuple makes Keras' ``fit`` read ``x = (content, style)`` and no ``y``.
+    """
+    from tfstyle.training.run import uses_tf_data
+
+    if uses_tf_data():
+        import tensorflow as tf
+
+        pairs = tf.data.Dataset.zip(contents.tf_dataset(start_step, end_step), styles.tf_dataset(start_step, end_step))
+        return pairs.map(lambda c, s: ((c[0], s[0]),))
+    return PairBatches(contents, styles, start_step, end_step)

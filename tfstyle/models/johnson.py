@@ -61,16 +61,22 @@ class JohnsonNet(keras.Model):
         n_norms = len(self.encoder) + 2 * residual_blocks + len(self.decoder)
         self.norms = [InstanceNormalization(name=f"in{i}") for i in range(n_norms)]
 
-    def _forward(self, images, stats=None, collect=None, training=None):
+    def _forward(self, images, stats=None, collect=None, training=None, conditioning=None):
         norms = iter(self.norms)
         stat_iter = iter(stats) if stats is not None else None
+        condition_iter = iter(conditioning) if conditioning is not None else None
 
         def norm(x):
             layer = next(norms)
             moments = next(stat_iter) if stat_iter is not None else layer.moments(x)
             if collect is not None:
                 collect.append(moments)
-            return layer(x, moments=moments)
+            y = layer(x, moments=moments)
+            if condition_iter is not None:
+                # Conditional instance norm: a per-image scale and shift on top of the layer's own.
+                scale, shift = next(condition_iter)
+                y = y * ops.cast(scale, y.dtype) + ops.cast(shift, y.dtype)
+            return y
 
         x = ops.cast(images, self.compute_dtype) / 127.5 - 1.0
         for layer in self.encoder:
@@ -86,10 +92,18 @@ class JohnsonNet(keras.Model):
     def call(self, images, stats=None, training=None):
         return self._forward(images, stats=stats, training=training)
 
-    def norm_stats(self, images) -> list:
+    def transform(self, images, conditioning=None, stats=None, training=None):
+        """The network with optional per-image ``conditioning``: one ``(scale, shift)`` per norm layer.
+
+        Each pair (``(B, 1, 1, C)`` each) multiplies and shifts that layer's normalized output
+        (conditional instance normalization, Dumoulin et al. 2017); ``None`` is :meth:`call`.
+        """
+        return self._forward(images, stats=stats, training=training, conditioning=conditioning)
+
+    def norm_stats(self, images, conditioning=None) -> list:
         """Instance-norm statistics ``[(mean, variance), ...]`` of every norm layer for ``images``."""
         collected: list = []
-        self._forward(images, collect=collected)
+        self._forward(images, collect=collected, conditioning=conditioning)
         return collected
 
     def normalized_convs(self) -> list:

@@ -16,6 +16,9 @@ from tfstyle.errors import OptionError, WeightsError, first_line
 _HERE = pathlib.Path(__file__).resolve().parent
 #: The catalogue: style name -> file, painting, and training record (see RECIPE.md).
 CATALOG_FILE = _HERE / "catalog.json"
+#: The shipped arbitrary-style network (Ghiasi et al.; compact predictor) and its training record.
+ARBITRARY_FILE = _HERE / "arbitrary.keras"
+ARBITRARY_RECORD = _HERE / "arbitrary.json"
 
 
 def catalog() -> dict:
@@ -42,6 +45,18 @@ def load(name: str):
         raise OptionError(f"unknown style {name!r}; shipped styles: {', '.join(sorted(entries)) or 'none'}")
     path = _HERE / entries[name]["file"]
     return load_model_file(path)
+
+
+@functools.lru_cache(maxsize=None)
+def load_arbitrary():
+    """The shipped :class:`~tfstyle.models.ghiasi.ArbitraryStyleNet` (cached; needs no VGG19).
+
+    Its recipe, training time and losses are in :data:`ARBITRARY_RECORD` (``arbitrary.json``).
+    """
+    if not ARBITRARY_FILE.is_file():
+        raise WeightsError(f"this installation ships no arbitrary-style model ({ARBITRARY_FILE} is missing); "
+                           f"train one with 'tfstyle train arbitrary' and pass it as model=")
+    return load_model_file(ARBITRARY_FILE)
 
 
 def load_model_file(path: str | pathlib.Path):

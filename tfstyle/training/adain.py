@@ -32,11 +32,11 @@ import keras
 import numpy as np
 from keras import ops
 
-from tfstyle.data import ContentBatches
+from tfstyle.data import ContentBatches, pair_dataset
 from tfstyle.errors import OptionError
 from tfstyle.layers import InstanceNormalization
 from tfstyle.models.adain import BOTTLENECK, ENCODER_LAYERS, FEATURE_SCALES, AdaINNet, Untracked, adain
-from tfstyle.training.run import distribution_scope, fit_resumable, prepare_run, restore, save_atomic, uses_tf_data
+from tfstyle.training.run import distribution_scope, fit_resumable, prepare_run, restore, save_atomic
 from tfstyle.training.trainer import TermLoggingTrainer
 from tfstyle.vgg import vgg19_features
 
@@ -123,32 +123,6 @@ def vgg19_encoder(weights: str | os.PathLike | None = None) -> keras.Model:
     return vgg19_features(ENCODER_LAYERS, weights=weights)
 
 
-class PairBatches(keras.utils.PyDataset):
-    """Steps ``start_step .. end_step - 1`` as ``((content, style),)`` batches (any backend)."""
-
-    def __init__(self, contents: ContentBatches, styles: ContentBatches, start_step: int, end_step: int):
-        # One worker in this process: batches are cheap and must stay in step order.
-        super().__init__(workers=1, use_multiprocessing=False)
-        self.contents, self.styles, self.start_step, self.end_step = contents, styles, start_step, end_step
-
-    def __len__(self) -> int:
-        return self.end_step - self.start_step
-
-    def __getitem__(self, index: int):
-        step = self.start_step + index
-        return ((self.contents.batch(step), self.styles.batch(step)),)
-
-
-def _pair_dataset(contents: ContentBatches, styles: ContentBatches, start_step: int, end_step: int):
-    if uses_tf_data():
-        import tensorflow as tf
-
-        pairs = tf.data.Dataset.zip(contents.tf_dataset(start_step, end_step), styles.tf_dataset(start_step, end_step))
-        # Each side yields (batch, batch); a 1-tuple makes Keras read x = (content, style) and no y.
-        return pairs.map(lambda c, s: ((c[0], s[0]),))
-    return PairBatches(contents, styles, start_step, end_step)
-
-
 def train_adain(
     content_dir: str | os.PathLike | Sequence[str],
     style_dir: str | os.PathLike | Sequence[str],
@@ -229,7 +203,7 @@ def train_adain(
         trainer.compile(optimizer=keras.optimizers.Adam(schedule))
         trainer((np.zeros((1, 32, 32, 3), np.float32), np.zeros((1, 32, 32, 3), np.float32)))
         start_epoch = restore(trainer, checkpoint_dir, state)
-    fit_resumable(trainer, lambda start, end: _pair_dataset(contents, styles, start, end),
+    fit_resumable(trainer, lambda start, end: pair_dataset(contents, styles, start, end),
                   checkpoint_dir=checkpoint_dir, config=config, steps=steps, checkpoint_every=checkpoint_every,
                   start_epoch=start_epoch, verbose=verbose)
     save_atomic(net, out)

@@ -1,0 +1,213 @@
+"""Ghiasi et al.'s arbitrary-style networks: conditional norm, controls, saving, training, resume."""
+import json
+
+import keras
+import numpy as np
+import pytest
+from PIL import Image
+
+from tfstyle.arbitrary import blend_style_vectors, stylize_arbitrary, style_vector
+from tfstyle.errors import OptionError
+from tfstyle.models import (AdaINNet, ArbitraryStyleNet, CompactStylePredictor, JohnsonNet, StylePredictor,
+                            StyleTransferNet)
+from tfstyle.training.arbitrary import ArbitraryTrainer, distill_predictor, train_arbitrary
+
+from .conftest import smooth_image
+
+TINY = {"width": 0.25, "residual_blocks": 1, "image_size": 32, "style_size": 32, "batch_size": 2,
+        "checkpoint_every": 2, "verbose": 0}
+
+
+def _np(x):
+    return np.asarray(keras.ops.convert_to_numpy(x))
+
+
+@pytest.fixture(scope="module")
+def net():
+    """A small network with random (non-zero) conditioning, so styles really differ."""
+    keras.utils.set_random_seed(5)
+    model = ArbitraryStyleNet(CompactStylePredictor(width=0.25), StyleTransferNet(width=0.25, residual_blocks=2),
+                              style_size=64)
+    kernel, bias = model.transfer.style_params.get_weights()
+    rng = np.random.default_rng(0)
+    model.transfer.style_params.set_weights([rng.normal(0, 0.05, kernel.shape).astype("float32"), bias])
+    return model
+
+
+@pytest.fixture(scope="module")
+def images():
+    rng = np.random.default_rng(3)
+    return {"content": smooth_image(rng, 72, 96), "a": smooth_image(rng, 80, 64), "b": 255 - smooth_image(rng, 64, 64)}
+
+
+@pytest.fixture(scope="module")
+def folders(tmp_path_factory):
+    root = tmp_path_factory.mktemp("data")
+    rng = np.random.default_rng(8)
+    for kind in ("content", "style"):
+        (root / kind).mkdir()
+        for i in range(4):
+            Image.fromarray(smooth_image(rng, 40, 44).astype(np.uint8)).save(root / kind / f"{i}.png")
+    return root / "content", root / "style"
+
+
+def test_conditional_norm_scale_and_shift_per_layer():
+    net = StyleTransferNet(width=0.25, residual_blocks=1)
+    total = 2 * sum(net.norm_channels)
+    bias = np.arange(total, dtype="float32") / total
+    net.style_params.set_weights([np.zeros((100, total), "float32"), bias])
+    pairs = net.conditioning(np.zeros((3, 100), "float32"))
+    assert len(pairs) == len(net.norms) == len(net.norm_channels)
+    start = 0
+    for (scale, shift), channels in zip(pairs, net.norm_channels):
+        assert tuple(scale.shape) == (3, 1, 1, channels) == tuple(shift.shape)
+        np.testing.assert_allclose(_np(scale)[0, 0, 0], 1 + bias[start:start + channels], atol=1e-6)
+        np.testing.assert_allclose(_np(shift)[0, 0, 0], bias[start + channels:start + 2 * channels], atol=1e-6)
+        start += 2 * channels
+
+
+def test_conditioned_norm_output_has_the_given_statistics():
+    # One conditioned layer on its own: IN(x) * scale + shift has mean = shift and std = scale per channel.
+    net = StyleTransferNet(width=0.25, residual_blocks=1)
+    x = np.random.default_rng(1).normal(4, 3, (2, 16, 16, 3)).astype("float32")
+    features = net.encoder[0](x)
+    scale = np.array([[0.5] * 8, [2.0] * 8], "float32")[:, None, None, :]
+    shift = np.array([[1.0] * 8, [-3.0] * 8], "float32")[:, None, None, :]
+    y = _np(net.norms[0](features) * scale + shift)
+    np.testing.assert_allclose(y.mean((1, 2)), shift[:, 0, 0], atol=1e-4)
+    np.testing.assert_allclose(y.std((1, 2)), scale[:, 0, 0], rtol=1e-3)
+
+
+def test_zero_conditioning_is_the_plain_johnson_net_it_starts_from(tmp_path):
+    keras.utils.set_random_seed(2)
+    plain = JohnsonNet(width=0.25, residual_blocks=1)
+    x = smooth_image(np.random.default_rng(0), 32, 40)[None]
+    expected = _np(plain(x))
+    plain.save(tmp_path / "plain.keras")
+    from tfstyle.training.arbitrary import _copy_johnson_weights
+
+    transfer = StyleTransferNet(width=0.25, residual_blocks=1)
+    _copy_johnson_weights(tmp_path / "plain.keras", transfer)
+    np.testing.assert_allclose(_np(transfer((x, np.ones((1, 100), "float32")))), expected, atol=1e-3)
+    with pytest.raises(OptionError, match="width"):
+        _copy_johnson_weights(plain, StyleTransferNet(width=0.5, residual_blocks=1))
+
+
+def test_styles_change_the_output_and_round_trip(net, images, tmp_path):
+    content = images["content"][None]
+    out_a = _np(net((content, images["a"][None])))
+    out_b = _np(net((content, images["b"][None])))
+    assert out_a.shape == content.shape and np.abs(out_a - out_b).mean() > 0.5
+    path = tmp_path / "arbitrary.keras"
+    net.save(path)
+    loaded = keras.saving.load_model(path, compile=False)
+    assert isinstance(loaded.predictor, CompactStylePredictor) and loaded.style_size == 64
+    np.testing.assert_allclose(_np(loaded((content, images["a"][None]))), out_a, atol=1e-3)
+
+
+def test_vgg_predictor_round_trip_stores_no_vgg(vgg_weights, tmp_path):
+    predictor = StylePredictor(vgg_weights=vgg_weights)
+    model = ArbitraryStyleNet(predictor, StyleTransferNet(width=0.25, residual_blocks=1))
+    style = smooth_image(np.random.default_rng(4), 64, 64)[None]
+    vector = _np(model.predict_style(style))
+    model.save(tmp_path / "m.keras")
+    assert (tmp_path / "m.keras").stat().st_size < 8e6  # VGG19 to relu4_1 alone would be ~40 MB
+    loaded = keras.saving.load_model(tmp_path / "m.keras", compile=False)
+    loaded.predictor.vgg_weights = vgg_weights
+    np.testing.assert_allclose(_np(loaded.predict_style(style)), vector, rtol=1e-4, atol=1e-4)
+
+
+def test_blend_weights_and_strength(net, images):
+    a, b = style_vector(net, images["a"]), style_vector(net, images["b"])
+    own = style_vector(net, images["content"])
+    np.testing.assert_allclose(blend_style_vectors([a, b], [3, 1]), 0.75 * a + 0.25 * b, rtol=1e-5)
+    np.testing.assert_allclose(blend_style_vectors([a], content_vector=own, strength=0.0), own, rtol=1e-5)
+    only_a = stylize_arbitrary(images["content"], images["a"], model=net)
+    # Weight 0 for b is style a alone; strength interpolates the vectors with the content's own.
+    np.testing.assert_array_equal(stylize_arbitrary(images["content"], [images["a"], images["b"]],
+                                                    style_weights=[1, 0], model=net), only_a)
+    half = stylize_arbitrary(images["content"], images["a"], strength=0.5, model=net).astype(float)
+    zero = stylize_arbitrary(images["content"], images["a"], strength=0.0, model=net).astype(float)
+    assert np.abs(half - only_a).mean() < np.abs(zero - only_a).mean()
+    for bad in ({"strength": 1.5}, {"style_weights": [1, -1]}, {"style_weights": [1]}):
+        with pytest.raises(OptionError):
+            stylize_arbitrary(images["content"], [images["a"], images["b"]], model=net, **bad)
+
+
+def test_mask_paints_two_regions(net, images):
+    content = images["content"]
+    only_a = stylize_arbitrary(content, images["a"], model=net).astype(float)
+    only_b = stylize_arbitrary(content, images["b"], model=net).astype(float)
+    mask = np.zeros(content.shape[:2])
+    mask[:, :48] = 1
+    both = stylize_arbitrary(content, [images["a"], images["b"]], mask=mask, model=net).astype(float)
+    assert np.abs(both[:, :48] - only_a[:, :48]).max() <= 1
+    assert np.abs(both[:, 48:] - only_b[:, 48:]).max() <= 1
+    with pytest.raises(OptionError, match="exactly two"):
+        stylize_arbitrary(content, images["a"], mask=mask, model=net)
+
+
+def test_large_images_are_tiled_consistently(net):
+    image = smooth_image(np.random.default_rng(9), 200, 260)
+    style = smooth_image(np.random.default_rng(10), 64, 64)
+    whole = stylize_arbitrary(image, style, model=net, tile=512).astype(float)
+    tiled = stylize_arbitrary(image, style, model=net, tile=128, overlap=48).astype(float)
+    assert np.abs(whole - tiled).mean() < 1.0
+
+
+def test_preserve_color_and_size(net, images):
+    out = stylize_arbitrary(images["content"], images["a"], model=net, size=48, preserve_color=True)
+    assert out.shape == (36, 48, 3) and out.dtype == np.uint8
+
+
+def test_adain_through_the_same_api(vgg_weights, images):
+    keras.utils.set_random_seed(1)
+    adain = AdaINNet(decoder_width=0.5, vgg_weights=vgg_weights)
+    out = stylize_arbitrary(images["content"], [images["a"], images["b"]], style_weights=[0.5, 0.5], strength=0.6,
+                            model=adain)
+    assert out.shape == images["content"].shape
+    with pytest.raises(OptionError, match="AdaIN ships no"):
+        stylize_arbitrary(images["content"], images["a"], method="adain")
+    with pytest.raises(OptionError, match="ArbitraryStyleNet"):
+        stylize_arbitrary(images["content"], images["a"], model=adain, method="ghiasi")
+
+
+def test_training_lowers_the_loss_and_distils(folders, tmp_path, vgg_weights):
+    content_dir, style_dir = folders
+    rng = np.random.default_rng(11)
+    batch = (np.stack([smooth_image(rng, 32, 32) for _ in range(2)]),
+             np.stack([smooth_image(rng, 32, 32) for _ in range(2)]))
+
+    def total(model):
+        return float(ArbitraryTrainer(model).loss_terms(batch)["total"])
+
+    untrained = train_arbitrary(content_dir, style_dir, tmp_path / "a.keras", steps=1,
+                                **{**TINY, "checkpoint_every": 1}, learning_rate=1e-9)
+    trained = train_arbitrary(content_dir, style_dir, tmp_path / "b.keras", steps=12, **TINY, learning_rate=3e-3)
+    assert total(trained) < 0.8 * total(untrained)
+    history = (tmp_path / "b.ckpt" / "history.csv").read_text().splitlines()
+    assert "content_loss" in history[0] and "style_loss" in history[0] and len(history) == 1 + 6
+
+    compact = distill_predictor(tmp_path / "b.keras", style_dir, content_dir, tmp_path / "c.keras", width=0.25,
+                                batch_size=4, steps=30, checkpoint_every=10, learning_rate=3e-3)
+    losses = [float(line.split(",")[1]) for line in (tmp_path / "c.ckpt" / "history.csv").read_text().splitlines()[1:]]
+    assert losses[-1] < losses[0]
+    loaded = keras.saving.load_model(tmp_path / "c.keras", compile=False)
+    assert isinstance(loaded.predictor, CompactStylePredictor)
+    np.testing.assert_array_equal(loaded.transfer.get_weights()[0], trained.transfer.get_weights()[0])
+    assert compact.style_size == 32
+
+
+def test_resume_is_exact_and_guarded(folders, tmp_path, vgg_weights):
+    content_dir, style_dir = folders
+    straight = train_arbitrary(content_dir, style_dir, tmp_path / "straight.keras", steps=4, **TINY)
+    first = train_arbitrary(content_dir, style_dir, tmp_path / "resumed.keras", steps=2, **TINY)
+    assert json.loads((tmp_path / "resumed.ckpt" / "state.json").read_text())["epoch"] == 1
+    resumed = train_arbitrary(content_dir, style_dir, tmp_path / "resumed.keras", steps=4, **TINY)
+    for a, b in zip(straight.get_weights(), resumed.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=0, atol=1e-5)
+    assert any(not np.allclose(a, b) for a, b in zip(first.get_weights(), resumed.get_weights()))
+    with pytest.raises(OptionError, match="other settings .*style_weight"):
+        train_arbitrary(content_dir, style_dir, tmp_path / "resumed.keras", steps=6, **TINY, style_weight=1.0)
+    with pytest.raises(OptionError, match="identity_pairs"):
+        train_arbitrary(content_dir, style_dir, tmp_path / "x.keras", steps=2, **TINY, identity_pairs=2)

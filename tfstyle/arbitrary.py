@@ -1,0 +1,208 @@
+"""Arbitrary style transfer: any painting, one forward pass, strength, blending, colour and masks.
+
+Two families behind one function, :func:`stylize_arbitrary`:
+
+* ``method="ghiasi"`` (default): a style predictor and a conditional transfer network
+  (:class:`~tfstyle.models.ghiasi.ArbitraryStyleNet`; the shipped one needs no VGG19). Strength
+  interpolates the style vector with the content image's own (Magenta's recipe); several styles
+  blend their vectors; a mask paints two styles in two regions (the two stylizations are blended
+  with the mask); any size runs in tiles sharing instance-norm statistics (:mod:`tfstyle.tiling`).
+* ``method="adain"``: an :class:`~tfstyle.models.AdaINNet` you trained (``tfstyle train adain``);
+  strength is AdaIN's ``alpha``, blending and masks mix AdaIN targets in feature space
+  (Huang & Belongie, Sec. 7). Runs the whole image at once (VGG19 needs ~1 GB per megapixel).
+"""
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+
+import numpy as np
+
+from tfstyle import color as colors
+from tfstyle.errors import OptionError
+from tfstyle.images import ImageLike, cover_crop, load_image, resize_image, to_uint8
+from tfstyle.tiling import stylize_tiled
+
+METHODS = ("ghiasi", "adain")
+#: Long side AdaIN style images are scaled to (the paper trains on 512 px paintings).
+ADAIN_STYLE_SIZE = 512
+
+
+def load_arbitrary_model(model=None):
+    """The shipped :class:`~tfstyle.models.ghiasi.ArbitraryStyleNet` (``None``), a ``.keras`` file, or ``model``."""
+    from tfstyle import pretrained
+
+    if model is None:
+        return pretrained.load_arbitrary()
+    if isinstance(model, (str, os.PathLike)):
+        if not os.fspath(model).endswith(".keras"):
+            raise OptionError(f"model must be a .keras file, got {os.fspath(model)!r}")
+        return pretrained.load_model_file(model)
+    return model
+
+
+def _weights(weights: Sequence[float] | None, count: int) -> list[float]:
+    weights = [1.0] * count if weights is None else [float(w) for w in weights]
+    if len(weights) != count or any(not np.isfinite(w) or w < 0 for w in weights) or sum(weights) <= 0:
+        raise OptionError(f"need {count} non-negative style weights with a positive sum, got {weights}")
+    return [w / sum(weights) for w in weights]
+
+
+def style_vector(net, style: ImageLike) -> np.ndarray:
+    """The style vector ``(style_dim,)`` of one image: cover-cropped to ``net.style_size`` squares, as in training.
+
+    Example:
+        >>> import numpy as np
+        >>> from tfstyle.models.ghiasi import ArbitraryStyleNet, CompactStylePredictor, StyleTransferNet
+        >>> net = ArbitraryStyleNet(CompactStylePredictor(width=0.25), StyleTransferNet(width=0.25))
+        >>> style_vector(net, np.full((300, 200, 3), 80, np.uint8)).shape
+        (100,)
+    """
+    image = cover_crop(load_image(style), (net.style_size, net.style_size))
+    return np.asarray(net.predict_style(image[None]), np.float32)[0]
+
+
+def blend_style_vectors(vectors: Sequence[np.ndarray], weights: Sequence[float] | None = None,
+                        content_vector: np.ndarray | None = None, strength: float = 1.0) -> np.ndarray:
+    """``strength * sum(w_i * v_i) + (1 - strength) * content_vector`` (weights normalized to sum 1).
+
+    Example:
+        >>> import numpy as np
+        >>> blend_style_vectors([np.ones(2), np.zeros(2)], [3, 1], content_vector=np.full(2, 4.0), strength=0.5)
+        array([2.375, 2.375])
+    """
+    _check_strength(strength)
+    mixed = sum(w * np.asarray(v, np.float64) for w, v in zip(_weights(weights, len(vectors)), vectors))
+    if strength < 1:
+        if content_vector is None:
+            raise OptionError("strength below 1 needs the content's own style vector")
+        mixed = strength * mixed + (1.0 - strength) * np.asarray(content_vector, np.float64)
+    return mixed
+
+
+def _check_strength(strength: float) -> None:
+    if not 0 <= strength <= 1:
+        raise OptionError(f"strength must be in [0, 1], got {strength}")
+
+
+class ConditionedTransfer:
+    """A :class:`~tfstyle.models.ghiasi.StyleTransferNet` bound to one style vector.
+
+    Looks like a :class:`~tfstyle.models.JohnsonNet` to :func:`tfstyle.tiling.stylize_tiled`
+    (``net(images, stats=...)`` and ``net.norm_stats(images)``).
+    """
+
+    def __init__(self, transfer, vector: np.ndarray):
+        self.transfer = transfer
+        self.conditioning = transfer.conditioning(np.asarray(vector, np.float32)[None])
+
+    def __call__(self, images, stats=None):
+        return self.transfer.transform(images, self.conditioning, stats=stats)
+
+    def norm_stats(self, images) -> list:
+        return self.transfer.norm_stats(images, conditioning=self.conditioning)
+
+
+def _mask(mask, height: int, width: int) -> np.ndarray:
+    """A mask at the image's size, ``(H, W, 1)`` float32 in [0, 1]."""
+    mask = load_image(mask).mean(-1) / 255.0 if isinstance(mask, (str, os.PathLike)) else \
+        np.asarray(mask, np.float32)
+    mask = mask[..., 0] if mask.ndim == 3 and mask.shape[-1] == 1 else mask
+    if mask.ndim != 2 or not np.isfinite(mask).all() or mask.min() < 0 or mask.max() > 1:
+        raise OptionError(f"mask must be (H, W) with values in [0, 1], got shape {mask.shape}")
+    if mask.shape != (height, width):
+        mask = np.clip(resize_image(np.repeat(mask[..., None], 3, -1), size=(height, width))[..., 0], 0.0, 1.0)
+    return mask[..., None].astype(np.float32)
+
+
+def stylize_arbitrary(
+    content: ImageLike,
+    style: ImageLike | Sequence[ImageLike],
+    *,
+    strength: float = 1.0,
+    style_weights: Sequence[float] | None = None,
+    mask=None,
+    preserve_color: str | bool | None = None,
+    size: int | None = None,
+    model=None,
+    method: str | None = None,
+    tile: int = 512,
+    overlap: int = 64,
+    stats_size: int = 1024,
+    progress: bool = False,
+) -> np.ndarray:
+    """Paint ``content`` in the style of any image(s), in one forward pass.
+
+    Args:
+        content: the photo (path, PIL image or array; see :func:`tfstyle.load_image`).
+        style: one style image, or a list of them (blended with ``style_weights``, or two
+            regions with ``mask``).
+        strength: 0 gives (nearly) the content, 1 the full style; values between interpolate
+            (Ghiasi: style vectors; AdaIN: ``alpha``).
+        style_weights: one non-negative weight per style image (default equal).
+        mask: with exactly two styles, an ``(H, W)`` array in [0, 1] or a greyscale image file:
+            1 paints the first style, 0 the second (resized to the output).
+        preserve_color: ``"luminance"``/``True`` or ``"histogram"`` keeps the content's colours.
+        size: long side of the output (default: the content's own; never upscales).
+        model: ``None`` for the shipped Ghiasi network, a ``.keras`` file, or a loaded
+            :class:`~tfstyle.models.ghiasi.ArbitraryStyleNet` / :class:`~tfstyle.models.AdaINNet`.
+        method: ``"ghiasi"`` or ``"adain"`` (default: from ``model``; ``"ghiasi"`` for the shipped one).
+        tile, overlap, stats_size: Ghiasi: large images run in tiles (see :func:`tfstyle.stylize_tiled`).
+        progress: progress bar over tiles.
+
+    Returns:
+        ``uint8`` array ``(height, width, 3)``.
+
+    Example:
+        >>> import numpy as np
+        >>> from tfstyle.models.ghiasi import ArbitraryStyleNet, CompactStylePredictor, StyleTransferNet
+        >>> net = ArbitraryStyleNet(CompactStylePredictor(width=0.25), StyleTransferNet(width=0.25))
+        >>> photo = np.full((64, 96, 3), 120, np.uint8)
+        >>> a, b = np.zeros((50, 50, 3), np.uint8), np.full((40, 60, 3), 255, np.uint8)
+        >>> stylize_arbitrary(photo, [a, b], style_weights=[0.7, 0.3], strength=0.5, model=net).shape
+        (64, 96, 3)
+    """
+    from tfstyle.models import AdaINNet, ArbitraryStyleNet
+
+    _check_strength(strength)
+    mode = colors.check_preserve_color(preserve_color)
+    styles = list(style) if isinstance(style, (list, tuple)) else [style]
+    if not styles:
+        raise OptionError("need at least one style image")
+    if mask is not None and len(styles) != 2:
+        raise OptionError(f"a mask needs exactly two styles (region 1, region 0), got {len(styles)}")
+    if mask is not None and style_weights is not None:
+        raise OptionError("pass either a mask or style_weights, not both")
+    if method is not None and method not in METHODS:
+        raise OptionError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
+    if method == "adain" and model is None:
+        raise OptionError("AdaIN ships no trained model: pass model= a .keras file from 'tfstyle train adain'")
+    image = load_image(content, max_size=size)
+    net = load_arbitrary_model(model)
+    expected = AdaINNet if method == "adain" or (method is None and isinstance(net, AdaINNet)) else ArbitraryStyleNet
+    if not isinstance(net, expected):
+        raise OptionError(f"model is a {type(net).__name__}, not the {expected.__name__} this method needs")
+
+    if expected is AdaINNet:
+        style_images = [load_image(s, max_size=ADAIN_STYLE_SIZE) for s in styles]
+        weights = None if mask is not None else _weights(style_weights, len(styles))
+        out = net.stylize(image, style_images, alpha=strength, style_weights=weights,
+                          mask=None if mask is None else _mask(mask, *image.shape[:2]))
+        out = np.asarray(out, np.float32)
+    else:
+        vectors = [style_vector(net, s) for s in styles]
+        own = style_vector(net, image) if strength < 1 else None
+
+        def paint(vector):
+            return stylize_tiled(ConditionedTransfer(net.transfer, vector), image, tile=tile, overlap=overlap,
+                                 stats_size=stats_size, progress=progress)
+
+        if mask is None:
+            out = paint(blend_style_vectors(vectors, style_weights, own, strength))
+        else:
+            weight = _mask(mask, *image.shape[:2])
+            out = weight * paint(blend_style_vectors(vectors[:1], None, own, strength)) + \
+                (1.0 - weight) * paint(blend_style_vectors(vectors[1:], None, own, strength))
+    if mode is not None:
+        out = colors.transfer_color(out, image)
+    return to_uint8(out)

@@ -1,0 +1,88 @@
+"""Train the arbitrary-style network shipped as ``tfstyle/pretrained/arbitrary.keras``.
+
+Two stages, each checkpointed under ``--work`` and resumed exactly when the command is repeated:
+
+1. ``train_arbitrary``: VGG19 style predictor + conditional transfer network (width 0.5, started
+   from the fast styles' identity network, ``tools/train_pretrained.py``), trained end to end on
+   ``content/train`` x ``style/train``.
+2. ``distill_predictor``: the compact predictor (no VGG19 needed) fitted to the teacher's vectors.
+
+The compact network is copied into ``tfstyle/pretrained`` and its record (recipe, seconds per
+stage, last losses) written to ``tfstyle/pretrained/arbitrary.json``.
+
+    python tools/train_arbitrary.py --data ../shared/data
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import pathlib
+import shutil
+import sys
+import time
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+PRETRAINED = ROOT / "tfstyle" / "pretrained"
+
+#: Stage 1 (see ``tfstyle.training.arbitrary.train_arbitrary``); CPU budget: 128 px crops.
+TRAIN = {"width": 0.5, "image_size": 128, "style_size": 128, "batch_size": 4, "learning_rate": 5e-4,
+         "style_weight": 1e-3, "identity_pairs": 1, "checkpoint_every": 100}
+#: Stage 2 (see ``distill_predictor``).
+DISTILL = {"width": 1.0, "batch_size": 16, "learning_rate": 1e-3, "checkpoint_every": 250}
+
+
+def _timed(work: pathlib.Path, name: str, run) -> float:
+    """Run ``run()``; add its time to ``<name>.seconds`` (a resumed stage adds up)."""
+    start = time.perf_counter()
+    run()
+    record = work / f"{name}.seconds"
+    total = time.perf_counter() - start + (float(record.read_text()) if record.exists() else 0.0)
+    record.write_text(f"{total:.0f}")
+    return total
+
+
+def _last_row(history: pathlib.Path) -> dict:
+    with history.open() as f:
+        rows = list(csv.DictReader(f))
+    return {k: float(v) for k, v in rows[-1].items() if v not in ("", "NA") and k != "epoch"} if rows else {}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data", type=pathlib.Path, default=ROOT.parent / "shared" / "data")
+    parser.add_argument("--work", type=pathlib.Path, default=ROOT / "runs" / "arbitrary")
+    parser.add_argument("--init", type=pathlib.Path, default=ROOT / "runs" / "pretrained" / "identity.keras",
+                        help="identity-pretrained JohnsonNet (tools/train_pretrained.py makes it)")
+    parser.add_argument("--steps", type=int, default=1200, help="stage 1 steps")
+    parser.add_argument("--distill-steps", type=int, default=1500)
+    args = parser.parse_args(argv)
+    from tfstyle.training.arbitrary import distill_predictor, train_arbitrary
+
+    args.work.mkdir(parents=True, exist_ok=True)
+    teacher, compact = args.work / "teacher.keras", args.work / "arbitrary.keras"
+    train_seconds = _timed(args.work, "teacher", lambda: train_arbitrary(
+        args.data / "content" / "train", args.data / "style" / "train", teacher, steps=args.steps,
+        init=args.init if args.init.is_file() else None, verbose=2, **TRAIN))
+    distill_seconds = _timed(args.work, "distill", lambda: distill_predictor(
+        teacher, args.data / "style" / "train", args.data / "content" / "train", compact, steps=args.distill_steps,
+        verbose=2, **DISTILL))
+    shutil.copyfile(compact, PRETRAINED / "arbitrary.keras")
+    record = {
+        "file": "arbitrary.keras",
+        "train": {**TRAIN, "steps": args.steps, "init": "identity JohnsonNet (tools/train_pretrained.py)",
+                  "seconds": round(train_seconds), "last_losses": _last_row(teacher.with_suffix(".ckpt") / "history.csv")},
+        "distill": {**DISTILL, "steps": args.distill_steps, "seconds": round(distill_seconds),
+                    "last_losses": _last_row(compact.with_suffix(".ckpt") / "history.csv")},
+        "data": "content/train (1549 photos) x style/train (1770 paintings and textures) of ../shared/data",
+    }
+    (PRETRAINED / "arbitrary.json").write_text(json.dumps(record, indent=2) + "\n")
+    print(json.dumps(record, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
