@@ -52,7 +52,13 @@ _LAZY = {
 __all__ = sorted(_LAZY) + ["__version__"]
 
 
+#: Submodules reachable as attributes after a plain ``import tfstyle``.
+_SUBMODULES = ("arbitrary", "export", "metrics", "models", "pretrained", "training")
+
+
 def __getattr__(name: str) -> Any:
+    if name in _SUBMODULES:
+        return importlib.import_module(f"tfstyle.{name}")
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'tfstyle' has no attribute {name!r}")

@@ -197,11 +197,17 @@ def build_parser() -> argparse.ArgumentParser:
         description="Convert a shipped style (--style NAME) or a trained network (--model FILE.keras) to a "
         ".tflite file at a fixed size; metadata for apps is written beside it as FILE.tflite.json.",
         epilog="examples:\n  tfstyle export --style wave -o wave.tflite --format float16\n"
-        "  tfstyle export --model m.keras -o m_int8.tflite --format int8 --calibration photos/",
+        "  tfstyle export --model m.keras -o m_int8.tflite --format int8 --calibration photos/\n"
+        "  tfstyle export --arbitrary -o models/ --format int8 --calibration photos/ --style-calibration paintings/",
         formatter_class=argparse.RawDescriptionHelpFormatter)
     ex.add_argument("--style", dest="preset", default=None, metavar="NAME", help="a shipped style")
     ex.add_argument("--model", default=None, metavar="FILE.keras", help="a network from 'tfstyle train johnson'")
-    ex.add_argument("-o", "--output", required=True, help="the .tflite file to write")
+    ex.add_argument("--arbitrary", action="store_true",
+                    help="export an arbitrary-style network (the shipped one, or --model) as a predictor and a "
+                    "transfer .tflite; -o is then a folder")
+    ex.add_argument("--style-calibration", default=None, metavar="DIR",
+                    help="--arbitrary int8: folder of style images to calibrate the predictor on")
+    ex.add_argument("-o", "--output", required=True, help="the .tflite file to write (a folder with --arbitrary)")
     ex.add_argument("--format", choices=["float32", "float16", "dynamic", "int8"], default="float32")
     ex.add_argument("--size", type=_positive_int, nargs="+", default=[384], metavar="N",
                     help="fixed input size: N (square) or HEIGHT WIDTH (default 384)")
@@ -385,6 +391,8 @@ def _export(args: argparse.Namespace) -> None:
     from tfstyle.export import export_tflite
     from tfstyle.fast import resolve_model
 
+    if args.arbitrary:
+        return _export_arbitrary(args)
     if bool(args.preset) == bool(args.model):
         raise OptionError("give exactly one of --style NAME or --model FILE.keras")
     if len(args.size) > 2:
@@ -395,6 +403,23 @@ def _export(args: argparse.Namespace) -> None:
     gpu = "GPU delegate: all ops supported" if meta["gpu_compatible"] else \
         f"GPU delegate cannot run: {', '.join(meta['gpu_unsupported_ops'])}"
     print(f"wrote {args.output} ({meta['size_bytes'] / 1024:.0f} KB, {args.format}; {gpu}) and {args.output}.json")
+
+
+def _export_arbitrary(args: argparse.Namespace) -> None:
+    from tfstyle.arbitrary import load_arbitrary_model
+    from tfstyle.export.arbitrary import export_arbitrary
+
+    if args.preset:
+        raise OptionError("--arbitrary exports the shipped arbitrary network or --model FILE.keras, not --style")
+    if len(args.size) > 2:
+        raise OptionError(f"--size takes one or two numbers, got {len(args.size)}")
+    metas = export_arbitrary(load_arbitrary_model(args.model), args.output, format=args.format,
+                             content_size=args.size if len(args.size) == 2 else args.size[0],
+                             representative_images=args.calibration, representative_styles=args.style_calibration,
+                             require_gpu=args.require_gpu)
+    for meta in metas.values():
+        print(f"wrote {os.path.join(args.output, meta['file'])} ({meta['size_bytes'] / 1024:.0f} KB, {args.format}) "
+              f"and its .json")
 
 
 def _bench(args: argparse.Namespace) -> None:

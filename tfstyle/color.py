@@ -205,11 +205,12 @@ def transfer_color(stylized: np.ndarray, content: np.ndarray) -> np.ndarray:
     to [0, 255], float32. This finishes luminance-only style transfer and also
     works as post-hoc colour preservation for any stylized image.
 
-    >>> stylized = np.full((1, 1, 3), 100.0)
-    >>> content = np.array([[[150.0, 120.0, 90.0]]])
-    >>> out = transfer_color(stylized, content)
-    >>> round(float(luminance(out)[0, 0]), 3)
-    100.0
+    Example:
+        >>> stylized = np.full((1, 1, 3), 100.0)
+        >>> content = np.array([[[150.0, 120.0, 90.0]]])
+        >>> out = transfer_color(stylized, content)
+        >>> round(float(luminance(out)[0, 0]), 3)
+        100.0
     """
     styl = np.asarray(stylized)
     cont = np.asarray(content)

@@ -22,16 +22,49 @@ def first_line(exc: BaseException, prefer: tuple[str, ...] = ()) -> str:
 
 
 class TfstyleError(Exception):
-    """Base class for all errors tfstyle raises on purpose."""
+    """Base class for all errors tfstyle raises on purpose.
+
+    Example:
+        >>> import tfstyle
+        >>> try:
+        ...     tfstyle.load_image("missing.jpg")
+        ... except tfstyle.TfstyleError as error:
+        ...     print(type(error).__name__)
+        ImageError
+    """
 
 
 class ImageError(TfstyleError, ValueError):
-    """An image could not be read, decoded or written, or has an unusable size."""
+    """An image could not be read, decoded or written, or has an unusable size.
+
+    Example:
+        >>> import tempfile, tfstyle
+        >>> path = tempfile.mktemp(suffix=".jpg")
+        >>> open(path, "w").write("not an image")
+        12
+        >>> tfstyle.load_image(path)  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        tfstyle.errors.ImageError: ...
+    """
 
 
 class WeightsError(TfstyleError, RuntimeError):
-    """Model weights (for example VGG19's) are missing, unreadable or cannot be downloaded."""
+    """Model weights (for example VGG19's) are missing, unreadable or cannot be downloaded.
+
+    Example:
+        >>> from tfstyle.pretrained import load_model_file
+        >>> load_model_file("no-such-model.keras")
+        Traceback (most recent call last):
+        tfstyle.errors.WeightsError: model file not found: no-such-model.keras
+    """
 
 
 class OptionError(TfstyleError, ValueError):
-    """An option has a value that cannot work (wrong range, wrong length, unknown name)."""
+    """An option has a value that cannot work (wrong range, wrong length, unknown name).
+
+    Example:
+        >>> from tfstyle import pretrained
+        >>> pretrained.load("no_such_style")  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        tfstyle.errors.OptionError: unknown style 'no_such_style'; shipped styles: ...
+    """

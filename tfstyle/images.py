@@ -107,14 +107,15 @@ def load_image(source: ImageLike, max_size: int | None = None) -> np.ndarray:
     exactly ``max_size``; images are never upscaled here.  The result is always
     a new array.
 
-    >>> import numpy as np
-    >>> img = load_image(np.zeros((20, 40), dtype=np.uint8))
-    >>> img.shape, img.dtype
-    ((20, 40, 3), dtype('float32'))
-    >>> load_image(np.ones((20, 40, 3)), max_size=32).shape  # floats in [0, 1]
-    (16, 32, 3)
-    >>> float(load_image(np.ones((20, 40, 3))).max())
-    255.0
+    Example:
+        >>> import numpy as np
+        >>> img = load_image(np.zeros((20, 40), dtype=np.uint8))
+        >>> img.shape, img.dtype
+        ((20, 40, 3), dtype('float32'))
+        >>> load_image(np.ones((20, 40, 3)), max_size=32).shape  # floats in [0, 1]
+        (16, 32, 3)
+        >>> float(load_image(np.ones((20, 40, 3))).max())
+        255.0
     """
     if max_size is not None:
         if isinstance(max_size, bool) or not isinstance(max_size, (int, np.integer)):
@@ -353,13 +354,14 @@ def resize_image(
     shrinking, bicubic when either side grows.  The result is ``float32``
     ``(H, W, 3)`` clipped to ``[0, 255]``.
 
-    >>> import numpy as np
-    >>> img = np.full((40, 80, 3), 100.25, dtype=np.float32)
-    >>> small = resize_image(img, long_side=20)
-    >>> small.shape, float(small[5, 5, 0])
-    ((10, 20, 3), 100.25)
-    >>> resize_image(img, size=(50, 60)).shape
-    (50, 60, 3)
+    Example:
+        >>> import numpy as np
+        >>> img = np.full((40, 80, 3), 100.25, dtype=np.float32)
+        >>> small = resize_image(img, long_side=20)
+        >>> small.shape, float(small[5, 5, 0])
+        ((10, 20, 3), 100.25)
+        >>> resize_image(img, size=(50, 60)).shape
+        (50, 60, 3)
     """
     if (long_side is None) == (size is None):
         raise OptionError("resize_image needs exactly one of long_side or size")
@@ -496,11 +498,12 @@ def save_image(
     (including Ctrl-C) the temporary file is removed and an existing file at
     ``path`` keeps its old content.
 
-    >>> import numpy as np, tempfile, os
-    >>> with tempfile.TemporaryDirectory() as folder:
-    ...     out = save_image(np.full((16, 16, 3), 200.0), os.path.join(folder, "grey.png"))
-    ...     print(out.name, load_image(out)[0, 0].tolist())
-    grey.png [200.0, 200.0, 200.0]
+    Example:
+        >>> import numpy as np, tempfile, os
+        >>> with tempfile.TemporaryDirectory() as folder:
+        ...     out = save_image(np.full((16, 16, 3), 200.0), os.path.join(folder, "grey.png"))
+        ...     print(out.name, load_image(out)[0, 0].tolist())
+        grey.png [200.0, 200.0, 200.0]
     """
     target = check_output_path(path)
     if isinstance(quality, bool) or not isinstance(quality, (int, np.integer)) or not 1 <= quality <= 100:

@@ -19,8 +19,9 @@ def equalize_instance_norm(net, images: Sequence[np.ndarray], epsilon: float = 1
     """A copy of ``net`` whose pre-norm convolution outputs have zero mean and unit std on ``images``.
 
     Args:
-        net: a network with ``normalized_convs()`` and ``norm_stats(images)`` (for example a
-            :class:`~tfstyle.models.JohnsonNet`).
+        net: a network with ``normalized_convs()`` and ``norm_stats(images)`` (a
+            :class:`~tfstyle.models.JohnsonNet` or a :class:`~tfstyle.models.StyleTransferNet`, whose
+            statistics are taken without conditioning: any rescaling keeps the function).
         images: real ``HxWx3`` images in [0, 255] (e.g. the INT8 calibration set).
         epsilon: added to each channel's std (dead channels keep a finite scale).
 
@@ -34,9 +35,11 @@ def equalize_instance_norm(net, images: Sequence[np.ndarray], epsilon: float = 1
         True
     """
     first = np.asarray(images[0], np.float32)[None]
-    net(first)  # builds an unbuilt network
+    if not net.built:
+        net(first)
     copy = type(net).from_config(net.get_config())
-    copy(first)
+    if not copy.built:
+        copy(first)
     copy.set_weights(net.get_weights())
     stats = [net.norm_stats(np.asarray(image, np.float32)[None]) for image in images]
     for index, conv in enumerate(copy.normalized_convs()):

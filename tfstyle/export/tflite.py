@@ -57,7 +57,7 @@ import numpy as np
 from tfstyle.errors import OptionError, TfstyleError, first_line
 from tfstyle.export.gpu_ops import check_gpu_ops
 
-__all__ = ["FORMATS", "export_tflite", "op_types", "run_tflite"]
+__all__ = ["FORMATS", "convert_signature", "export_tflite", "op_types", "run_signature", "run_tflite"]
 
 #: Export formats accepted by :func:`export_tflite`.
 FORMATS = ("float32", "float16", "dynamic", "int8")
@@ -146,6 +146,28 @@ def export_tflite(
                        require_gpu=require_gpu)
 
 
+def _check_ops(content: bytes, require_gpu: bool) -> tuple[list[str], list[str]]:
+    """``(ops, gpu_unsupported)`` of a converted model; refuses Flex/custom ops (and GPU misses if required)."""
+    ops = _op_types_from_bytes(content)
+    flex = [op for op in ops if op not in _builtin_names().values() or op == "CUSTOM"]
+    if flex:
+        raise TfstyleError(f"the converted model contains TensorFlow (Flex) or custom ops, which tfstyle never "
+                           f"exports: {', '.join(flex)}")
+    unsupported = check_gpu_ops(ops)
+    if require_gpu and unsupported:
+        raise TfstyleError(f"the model uses ops the TFLite GPU delegate does not support: {', '.join(unsupported)} "
+                           "(export without require_gpu to get a CPU model)")
+    return ops, unsupported
+
+
+def _common_metadata(content: bytes, format: str, ops: list[str], unsupported: list[str], model) -> dict:
+    from tfstyle import __version__
+
+    return {"size_bytes": len(content), "ops": ops, "gpu_compatible": not unsupported,
+            "gpu_unsupported_ops": unsupported, "tfstyle_version": __version__,
+            "source_model": _describe_model(model) if model is not None else None}
+
+
 def write_model(content: bytes, path, *, format: str, size: tuple[int, int], model=None, extra: dict | None = None,
                 require_gpu: bool = False) -> dict:
     """Check a converted image model and write it with its metadata JSON (both atomically); return the metadata.
@@ -156,41 +178,48 @@ def write_model(content: bytes, path, *, format: str, size: tuple[int, int], mod
     """
     height, width = size
     target = _check_target(path)
-    meta_target = target.with_name(target.name + ".json")
-    ops = _op_types_from_bytes(content)
-    flex = [op for op in ops if op not in _builtin_names().values() or op == "CUSTOM"]
-    if flex:
-        raise TfstyleError(f"the converted model contains TensorFlow (Flex) or custom ops, which tfstyle never "
-                           f"exports: {', '.join(flex)}")
-    unsupported = check_gpu_ops(ops)
-    if require_gpu and unsupported:
-        raise TfstyleError(f"the model uses ops the TFLite GPU delegate does not support: {', '.join(unsupported)} "
-                           "(export without require_gpu to get a CPU model)")
-
+    ops, unsupported = _check_ops(content, require_gpu)
     interpreter = make_interpreter(model_content=content)
     input_detail, output_detail = interpreter.get_input_details()[0], interpreter.get_output_details()[0]
     expected = [1, height, width, 3]
     if list(output_detail["shape"]) != expected:
         raise TfstyleError(f"the model maps a {height}x{width} image to shape {list(output_detail['shape'])}, "
                            f"expected {expected}")
-
-    from tfstyle import __version__
-
     metadata = {
         "format": format,
         "size": [height, width],
         "signature": SIGNATURE_KEY,
         "input": _describe_tensor(INPUT_NAME, input_detail),
         "output": _describe_tensor(OUTPUT_NAME, output_detail),
-        "size_bytes": len(content),
-        "ops": ops,
-        "gpu_compatible": not unsupported,
-        "gpu_unsupported_ops": unsupported,
-        "tfstyle_version": __version__,
-        "source_model": _describe_model(model) if model is not None else None,
+        **_common_metadata(content, format, ops, unsupported, model),
         **(extra or {}),
     }
-    _write_files({target: content, meta_target: (json.dumps(metadata, indent=2) + "\n").encode()})
+    _write_files({target: content, target.with_name(target.name + ".json"): (json.dumps(metadata, indent=2) + "\n").encode()})
+    return metadata
+
+
+def write_signature_model(content: bytes, path, *, format: str, size: tuple[int, int],
+                          shapes: dict[str, list[int]], ranges: dict[str, list[float] | None], model=None,
+                          extra: dict | None = None, require_gpu: bool = False) -> dict:
+    """Like :func:`write_model` for a model with several named inputs/outputs (metadata ``inputs``/``outputs``).
+
+    ``shapes`` gives the expected shape of every input and output by signature name (a mismatch
+    is refused); ``ranges`` their value ranges (``None``: unbounded, e.g. style vectors).
+    """
+    target = _check_target(path)
+    ops, unsupported = _check_ops(content, require_gpu)
+    runner = make_interpreter(model_content=content).get_signature_runner(SIGNATURE_KEY)
+    described = {}
+    for kind, details in (("inputs", runner.get_input_details()), ("outputs", runner.get_output_details())):
+        described[kind] = []
+        for name, detail in details.items():
+            if name not in shapes or list(detail["shape"]) != list(shapes[name]):
+                raise TfstyleError(f"exported {kind[:-1]} {name!r} has shape {list(detail['shape'])}, "
+                                   f"expected {shapes.get(name)}")
+            described[kind].append(_describe_tensor(name, detail, value_range=ranges.get(name)))
+    metadata = {"format": format, "size": list(size), "signature": SIGNATURE_KEY, **described,
+                **_common_metadata(content, format, ops, unsupported, model), **(extra or {})}
+    _write_files({target: content, target.with_name(target.name + ".json"): (json.dumps(metadata, indent=2) + "\n").encode()})
     return metadata
 
 
@@ -242,7 +271,6 @@ def calibration_images(source, size: tuple[int, int], limit: int) -> list[np.nda
 
 
 def _convert(model, size, format, calibration, uint8_io) -> bytes:
-    import keras
     import tensorflow as tf
 
     height, width = size
@@ -251,29 +279,47 @@ def _convert(model, size, format, calibration, uint8_io) -> bytes:
     pin_input = format == "int8" and uint8_io
 
     def serve(content):
-        x = content
-        if pin_input:
-            # The converter takes this range for the uint8 input: scale 1, zero point 0, so raw
-            # pixel bytes go in. (The same pin on the output was measured to wreck the int8 model,
-            # 29 -> 16 dB PSNR: the converter pushes the [0, 255] range back through the final
-            # ADD/MUL after TANH. The output keeps its calibrated range, recorded in the metadata.)
-            x = tf.quantization.fake_quant_with_min_max_args(x, min=0.0, max=255.0, num_bits=8)
-        y = tf.cast(model(x), tf.float32)
-        return {OUTPUT_NAME: y}
+        return {OUTPUT_NAME: tf.cast(model(pin_pixels(content) if pin_input else content), tf.float32)}
 
+    representative = None if calibration is None else [{INPUT_NAME: image[None]} for image in calibration]
+    return convert_signature(model, serve, {INPUT_NAME: (1, height, width, 3)}, format, representative, uint8_io)
+
+
+def pin_pixels(x):
+    """Pins a tensor's INT8 range to [0, 255]: the converter then gives a uint8 input scale 1, zero point 0.
+
+    So raw pixel bytes go in. (The same pin on the output was measured to wreck the int8 model,
+    29 -> 16 dB PSNR; outputs keep their calibrated range, recorded in the metadata.)
+    """
+    import tensorflow as tf
+
+    return tf.quantization.fake_quant_with_min_max_args(x, min=0.0, max=255.0, num_bits=8)
+
+
+def convert_signature(model, serve, inputs: dict[str, tuple], format: str, representative=None,
+                      uint8_io: bool = True) -> bytes:
+    """Convert ``serve(**inputs) -> {name: tensor}`` (tracking ``model``'s weights) to TFLite bytes.
+
+    ``inputs`` maps each input name to its fixed float32 shape; the signature is ``serving_default``.
+    ``representative`` (``int8`` only) is a list of ``{input name: array}`` calibration samples; with
+    ``uint8_io`` every input and output of an ``int8`` model is ``uint8`` (TFLite sets all at once).
+    """
+    import keras
+    import tensorflow as tf
+
+    specs = [tf.TensorSpec(shape, tf.float32, name=name) for name, shape in inputs.items()]
     with tempfile.TemporaryDirectory(prefix="tfstyle-export-") as folder:
         try:
             archive = keras.export.ExportArchive()
             archive.track(model)
-            archive.add_endpoint(
-                SIGNATURE_KEY, serve, input_signature=[tf.TensorSpec((1, height, width, 3), tf.float32, name=INPUT_NAME)]
-            )
+            archive.add_endpoint(SIGNATURE_KEY, serve, input_signature=specs)
             with _quiet():
                 archive.write_out(folder, verbose=False)
         except TfstyleError:
             raise
         except Exception as exc:
-            raise TfstyleError(f"could not trace the model at {height}x{width} for export: {_first_line(exc)}") from exc
+            shapes = ", ".join(f"{n} {list(s)}" for n, s in inputs.items())
+            raise TfstyleError(f"could not trace the model at {shapes} for export: {_first_line(exc)}") from exc
 
         converter = tf.lite.TFLiteConverter.from_saved_model(folder, signature_keys=[SIGNATURE_KEY])
         converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS]  # never SELECT_TF_OPS (Flex)
@@ -285,7 +331,7 @@ def _convert(model, size, format, calibration, uint8_io) -> bytes:
         elif format == "int8":
             converter.optimizations = [tf.lite.Optimize.DEFAULT]
             converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
-            converter.representative_dataset = lambda: ([image[None]] for image in calibration)
+            converter.representative_dataset = lambda: iter(representative)
             if uint8_io:
                 converter.inference_input_type = tf.uint8
                 converter.inference_output_type = tf.uint8
@@ -315,7 +361,7 @@ def _quiet():
         yield
 
 
-def _describe_tensor(name: str, detail: dict) -> dict:
+def _describe_tensor(name: str, detail: dict, value_range: list | None = (0, 255)) -> dict:
     scale, zero_point = detail.get("quantization", (0.0, 0))
     quantized = np.dtype(detail["dtype"]).kind in "iu" and scale != 0
     return {
@@ -323,7 +369,7 @@ def _describe_tensor(name: str, detail: dict) -> dict:
         "tensor": detail["name"],
         "shape": [int(s) for s in detail["shape"]],
         "dtype": np.dtype(detail["dtype"]).name,
-        "range": [0, 255],
+        "range": None if value_range is None else list(value_range),
         "quantization": [float(scale), int(zero_point)] if quantized else None,
     }
 
@@ -419,6 +465,28 @@ def run_tflite(path: str | os.PathLike, image: np.ndarray, num_threads: int = 2)
     interpreter.invoke()
     result = _from_output(interpreter.get_tensor(out["index"]), out)[0]
     return np.clip(result, 0.0, 255.0).astype(np.float32)
+
+
+def run_signature(path: str | os.PathLike, inputs: dict[str, np.ndarray], num_threads: int = 2) -> dict:
+    """Run a ``.tflite`` model's ``serving_default`` signature on named float inputs; float32 outputs by name.
+
+    Quantized (uint8/int8) inputs and outputs are converted with their scale and zero point;
+    each input needs the batch dimension (e.g. ``(1, 384, 384, 3)``, ``(1, 100)``).
+    """
+    source = os.fspath(path)
+    if not os.path.isfile(source):
+        raise OptionError(f"no such TFLite model: {source}")
+    try:
+        runner = make_interpreter(model_path=source, num_threads=int(num_threads)).get_signature_runner(SIGNATURE_KEY)
+    except Exception as exc:
+        raise TfstyleError(f"cannot load TFLite model {source}: {_first_line(exc)}") from exc
+    details = runner.get_input_details()
+    if set(details) != set(inputs):
+        raise OptionError(f"the model takes inputs {sorted(details)}, got {sorted(inputs)}")
+    feed = {name: _to_input(np.asarray(value, np.float32), details[name]) for name, value in inputs.items()}
+    outputs = runner(**feed)
+    out_details = runner.get_output_details()
+    return {name: _from_output(np.asarray(value), out_details[name]) for name, value in outputs.items()}
 
 
 def _to_input(x: np.ndarray, detail: dict) -> np.ndarray:

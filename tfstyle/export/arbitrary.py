@@ -1,0 +1,148 @@
+"""Export an arbitrary-style network as two TFLite files: the style predictor and the transfer net.
+
+As Magenta publishes its models: the predictor runs once per style (or once per content image,
+for strength), the transfer network once per frame, and an app blends style vectors in between
+(strength, several styles) without touching either model.
+
+* ``<prefix>_predictor_<format>_<S>.tflite``: input ``style`` ``[1, S, S, 3]`` in [0, 255] (S = 256 by
+  default, as Magenta's) -> output ``style_vector`` ``[1, 100]``. The model first resizes the
+  image (bilinear) to the square size the predictor was trained on (``net.style_size``), so
+  the vectors match :func:`tfstyle.arbitrary.style_vector`.
+* ``<prefix>_transfer_<format>_<content size>.tflite``: inputs ``content`` ``[1, H, W, 3]`` in
+  [0, 255] and ``style_vector`` ``[1, 100]`` -> output ``stylized`` ``[1, H, W, 3]``.
+
+Each file gets a metadata JSON beside it with ``inputs``/``outputs`` lists (see
+:func:`tfstyle.export.tflite.write_signature_model`). In ``int8`` every input and output is
+``uint8`` with the scale and zero point in the metadata (TFLite sets all of a model's input
+types at once); images keep scale 1, zero point 0.
+
+Example:
+    >>> import tempfile, numpy as np
+    >>> from tfstyle.models import ArbitraryStyleNet, CompactStylePredictor, StyleTransferNet
+    >>> net = ArbitraryStyleNet(CompactStylePredictor(width=0.25), StyleTransferNet(width=0.25, residual_blocks=1),
+    ...                         style_size=64)
+    >>> folder = tempfile.mkdtemp()
+    >>> metas = export_arbitrary(net, folder, content_size=32, style_input_size=128)
+    >>> sorted(metas), [t["name"] for t in metas["transfer"]["inputs"]]
+    (['predictor', 'transfer'], ['content', 'style_vector'])
+"""
+from __future__ import annotations
+
+import os
+import pathlib
+
+import numpy as np
+
+from tfstyle.errors import OptionError
+from tfstyle.export.tflite import (FORMATS, _parse_size, calibration_images, convert_signature, pin_pixels,
+                                   write_signature_model)
+
+STYLE_INPUT, VECTOR, CONTENT_INPUT, OUTPUT = "style", "style_vector", "content", "stylized"
+
+
+def arbitrary_file_names(prefix: str, format: str, style_size: int, content_size: tuple[int, int]) -> dict:
+    """``{"predictor": name, "transfer": name}`` of the files :func:`export_arbitrary` writes."""
+    height, width = content_size
+    size = f"{height}" if height == width else f"{height}x{width}"
+    return {"predictor": f"{prefix}_predictor_{format}_{style_size}.tflite",
+            "transfer": f"{prefix}_transfer_{format}_{size}.tflite"}
+
+
+def export_arbitrary(
+    net,
+    folder: str | os.PathLike,
+    *,
+    format: str = "float32",
+    content_size: int | tuple[int, int] = 384,
+    representative_images=None,
+    representative_styles=None,
+    num_calibration: int = 32,
+    prefix: str = "arbitrary",
+    style_input_size: int = 256,
+    require_gpu: bool = False,
+    equalize: bool = True,
+) -> dict:
+    """Write ``net``'s predictor and transfer network as ``.tflite`` files in ``folder``; return their metadata.
+
+    Args:
+        net: an :class:`~tfstyle.models.ghiasi.ArbitraryStyleNet` (a compact predictor keeps the
+            predictor file small; a VGG19 one exports too, at ~40 MB in float32).
+        folder: an existing folder; file names from :func:`arbitrary_file_names`.
+        format: one of ``float32``, ``float16``, ``dynamic``, ``int8``.
+        content_size: fixed content size ``(height, width)`` or one int.
+        representative_images, representative_styles: ``int8`` calibration photos and style images
+            (folders or lists, as in :func:`~tfstyle.export.export_tflite`); the predictor is calibrated
+            on both (strength runs it on photos), the transfer net on photos with the styles' vectors.
+        num_calibration: at most this many of each.
+        prefix: file-name prefix.
+        style_input_size: side of the predictor file's square input.
+        require_gpu: refuse models with ops the GPU delegate cannot run.
+        equalize: ``int8``: rescale the transfer net's pre-norm channels first (same function).
+
+    Returns:
+        ``{"predictor": metadata, "transfer": metadata}``; each also records its ``file``.
+    """
+    if format not in FORMATS:
+        raise OptionError(f"format must be one of {', '.join(FORMATS)}; got {format!r}")
+    folder = pathlib.Path(folder)
+    if not folder.is_dir():
+        raise OptionError(f"output folder does not exist: {folder}")
+    height, width = _parse_size(content_size)
+    side, dim = int(style_input_size), net.style_dim
+    names = arbitrary_file_names(prefix, format, side, (height, width))
+    photos = styles = None
+    if format == "int8":
+        if representative_images is None or representative_styles is None:
+            raise OptionError("format 'int8' needs representative_images (photos) and representative_styles")
+        photos = calibration_images(representative_images, (height, width), num_calibration)
+        styles = calibration_images(representative_styles, (side, side), num_calibration)
+
+    predictor = net.predictor
+    pin = format == "int8"
+
+    def serve_predictor(style):
+        import tensorflow as tf
+
+        style = pin_pixels(style) if pin else style
+        if side != net.style_size:
+            style = tf.image.resize(style, (net.style_size, net.style_size), method="bilinear")
+        return {VECTOR: predictor(style)}
+
+    predictor_samples = None
+    if pin:
+        from tfstyle.images import cover_crop
+
+        predictor_samples = [{STYLE_INPUT: s[None]} for s in styles] + \
+            [{STYLE_INPUT: cover_crop(p, (side, side))[None]} for p in photos]
+    content = convert_signature(predictor, serve_predictor, {STYLE_INPUT: (1, side, side, 3)}, format,
+                                predictor_samples)
+    metas = {"predictor": write_signature_model(
+        content, folder / names["predictor"], format=format, size=(side, side),
+        shapes={STYLE_INPUT: [1, side, side, 3], VECTOR: [1, dim]}, ranges={STYLE_INPUT: [0, 255], VECTOR: None},
+        model=predictor, require_gpu=require_gpu, extra={"role": "arbitrary_predictor", "file": names["predictor"]})}
+
+    transfer = net.transfer
+    transfer_samples = None
+    if pin:
+        from tfstyle.images import resize_image
+
+        vectors = np.asarray(net.predict_style(np.stack(
+            [resize_image(s, size=(net.style_size, net.style_size)) for s in styles])), np.float32)
+        if equalize:
+            from tfstyle.export.equalize import equalize_instance_norm
+
+            transfer = equalize_instance_norm(transfer, photos)
+        transfer_samples = [{CONTENT_INPUT: photo[None], VECTOR: vectors[i % len(vectors)][None]}
+                            for i, photo in enumerate(photos)]
+
+    def serve_transfer(content, style_vector):
+        return {OUTPUT: transfer((pin_pixels(content) if pin else content, style_vector))}
+
+    content = convert_signature(transfer, serve_transfer, {CONTENT_INPUT: (1, height, width, 3), VECTOR: (1, dim)},
+                                format, transfer_samples)
+    metas["transfer"] = write_signature_model(
+        content, folder / names["transfer"], format=format, size=(height, width),
+        shapes={CONTENT_INPUT: [1, height, width, 3], VECTOR: [1, dim], OUTPUT: [1, height, width, 3]},
+        ranges={CONTENT_INPUT: [0, 255], VECTOR: None, OUTPUT: [0, 255]}, model=net.transfer,
+        require_gpu=require_gpu, extra={"role": "arbitrary_transfer", "file": names["transfer"]})
+    return metas
