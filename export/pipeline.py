@@ -40,9 +40,10 @@ from op_profile import profile  # noqa: E402  (export/op_profile.py)
 from tfstyle import pretrained  # noqa: E402
 from tfstyle.export import FORMATS, export_tflite, run_tflite  # noqa: E402
 from tfstyle.export.aeq import quantize_tflite  # noqa: E402
+from tfstyle.export.arbitrary import export_arbitrary  # noqa: E402
 from tfstyle.export.equalize import equalize_instance_norm  # noqa: E402
 from tfstyle.export.qat import export_qat_int8  # noqa: E402
-from tfstyle.export.tflite import calibration_images  # noqa: E402
+from tfstyle.export.tflite import calibration_images, run_signature  # noqa: E402
 from tfstyle.export.bench import latency  # noqa: E402
 from tfstyle.images import cover_crop, list_images, load_image  # noqa: E402
 from tfstyle.magenta import MagentaTFLite  # noqa: E402
@@ -126,6 +127,46 @@ def _keep_best_int8(name: str, rows: list[dict], args) -> list[dict]:
     return []
 
 
+def arbitrary_rows(args, contents: list[np.ndarray], styles: dict) -> list[dict]:
+    """The shipped arbitrary network: predictor + transfer files per format, on the same photos and paintings."""
+    try:
+        net = pretrained.load_arbitrary()
+    except Exception as exc:  # noqa: BLE001 - the report says what is missing
+        print(f"skipping the arbitrary network: {exc}", file=sys.stderr)
+        return []
+    squares = {name: cover_crop(image, (256, 256)) for name, (image, _) in styles.items()}
+    small = {name: cover_crop(image, (net.style_size, net.style_size)) for name, (image, _) in styles.items()}
+    vectors = {name: np.asarray(net.predict_style(small[name][None])) for name in styles}
+    reference = {name: [np.clip(np.asarray(net.transfer((c[None], vectors[name])))[0], 0, 255) for c in contents]
+                 for name in styles}
+    rows = [{"model": "tfstyle arbitrary transfer", "format": "keras float32", "size_bytes": None,
+             "distances": _mean_distances(styles, reference, contents)}]
+    for fmt in args.formats:
+        metas = export_arbitrary(net, args.out, format=fmt, content_size=args.size,
+                                 representative_images=args.calibration, representative_styles=args.style_calibration)
+        predictor, transfer = (args.out / metas[k]["file"] for k in ("predictor", "transfer"))
+        outputs = {}
+        for name in styles:
+            vector = run_signature(predictor, {"style": squares[name][None]})["style_vector"]
+            outputs[name] = [np.clip(run_signature(transfer, {"content": c[None], "style_vector": vector})["stylized"][0],
+                                     0, 255) for c in contents]
+        rows.append({"model": "tfstyle arbitrary predictor", "format": f"{fmt} (256x256 style)",
+                     "size_bytes": metas["predictor"]["size_bytes"], "gpu": metas["predictor"]["gpu_compatible"],
+                     "timings": _timings(predictor, args.runs)})
+        rows.append({"model": "tfstyle arbitrary transfer", "format": fmt, "size_bytes": metas["transfer"]["size_bytes"],
+                     "gpu": metas["transfer"]["gpu_compatible"], "timings": _timings(transfer, args.runs),
+                     "psnr": float(np.mean([psnr(o, r) for name in styles
+                                            for o, r in zip(outputs[name], reference[name])])),
+                     "distances": _mean_distances(styles, outputs, contents)})
+        print(f"arbitrary {fmt}: {rows[-1]['timings'][2]['median_ms']:.1f} ms, {rows[-1]['psnr']:.1f} dB", flush=True)
+    return rows
+
+
+def _mean_distances(styles: dict, outputs: dict, contents: list[np.ndarray]) -> tuple[float, float]:
+    pairs = [_distances(scorer, outputs[name], contents) for name, (_, scorer) in styles.items()]
+    return float(np.mean([p[0] for p in pairs])), float(np.mean([p[1] for p in pairs]))
+
+
 def magenta_rows(args, contents: list[np.ndarray], styles: dict[str, Scorer]) -> list[dict]:
     """Magenta's transfer models at the same size, on the same photos and paintings."""
     predictor = args.magenta / "predict_int8_256.tflite"
@@ -186,7 +227,7 @@ def _best_int8(rows: list[dict], name: str) -> dict | None:
     return max(candidates, key=lambda r: r["psnr"]) if candidates else None
 
 
-def targets(rows: list[dict], magenta: list[dict]) -> str:
+def targets(rows: list[dict], magenta: list[dict], arbitrary: list[dict] = ()) -> str:
     """The issue's performance targets, measured on the release INT8 file of each style."""
     by = {(r["model"], r["format"]): r for r in rows}
     names = list(dict.fromkeys(r["model"] for r in rows))
@@ -201,6 +242,17 @@ def targets(rows: list[dict], magenta: list[dict]) -> str:
         ratio = f32["size_bytes"] / int8["size_bytes"]
         lines.append(f"| INT8 file <= 1/3.5 of float32 | 1/{ratio:.2f} | {'yes' if ratio >= 3.5 else 'no'} |")
     mag = {r["format"]: r for r in magenta}
+    transfers = [r for r in arbitrary if r["model"].endswith("transfer") and "timings" in r]
+    if transfers and "int8" in mag:
+        best = min(transfers, key=lambda r: r["timings"][2]["median_ms"])
+        ratio = mag["int8"]["timings"][2]["median_ms"] / best["timings"][2]["median_ms"]
+        lines.append(f"| arbitrary transfer net >= 2x faster than Magenta transfer_int8_{384} (2 threads; fastest "
+                     f"format, {best['format']}) | {ratio:.2f}x | {'yes' if ratio >= 2 else 'no'} |")
+        if "f16" in mag:
+            (ours_s, ours_c), (theirs_s, theirs_c) = best["distances"], mag["f16"]["distances"]
+            met = ours_s <= theirs_s and ours_c <= theirs_c
+            lines.append(f"| ... at equal or better quality than Magenta f16 (style / content distance) | "
+                         f"{ours_s:.3f} / {ours_c:.3f} vs {theirs_s:.3f} / {theirs_c:.3f} | {'yes' if met else 'no'} |")
     if f32 and "int8" in mag:
         best = min((r for r in rows if "timings" in r), key=lambda r: r["timings"][2]["median_ms"])
         ratio = mag["int8"]["timings"][2]["median_ms"] / best["timings"][2]["median_ms"]
@@ -227,6 +279,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--eval-images", type=int, default=6)
     parser.add_argument("--style-dir", type=pathlib.Path, default=SHARED / "data" / "style" / "named")
     parser.add_argument("--magenta", type=pathlib.Path, default=SHARED / "anchors" / "magenta")
+    parser.add_argument("--style-calibration", type=pathlib.Path, default=SHARED / "data" / "style" / "train",
+                        help="style images to calibrate the arbitrary predictor's INT8 on")
+    parser.add_argument("--no-arbitrary", action="store_true", help="skip the arbitrary-style network")
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--out", type=pathlib.Path, default=ROOT / "export" / "build")
     parser.add_argument("--report", type=pathlib.Path, default=ROOT / "export" / "REPORT.md")
@@ -246,6 +301,7 @@ def main(argv: list[str] | None = None) -> int:
         image = load_image(args.style_dir / catalog[name].get("style_image", f"{name}.jpg"), max_size=args.size)
         styles[name] = (image, Scorer(image))
     rows = [row for name, (_, scorer) in styles.items() for row in export_style(name, args, contents, scorer)]
+    arbitrary = [] if args.no_arbitrary else arbitrary_rows(args, contents, styles)
     magenta = magenta_rows(args, contents, styles) if args.magenta.is_dir() else []
     ops = "(skipped: --no-op-profile)" if args.no_op_profile else profile(max(3, args.runs))
 
@@ -264,7 +320,7 @@ their PSNR is against their f16 model.
 
 ## Targets
 
-{targets(rows, magenta)}
+{targets(rows, magenta, arbitrary)}
 
 ## Fast-style networks (shipped styles)
 
@@ -278,6 +334,14 @@ distilling the float network's outputs on 32 calibration photos, activation rang
 from the float model; uint8 in/out). The pipeline releases the one closest to float:
 
 {chr(10).join(CHOICES)}
+
+## Arbitrary style: tfstyle's shipped network (predictor + transfer files)
+
+{table(arbitrary) if arbitrary else "Skipped (no shipped arbitrary network, or --no-arbitrary)."}
+
+Every file of a format is used end to end: the predictor file on the painting (256x256), the transfer
+file on the photo with that vector; PSNR is against the Keras float model on the same inputs. The
+distances average over the same paintings as the fast styles and Magenta's rows.
 
 ## Magenta (published TFLite models, same run)
 

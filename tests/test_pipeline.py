@@ -23,7 +23,9 @@ def test_pipeline_builds_files_and_report(tmp_path):
                           "--magenta", str(tmp_path / "no_magenta")]) == 0
     names = {p.name for p in tmp_path.glob("*.tflite")}
     assert {f"{style}_float32_64.tflite", f"{style}_int8_64.tflite", f"{style}_aeq_int8_64.tflite",
-            f"{style}_qat_int8_64.tflite", f"{style}_release_int8_64.tflite"} <= names
+            f"{style}_qat_int8_64.tflite", f"{style}_release_int8_64.tflite",
+            "arbitrary_predictor_int8_256.tflite", "arbitrary_transfer_int8_64.tflite"} <= names
     text = report.read_text()
     assert "## Targets" in text and f"| {style} | float32 |" in text and f"- {style}: release INT8 = " in text
     assert "Magenta's files were not found" in text
+    assert "| tfstyle arbitrary transfer | int8 |" in text and "| tfstyle arbitrary predictor | int8 (256x256 style) |" in text

@@ -1,0 +1,100 @@
+"""Arbitrary style transfer against Magenta's published models: quality and speed, same run, same pairs.
+
+For every pair of a content photo (``--content``, default ``../shared/data/content/test``) and a
+style image the models never trained on (``--styles``, default ``../shared/data/holdout/style``),
+both centre-cropped to ``--size`` squares (384, the size of Magenta's transfer model), it scores
+
+* tfstyle's shipped arbitrary network (``tfstyle.stylize_arbitrary``, Keras float32; or ``--model``),
+* Magenta's ``predict_int8_256.tflite`` + ``transfer_f16_384.tflite`` (``tfstyle.magenta.MagentaTFLite``),
+* the content photo itself (identity baseline),
+
+with the style distance to the style image and the content distance to the photo
+(:mod:`tfstyle.metrics`; lower is better for both). Prints a Markdown table (mean ± std over the
+pairs, and mean seconds per image) and appends it, with the machine, to ``--out``.
+
+    python benchmarks/arbitrary_vs_magenta.py --contents 24 --styles-count 8 \\
+        --out benchmarks/results/arbitrary_vs_magenta.md
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import pathlib
+import statistics
+import sys
+import time
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import numpy as np  # noqa: E402
+
+from machine import describe  # noqa: E402  (benchmarks/machine.py)
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--content", type=pathlib.Path, default=SHARED / "data" / "content" / "test")
+    parser.add_argument("--styles", type=pathlib.Path, default=SHARED / "data" / "holdout" / "style")
+    parser.add_argument("--magenta", type=pathlib.Path, default=SHARED / "anchors" / "magenta")
+    parser.add_argument("--model", default=None, help="an ArbitraryStyleNet .keras (default: the shipped one)")
+    parser.add_argument("--contents", type=int, default=24, help="content photos (the first N, sorted)")
+    parser.add_argument("--styles-count", type=int, default=8, help="style images (every k-th, spread out)")
+    parser.add_argument("--size", type=int, default=384)
+    parser.add_argument("--out", type=pathlib.Path, default=None)
+    args = parser.parse_args(argv)
+    os.environ.setdefault("TFSTYLE_VGG19_WEIGHTS", str(SHARED / "weights" / "vgg19_notop.h5"))
+
+    from tfstyle.arbitrary import load_arbitrary_model, stylize_arbitrary
+    from tfstyle.images import cover_crop, list_images, load_image
+    from tfstyle.magenta import MagentaTFLite
+    from tfstyle.metrics import Scorer
+
+    contents = list_images(args.content)[:args.contents]
+    all_styles = list_images(args.styles)
+    step = max(1, len(all_styles) // args.styles_count)
+    styles = all_styles[::step][:args.styles_count]
+    net = load_arbitrary_model(args.model)
+    magenta = MagentaTFLite(args.magenta / "predict_int8_256.tflite", args.magenta / "transfer_f16_384.tflite")
+    side = (args.size, args.size)
+    photos = [cover_crop(load_image(p), side) for p in contents]
+    systems = {"tfstyle arbitrary (Keras float32, shipped)" if args.model is None else f"tfstyle {args.model}":
+               lambda photo, style: stylize_arbitrary(photo, style, model=net),
+               "Magenta predict_int8_256 + transfer_f16_384 (TFLite)": lambda photo, style: magenta.stylize(photo, style),
+               "identity (content unchanged)": lambda photo, style: photo}
+    scores = {name: {"style": [], "content": [], "seconds": []} for name in systems}
+    for s_index, style_path in enumerate(styles):
+        style = load_image(style_path, max_size=args.size)
+        scorer = Scorer(style)
+        for photo in photos:
+            for name, run in systems.items():
+                start = time.perf_counter()
+                out = np.asarray(run(photo, style), np.float32)
+                scores[name]["seconds"].append(time.perf_counter() - start)
+                result = scorer.score(out, photo)
+                scores[name]["style"].append(result["style"])
+                scores[name]["content"].append(result["content"])
+        print(f"style {s_index + 1}/{len(styles)} done", file=sys.stderr, flush=True)
+
+    def cell(values):
+        return f"{statistics.mean(values):.3f} ± {statistics.pstdev(values):.3f}"
+
+    lines = [f"### {len(photos)} photos of `{args.content.name}` x {len(styles)} unseen styles of "
+             f"`{args.styles.parent.name}/{args.styles.name}`, {args.size}x{args.size}", "",
+             f"Machine: {describe()}", "",
+             "| system | style distance | content distance | s / image |", "|---|---|---|---|"]
+    for name, values in scores.items():
+        lines.append(f"| {name} | {cell(values['style'])} | {cell(values['content'])} | "
+                     f"{statistics.mean(values['seconds']):.3f} |")
+    text = "\n".join(lines) + "\n"
+    print(text)
+    if args.out:
+        with open(args.out, "a") as f:
+            f.write(text + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
