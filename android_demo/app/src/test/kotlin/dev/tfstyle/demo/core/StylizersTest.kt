@@ -92,12 +92,13 @@ class StylizersTest {
         }
     }
 
-    /** Transfer stand-in (uint8 in and out): copies the content and records the style vector it got. */
+    /** Transfer stand-in (uint8 in and out, like the int8 fixture): copies the content and records the
+     *  style vector it got, dequantized with the fixture's scale 2 and zero point 0. */
     private class RecordingTransfer : TensorRunner {
         var vector: FloatArray? = null
         override fun run(inputs: Map<String, ByteBuffer>, outputs: Map<String, ByteBuffer>) {
             val v = inputs.getValue("style_vector")
-            vector = FloatArray(100) { v.getFloat(4 * it) }
+            vector = FloatArray(100) { 2f * (v.get(it).toInt() and 0xFF) }
             val content = inputs.getValue("content")
             val out = outputs.getValue("stylized")
             for (i in 0 until content.capacity()) out.put(i, content.get(i))
@@ -123,7 +124,7 @@ class StylizersTest {
         val content = photo(640, 480)
         val full = stylizer.stylize(content, style, 1f)
         assertEquals(1, predictor.calls) // full strength needs no content vector
-        assertArrayEquals(style, transfer.vector, 0f)
+        assertArrayEquals(style, transfer.vector, 1.0001f)  // one uint8 step (scale 2) of rounding
         // Output is uint8 with scale 1.0039 and zero point 2 (fixture): pixel = 1.0039 * (q - 2), clamped.
         val square = ImageOps.coverCrop(content, 384, 384)
         for (i in full.data.indices step 1009) {
@@ -135,7 +136,7 @@ class StylizersTest {
         assertEquals(2, predictor.calls)
         val contentVector = MeanPredictor.expected(square)
         val expected = FloatArray(100) { 0.25f * style[it] + 0.75f * contentVector[it] }
-        assertArrayEquals(expected, transfer.vector, 1e-3f)
+        assertArrayEquals(expected, transfer.vector, 1.0001f)
     }
 
     @Test
@@ -153,7 +154,7 @@ class StylizersTest {
         val inputs = BenchmarkInputs.inputs(transferMeta)
         assertEquals(setOf("content", "style_vector"), inputs.keys)
         assertEquals(384 * 384 * 3, inputs.getValue("content").capacity())
-        assertEquals(400, inputs.getValue("style_vector").capacity())
+        assertEquals(100, inputs.getValue("style_vector").capacity())  // uint8 in the int8 file
         assertEquals(384 * 384 * 3, BenchmarkInputs.outputs(transferMeta).getValue("stylized").capacity())
         val g = BenchmarkInputs.gradient(3, 2)
         assertArrayEquals(floatArrayOf(0f, 0f, 128f, 127.5f, 0f, 128f, 255f, 0f, 128f), g.data.copyOf(9), 0f)
