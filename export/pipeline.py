@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import json
 import os
 import pathlib
 import shutil
@@ -29,12 +30,13 @@ import numpy as np  # noqa: E402
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
-sys.path[:0] = [str(ROOT / "benchmarks"), str(ROOT / "export")]
+sys.path[:0] = [str(ROOT / "benchmarks"), str(ROOT / "export"), str(ROOT / "android_demo" / "tools")]
 # Offline machines: the distances need VGG19; use ../shared's copy unless told otherwise.
 if (SHARED / "weights" / "vgg19_notop.h5").is_file():
     os.environ.setdefault("TFSTYLE_VGG19_WEIGHTS", str(SHARED / "weights" / "vgg19_notop.h5"))
 
 from machine import describe  # noqa: E402  (benchmarks/machine.py)
+from make_style_vectors import style_vectors  # noqa: E402  (android_demo/tools/make_style_vectors.py)
 from op_profile import profile  # noqa: E402  (export/op_profile.py)
 
 from tfstyle import pretrained  # noqa: E402
@@ -145,6 +147,10 @@ def arbitrary_rows(args, contents: list[np.ndarray], styles: dict) -> list[dict]
         metas = export_arbitrary(net, args.out, format=fmt, content_size=args.size,
                                  representative_images=args.calibration, representative_styles=args.style_calibration)
         predictor, transfer = (args.out / metas[k]["file"] for k in ("predictor", "transfer"))
+        if fmt == "float32":
+            # The Android demo's built-in styles: the shipped styles' paintings as style vectors.
+            vectors = style_vectors(predictor, {name: image for name, (image, _) in styles.items()})
+            (args.out / "style_vectors.json").write_text(json.dumps(vectors) + "\n")
         outputs = {}
         for name in styles:
             vector = run_signature(predictor, {"style": squares[name][None]})["style_vector"]

@@ -25,6 +25,8 @@ def test_pipeline_builds_files_and_report(tmp_path):
     assert {f"{style}_float32_64.tflite", f"{style}_int8_64.tflite", f"{style}_aeq_int8_64.tflite",
             f"{style}_qat_int8_64.tflite", f"{style}_release_int8_64.tflite",
             "arbitrary_predictor_int8_256.tflite", "arbitrary_transfer_int8_64.tflite"} <= names
+    vectors = __import__("json").loads((tmp_path / "style_vectors.json").read_text())
+    assert list(vectors) == [style] and len(vectors[style]) == 100
     text = report.read_text()
     assert "## Targets" in text and f"| {style} | float32 |" in text and f"- {style}: release INT8 = " in text
     assert "Magenta's files were not found" in text

@@ -55,3 +55,48 @@ def test_cli_stylizes_with_a_shipped_style(tmp_path, rng):
     assert main(["stylize", str(src), "--style", "wave", "-o", str(out), "-q"]) == 0
     assert Image.open(out).size == (100, 72)
 
+
+
+def test_shipped_arbitrary_network_record_and_size():
+    import json
+
+    from tfstyle.models import ArbitraryStyleNet, CompactStylePredictor
+
+    record = json.loads(pretrained.ARBITRARY_RECORD.read_text())
+    assert record["train"]["steps"] > 0 and record["train"]["seconds"] > 0 and record["distill"]["seconds"] > 0
+    assert {"content_loss", "style_loss"} <= set(record["train"]["last_losses"])
+    net = pretrained.load_arbitrary()
+    assert isinstance(net, ArbitraryStyleNet) and isinstance(net.predictor, CompactStylePredictor)
+    shipped = [pretrained.ARBITRARY_FILE] + [pretrained.CATALOG_FILE.parent / e["file"]
+                                             for e in pretrained.catalog().values()]
+    assert sum(f.stat().st_size for f in shipped) <= 20 * 2**20
+
+
+def test_shipped_arbitrary_network_offline_strength_and_cli(tmp_path):
+    """Runs in a fresh process without VGG19 weights: the shipped network needs none."""
+    import os
+    import subprocess
+    import sys
+
+    rng = np.random.default_rng(2)
+    photo, painting = tmp_path / "photo.png", tmp_path / "painting.png"
+    Image.fromarray(smooth_image(rng, 96, 128).astype(np.uint8)).save(photo)
+    Image.fromarray(rng.integers(0, 255, (64, 64, 3), dtype=np.uint8).repeat(4, 0).repeat(4, 1)).save(painting)
+    script = f"""
+import numpy as np, tfstyle
+from tfstyle.images import load_image
+photo = load_image({str(photo)!r})
+out = {{s: tfstyle.stylize_arbitrary(photo, {str(painting)!r}, strength=s).astype(float) for s in (0.0, 0.5, 1.0)}}
+print(*[np.abs(out[s] - photo).mean() for s in (0.0, 0.5, 1.0)])
+"""
+    env = {k: v for k, v in os.environ.items() if k != "TFSTYLE_VGG19_WEIGHTS"}
+    env["KERAS_HOME"] = str(tmp_path / "no-keras-cache")  # no cached ImageNet weights either
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env)
+    assert done.returncode == 0, done.stderr[-1500:]
+    zero, half, full = (float(x) for x in done.stdout.split())
+    # Strength 0 stays near the photo; more strength moves further from it.
+    assert zero < 0.5 * full and zero < half < full
+    out = tmp_path / "out.jpg"
+    assert main(["stylize", str(photo), str(painting), "--method", "arbitrary", "--strength", "0.7",
+                 "-o", str(out), "-q"]) == 0
+    assert Image.open(out).size == (128, 96)
