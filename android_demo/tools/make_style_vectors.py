@@ -34,42 +34,23 @@ def load_contract(path: str | os.PathLike = CONTRACT) -> dict:
         return json.load(handle)
 
 
-def _to_input(x: np.ndarray, detail: dict) -> np.ndarray:
-    dtype = np.dtype(detail["dtype"])
-    if dtype.kind == "f":
-        return x.astype(dtype)
-    scale, zero_point = detail["quantization"]
-    q = np.round(x / scale) + zero_point if scale else np.round(x)
-    info = np.iinfo(dtype)
-    return np.clip(q, info.min, info.max).astype(dtype)
-
-
-def _from_output(y: np.ndarray, detail: dict) -> np.ndarray:
-    if np.dtype(detail["dtype"]).kind == "f":
-        return y.astype(np.float32)
-    scale, zero_point = detail["quantization"]
-    return (y.astype(np.float32) - zero_point) * scale if scale else y.astype(np.float32)
-
-
 def style_vectors(predictor: str | os.PathLike, images: dict[str, object], contract: dict | None = None) -> dict[str, list[float]]:
     """Run ``predictor`` on each named image (a path or an ``HxWx3`` array in [0, 255]); return name -> vector."""
-    from tfstyle.export.tflite import make_interpreter
+    from tfstyle.export.tflite import make_interpreter, run_signature
     from tfstyle.images import cover_crop, load_image
 
     contract = contract or load_contract()
     role = contract["roles"]["arbitrary_predictor"]
     (input_spec,), (output_spec,) = role["inputs"], role["outputs"]
     length = int(contract["style_vector_length"])
-    interpreter = make_interpreter(model_path=os.fspath(predictor))
-    runner = interpreter.get_signature_runner(role["signature"])
-    input_detail = runner.get_input_details()[input_spec["name"]]
-    output_detail = runner.get_output_details()[output_spec["name"]]
-    height, width = (int(s) for s in input_detail["shape"][1:3])
+    runner = make_interpreter(model_path=os.fspath(predictor)).get_signature_runner(role["signature"])
+    height, width = (int(s) for s in runner.get_input_details()[input_spec["name"]]["shape"][1:3])
     vectors = {}
     for name, source in images.items():
         image = cover_crop(load_image(source), (height, width))
-        result = runner(**{input_spec["name"]: _to_input(image[None], input_detail)})
-        vector = _from_output(result[output_spec["name"]], output_detail).reshape(-1)
+        # run_signature quantizes the input and dequantizes the output as the app's TensorCodec does.
+        result = run_signature(predictor, {input_spec["name"]: image[None]}, num_threads=1)
+        vector = result[output_spec["name"]].reshape(-1)
         if vector.size != length:
             raise ValueError(f"{predictor} gives {vector.size} values per style, the contract says {length}")
         if not np.isfinite(vector).all():
