@@ -1,8 +1,9 @@
 """Make the README's results grids: public-domain photos x public-domain paintings.
 
-Two grids: the shipped fast styles (``--pretrained``: every style in
-``tfstyle.pretrained``, each labelled with its painter) and optimization-based
-stylization (``--styles DIR``).
+Three grids: the shipped fast styles (``--pretrained``: every style in
+``tfstyle.pretrained``, each labelled with its painter), the shipped arbitrary-style network
+on the same paintings (``--arbitrary DIR``, the paintings' folder; a last row shows strength
+0 to 1) and optimization-based stylization (``--styles DIR``).
 
 Content comes from scikit-image's bundled sample images (astronaut: NASA, public domain;
 chelsea and coffee: by Stefan van der Walt and Rachel Michelle Wood, CC0), so the grid
@@ -13,6 +14,7 @@ paintings themselves are not committed, only the stylized results.
     pip install scikit-image
     python docs/make_figures.py --styles ../shared/data/style/named --out docs/images/gatys_grid.jpg
     python docs/make_figures.py --pretrained --out docs/images/pretrained_grid.jpg
+    python docs/make_figures.py --arbitrary ../shared/data/style/named --out docs/images/arbitrary_grid.jpg
 """
 from __future__ import annotations
 
@@ -47,13 +49,26 @@ def main() -> None:
     group = parser.add_mutually_exclusive_group(required=True)
     group.add_argument("--styles", help="folder with starry_night.jpg, the_scream.jpg, wave.jpg (optimization)")
     group.add_argument("--pretrained", action="store_true", help="grid of the shipped fast styles")
-    parser.add_argument("--out", default=None, help="default docs/images/{gatys,pretrained}_grid.jpg")
+    group.add_argument("--arbitrary", metavar="DIR", help="the shipped arbitrary network; DIR holds the paintings "
+                       "of the shipped styles (their catalogue's style_image)")
+    parser.add_argument("--out", default=None, help="default docs/images/{gatys,pretrained,arbitrary}_grid.jpg")
     parser.add_argument("--size", type=int, default=256)
     parser.add_argument("--steps", type=int, default=60, help="optimization steps")
     args = parser.parse_args()
-    args.out = args.out or f"docs/images/{'pretrained' if args.pretrained else 'gatys'}_grid.jpg"
+    kind = "pretrained" if args.pretrained else "arbitrary" if args.arbitrary else "gatys"
+    args.out = args.out or f"docs/images/{kind}_grid.jpg"
+    strengths = None
+    if args.arbitrary:
+        from tfstyle import pretrained
 
-    if args.pretrained:
+        catalog = pretrained.catalog()
+        styles = [(name, name) for name in catalog]
+        paintings = {name: os.path.join(args.arbitrary, entry["style_image"]) for name, entry in catalog.items()}
+        strengths = (0.0, 0.25, 0.5, 0.75, 1.0, 1.0)
+
+        def paint(content, name, strength=1.0):
+            return tfstyle.stylize_arbitrary(content, paintings[name], strength=strength)
+    elif args.pretrained:
         from tfstyle import pretrained
 
         styles = [(name, name) for name in pretrained.catalog()]
@@ -78,7 +93,17 @@ def main() -> None:
             start = time.perf_counter()
             out = paint(content, name)
             print(f"{content_name} x {name}: {time.perf_counter() - start:.1f} s", flush=True)
-            row.append(_label(out, f"style: {painter}" if not args.pretrained else painter) if index == 0 else out)
+            row.append(_label(out, painter if args.pretrained or args.arbitrary else f"style: {painter}")
+                       if index == 0 else out)
+        rows.append(np.concatenate(row, axis=1))
+    if strengths:
+        # One painting at growing strength (the last column repeats 1.0 with the photo's colours kept).
+        content = resize_image(_content(CONTENTS[0], tile), size=(tile, tile))
+        row = [_label(content, "strength:")]
+        for column, strength in enumerate(strengths):
+            out = tfstyle.stylize_arbitrary(content, paintings[styles[-2][0]], strength=strength,
+                                            preserve_color=column == len(strengths) - 1)
+            row.append(_label(out, "1.0, colours kept" if column == len(strengths) - 1 else f"{strength:.2f}"))
         rows.append(np.concatenate(row, axis=1))
     save_image(np.concatenate(rows, axis=0), args.out, quality=90)
     print(f"wrote {args.out}")

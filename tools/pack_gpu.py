@@ -9,6 +9,11 @@ until everything fits). ``tfstyle`` itself travels as the working tree.
     # then, with the device tool (carry=[".gpu"]):
     bash .gpu/run.sh train johnson --style .gpu/styles/wave.jpg --content-dir .gpu/content \\
         --out .gpu/out/wave.keras --steps 20000
+
+    # arbitrary style: also pack a share of the training paintings (--style-train-share of the budget)
+    python tools/pack_gpu.py --data ../shared/data --style-train-share 0.4
+    bash .gpu/run.sh train arbitrary --content-dir .gpu/content --style-dir .gpu/style_train \\
+        --out .gpu/out/teacher.keras --steps 40000
 """
 from __future__ import annotations
 
@@ -62,6 +67,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--styles", default="", help="comma-separated names in DATA/style/named (default: all)")
     parser.add_argument("--crop", type=int, default=288, help="side of the training crops (random crops of 256 fit)")
     parser.add_argument("--out", type=pathlib.Path, default=ROOT / ".gpu")
+    parser.add_argument("--style-train-share", type=float, default=0.0,
+                        help="share of the data budget for DATA/style/train paintings (arbitrary style; default 0)")
     args = parser.parse_args(argv)
 
     shutil.rmtree(args.out, ignore_errors=True)
@@ -81,10 +88,18 @@ def main(argv: list[str] | None = None) -> int:
     (args.out / "run.sh").write_text(RUN_SH)
     # Leave 1 MiB for the code of the working tree that travels with the pack.
     budget = LIMIT - _size(args.out) - _size(ROOT / "tfstyle") - 2**20
+    if not 0 <= args.style_train_share < 1:
+        parser.error("--style-train-share must be in [0, 1)")
+    paintings = 0
+    if args.style_train_share:
+        style_train = sorted(p for p in (args.data / "style" / "train").iterdir() if p.suffix.lower() in (".jpg", ".png"))
+        paintings = pack_content(style_train, args.out / "style_train", min(args.crop, 256),
+                                 int(budget * args.style_train_share))
+        budget = LIMIT - _size(args.out) - _size(ROOT / "tfstyle") - 2**20
     photos = sorted(p for p in (args.data / "content" / "train").iterdir() if p.suffix.lower() in (".jpg", ".png"))
     count = pack_content(photos, args.out / "content", args.crop, budget)
     print(f"{args.out}: {_size(args.out) / 2**20:.1f} MiB, {count} of {len(photos)} training photos "
-          f"({args.crop} px crops)")
+          f"({args.crop} px crops), {paintings} training paintings")
     return 0
 
 
