@@ -15,7 +15,7 @@ from tfstyle.training.arbitrary import ArbitraryTrainer, distill_predictor, trai
 from .conftest import smooth_image
 
 TINY = {"width": 0.25, "residual_blocks": 1, "image_size": 32, "style_size": 32, "batch_size": 2,
-        "checkpoint_every": 2, "verbose": 0}
+        "checkpoint_every": 2, "verbose": 0, "jit_compile": False}  # XLA compiles cost more than 12 tiny steps
 
 
 def _np(x):
