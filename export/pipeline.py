@@ -40,6 +40,7 @@ from make_style_vectors import style_vectors  # noqa: E402  (android_demo/tools/
 from op_profile import profile  # noqa: E402  (export/op_profile.py)
 
 from tfstyle import pretrained  # noqa: E402
+from tfstyle.arbitrary import style_vector  # noqa: E402
 from tfstyle.export import FORMATS, export_tflite, run_tflite  # noqa: E402
 from tfstyle.export.aeq import quantize_tflite  # noqa: E402
 from tfstyle.export.arbitrary import export_arbitrary  # noqa: E402
@@ -137,8 +138,7 @@ def arbitrary_rows(args, contents: list[np.ndarray], styles: dict) -> list[dict]
         print(f"skipping the arbitrary network: {exc}", file=sys.stderr)
         return []
     squares = {name: cover_crop(image, (256, 256)) for name, (image, _) in styles.items()}
-    small = {name: cover_crop(image, (net.style_size, net.style_size)) for name, (image, _) in styles.items()}
-    vectors = {name: np.asarray(net.predict_style(small[name][None])) for name in styles}
+    vectors = {name: style_vector(net, image)[None] for name, (image, _) in styles.items()}
     reference = {name: [np.clip(np.asarray(net.transfer((c[None], vectors[name])))[0], 0, 255) for c in contents]
                  for name in styles}
     rows = [{"model": "tfstyle arbitrary transfer", "format": "keras float32", "size_bytes": None,

@@ -105,3 +105,20 @@ def test_cli_arbitrary_stylize_and_export(net, pictures, tmp_path, capsys):
     assert sorted(p.name for p in folder.iterdir()) == [
         "arbitrary_predictor_float32_256.tflite", "arbitrary_predictor_float32_256.tflite.json",
         "arbitrary_transfer_float32_64.tflite", "arbitrary_transfer_float32_64.tflite.json"]
+
+
+def test_a_refused_transfer_file_leaves_no_predictor_behind(net, tmp_path, monkeypatch):
+    import tfstyle.export.arbitrary as module
+    from tfstyle.errors import TfstyleError
+
+    real = module.write_signature_model
+
+    def refuse_transfer(content, path, **kwargs):
+        if kwargs["extra"]["role"] == "arbitrary_transfer":
+            raise TfstyleError("refused on purpose")
+        return real(content, path, **kwargs)
+
+    monkeypatch.setattr(module, "write_signature_model", refuse_transfer)
+    with pytest.raises(TfstyleError, match="refused on purpose"):
+        export_arbitrary(net, tmp_path, content_size=32, style_input_size=128)
+    assert not list(tmp_path.iterdir())

@@ -21,6 +21,7 @@ import numpy as np
 from tfstyle import color as colors
 from tfstyle.errors import OptionError
 from tfstyle.images import ImageLike, cover_crop, load_image, resize_image, to_uint8
+from tfstyle.perceptual import normalize_weights
 from tfstyle.tiling import stylize_tiled
 
 METHODS = ("ghiasi", "adain")
@@ -39,13 +40,6 @@ def load_arbitrary_model(model=None):
             raise OptionError(f"model must be a .keras file, got {os.fspath(model)!r}")
         return pretrained.load_model_file(model)
     return model
-
-
-def _weights(weights: Sequence[float] | None, count: int) -> list[float]:
-    weights = [1.0] * count if weights is None else [float(w) for w in weights]
-    if len(weights) != count or any(not np.isfinite(w) or w < 0 for w in weights) or sum(weights) <= 0:
-        raise OptionError(f"need {count} non-negative style weights with a positive sum, got {weights}")
-    return [w / sum(weights) for w in weights]
 
 
 def style_vector(net, style: ImageLike) -> np.ndarray:
@@ -72,7 +66,8 @@ def blend_style_vectors(vectors: Sequence[np.ndarray], weights: Sequence[float] 
         array([2.375, 2.375])
     """
     _check_strength(strength)
-    mixed = sum(w * np.asarray(v, np.float64) for w, v in zip(_weights(weights, len(vectors)), vectors))
+    weights = normalize_weights(weights, len(vectors), "style_weights")
+    mixed = sum(w * np.asarray(v, np.float64) for w, v in zip(weights, vectors))
     if strength < 1:
         if content_vector is None:
             raise OptionError("strength below 1 needs the content's own style vector")
@@ -103,10 +98,22 @@ class ConditionedTransfer:
         return self.transfer.norm_stats(images, conditioning=self.conditioning)
 
 
+def load_mask(source: str | os.PathLike) -> np.ndarray:
+    """A greyscale mask image as ``(H, W)`` float32 in [0, 1] (white = 1).
+
+    Example:
+        >>> import tempfile, PIL.Image
+        >>> path = tempfile.mktemp(suffix=".png")
+        >>> PIL.Image.new("L", (40, 20), 255).save(path)
+        >>> load_mask(path).shape, float(load_mask(path).max())
+        ((20, 40), 1.0)
+    """
+    return (load_image(source).mean(-1) / 255.0).astype(np.float32)
+
+
 def _mask(mask, height: int, width: int) -> np.ndarray:
     """A mask at the image's size, ``(H, W, 1)`` float32 in [0, 1]."""
-    mask = load_image(mask).mean(-1) / 255.0 if isinstance(mask, (str, os.PathLike)) else \
-        np.asarray(mask, np.float32)
+    mask = load_mask(mask) if isinstance(mask, (str, os.PathLike)) else np.asarray(mask, np.float32)
     mask = mask[..., 0] if mask.ndim == 3 and mask.shape[-1] == 1 else mask
     if mask.ndim != 2 or not np.isfinite(mask).all() or mask.min() < 0 or mask.max() > 1:
         raise OptionError(f"mask must be (H, W) with values in [0, 1], got shape {mask.shape}")
@@ -185,8 +192,7 @@ def stylize_arbitrary(
 
     if expected is AdaINNet:
         style_images = [load_image(s, max_size=ADAIN_STYLE_SIZE) for s in styles]
-        weights = None if mask is not None else _weights(style_weights, len(styles))
-        out = net.stylize(image, style_images, alpha=strength, style_weights=weights,
+        out = net.stylize(image, style_images, alpha=strength, style_weights=style_weights,
                           mask=None if mask is None else _mask(mask, *image.shape[:2]))
         out = np.asarray(out, np.float32)
     else:

@@ -280,10 +280,10 @@ def _stylize(args: argparse.Namespace) -> None:
             return stylize(image, model, size=args.size, preserve_color=args.preserve_color, tile=args.tile,
                            progress=not args.quiet and not batch)
     elif method in ("arbitrary", "adain"):
-        from tfstyle.arbitrary import load_arbitrary_model, stylize_arbitrary
+        from tfstyle.arbitrary import load_arbitrary_model, load_mask, stylize_arbitrary
 
         styles = [load_image(path) for path in args.styles]
-        mask = load_image(args.mask).mean(-1) / 255.0 if args.mask else None
+        mask = load_mask(args.mask) if args.mask else None
         model = load_arbitrary_model(args.model)
         name = "ghiasi" if method == "arbitrary" else "adain"
 

@@ -19,11 +19,17 @@ DEFAULT_STYLE_LAYERS = ("block1_conv1", "block2_conv1", "block3_conv1", "block4_
 DEFAULT_CONTENT_LAYERS = ("block4_conv2",)
 
 
-def _normalized(weights: Sequence[float] | None, count: int, what: str) -> list[float]:
+def normalize_weights(weights: Sequence[float] | None, count: int, what: str) -> list[float]:
+    """``count`` finite, non-negative weights scaled to sum to 1 (``None``: equal weights).
+
+    Example:
+        >>> normalize_weights([3, 1], 2, "style blend")
+        [0.75, 0.25]
+    """
     if weights is None:
         return [1.0 / count] * count
     weights = [float(w) for w in weights]
-    if len(weights) != count or any(w < 0 for w in weights) or sum(weights) <= 0:
+    if len(weights) != count or any(not np.isfinite(w) or w < 0 for w in weights) or sum(weights) <= 0:
         raise OptionError(f"{what} needs {count} non-negative weights with a positive sum, got {weights}")
     return [w / sum(weights) for w in weights]
 
@@ -70,8 +76,9 @@ class PerceptualLoss:
         self.content_weight = float(content_weight)
         self.style_weight = float(style_weight)
         self.tv_weight = float(tv_weight)
-        self.content_layer_weights = _normalized(content_layer_weights, len(self.content_layers), "content layers")
-        self.style_layer_weights = _normalized(style_layer_weights, len(self.style_layers), "style layers")
+        self.content_layer_weights = normalize_weights(content_layer_weights, len(self.content_layers),
+                                                       "content layers")
+        self.style_layer_weights = normalize_weights(style_layer_weights, len(self.style_layers), "style layers")
         self.extractor = vgg19_features(self.content_layers + self.style_layers, weights=weights, pooling=pooling)
         # Content targets need only the content layers: often a much shallower network.
         self.content_extractor = vgg19_features(self.content_layers, weights=weights, pooling=pooling)
@@ -93,7 +100,7 @@ class PerceptualLoss:
         """
         if len(style_images) == 0:
             raise OptionError("need at least one style image")
-        blend = _normalized(blend, len(style_images), "style blend")
+        blend = normalize_weights(blend, len(style_images), "style blend")
         grams = None
         for weight, image in zip(blend, style_images):
             image = ops.convert_to_tensor(image, dtype="float32")

@@ -114,12 +114,8 @@ def export_arbitrary(
 
         predictor_samples = [{STYLE_INPUT: s[None]} for s in styles] + \
             [{STYLE_INPUT: cover_crop(p, (side, side))[None]} for p in photos]
-    content = convert_signature(predictor, serve_predictor, {STYLE_INPUT: (1, side, side, 3)}, format,
-                                predictor_samples)
-    metas = {"predictor": write_signature_model(
-        content, folder / names["predictor"], format=format, size=(side, side),
-        shapes={STYLE_INPUT: [1, side, side, 3], VECTOR: [1, dim]}, ranges={STYLE_INPUT: [0, 255], VECTOR: None},
-        model=predictor, require_gpu=require_gpu, extra={"role": "arbitrary_predictor", "file": names["predictor"]})}
+    predictor_bytes = convert_signature(predictor, serve_predictor, {STYLE_INPUT: (1, side, side, 3)}, format,
+                                        predictor_samples)
 
     transfer = net.transfer
     transfer_samples = None
@@ -138,11 +134,22 @@ def export_arbitrary(
     def serve_transfer(content, style_vector):
         return {OUTPUT: transfer((pin_pixels(content) if pin else content, style_vector))}
 
-    content = convert_signature(transfer, serve_transfer, {CONTENT_INPUT: (1, height, width, 3), VECTOR: (1, dim)},
-                                format, transfer_samples)
-    metas["transfer"] = write_signature_model(
-        content, folder / names["transfer"], format=format, size=(height, width),
-        shapes={CONTENT_INPUT: [1, height, width, 3], VECTOR: [1, dim], OUTPUT: [1, height, width, 3]},
-        ranges={CONTENT_INPUT: [0, 255], VECTOR: None, OUTPUT: [0, 255]}, model=net.transfer,
-        require_gpu=require_gpu, extra={"role": "arbitrary_transfer", "file": names["transfer"]})
+    transfer_bytes = convert_signature(transfer, serve_transfer,
+                                       {CONTENT_INPUT: (1, height, width, 3), VECTOR: (1, dim)}, format,
+                                       transfer_samples)
+    # Both converted before either is written; a refused second file takes the first one with it.
+    metas = {"predictor": write_signature_model(
+        predictor_bytes, folder / names["predictor"], format=format, size=(side, side),
+        shapes={STYLE_INPUT: [1, side, side, 3], VECTOR: [1, dim]}, ranges={STYLE_INPUT: [0, 255], VECTOR: None},
+        model=predictor, require_gpu=require_gpu, extra={"role": "arbitrary_predictor", "file": names["predictor"]})}
+    try:
+        metas["transfer"] = write_signature_model(
+            transfer_bytes, folder / names["transfer"], format=format, size=(height, width),
+            shapes={CONTENT_INPUT: [1, height, width, 3], VECTOR: [1, dim], OUTPUT: [1, height, width, 3]},
+            ranges={CONTENT_INPUT: [0, 255], VECTOR: None, OUTPUT: [0, 255]}, model=net.transfer,
+            require_gpu=require_gpu, extra={"role": "arbitrary_transfer", "file": names["transfer"]})
+    except BaseException:
+        for name in (names["predictor"], names["predictor"] + ".json"):
+            (folder / name).unlink(missing_ok=True)
+        raise
     return metas

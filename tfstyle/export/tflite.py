@@ -194,7 +194,7 @@ def write_model(content: bytes, path, *, format: str, size: tuple[int, int], mod
         **_common_metadata(content, format, ops, unsupported, model),
         **(extra or {}),
     }
-    _write_files({target: content, target.with_name(target.name + ".json"): (json.dumps(metadata, indent=2) + "\n").encode()})
+    _write_with_metadata(target, content, metadata)
     return metadata
 
 
@@ -219,8 +219,13 @@ def write_signature_model(content: bytes, path, *, format: str, size: tuple[int,
             described[kind].append(_describe_tensor(name, detail, value_range=ranges.get(name)))
     metadata = {"format": format, "size": list(size), "signature": SIGNATURE_KEY, **described,
                 **_common_metadata(content, format, ops, unsupported, model), **(extra or {})}
-    _write_files({target: content, target.with_name(target.name + ".json"): (json.dumps(metadata, indent=2) + "\n").encode()})
+    _write_with_metadata(target, content, metadata)
     return metadata
+
+
+def _write_with_metadata(target: pathlib.Path, content: bytes, metadata: dict) -> None:
+    """The model and ``<model>.json`` beside it, both atomically."""
+    _write_files({target: content, target.with_name(target.name + ".json"): (json.dumps(metadata, indent=2) + "\n").encode()})
 
 
 def _parse_size(size) -> tuple[int, int]:

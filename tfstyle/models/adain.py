@@ -25,6 +25,7 @@ from keras import ops
 
 from tfstyle.errors import OptionError
 from tfstyle.layers import InstanceNormalization, NearestUpsample2D, PaddedConv2D
+from tfstyle.perceptual import normalize_weights
 from tfstyle.vgg import vgg19_features
 
 #: The encoder's layers (relu1_1 .. relu4_1); the last one is where AdaIN is applied.
@@ -303,10 +304,7 @@ class AdaINNet(keras.Model):
                 return weight * _masked_adain(fc, first, weight) + (1.0 - weight) * _masked_adain(fc, second,
                                                                                                    1.0 - weight)
         else:
-            weights = [1.0] * len(styles) if style_weights is None else [float(w) for w in style_weights]
-            if len(weights) != len(styles) or any(not np.isfinite(w) or w < 0 for w in weights) or sum(weights) <= 0:
-                raise OptionError(f"need {len(styles)} non-negative style weights with a positive sum, got {weights}")
-            weights = [w / sum(weights) for w in weights]
+            weights = normalize_weights(style_weights, len(styles), "style_weights")
 
             def make_target(fc):
                 # Weighted sum of the AdaIN targets (not of the styles' statistics), as in the paper.

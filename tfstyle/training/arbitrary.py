@@ -23,7 +23,6 @@ checkpointed and exactly resumable like every tfstyle training run.
 from __future__ import annotations
 
 import os
-import pathlib
 from collections.abc import Sequence
 
 import keras
@@ -36,7 +35,8 @@ from tfstyle.errors import OptionError
 from tfstyle.models.adain import ENCODER_LAYERS, Untracked
 from tfstyle.models.ghiasi import STYLE_DIM, ArbitraryStyleNet, CompactStylePredictor, StylePredictor, StyleTransferNet
 from tfstyle.models.johnson import JohnsonNet
-from tfstyle.training.johnson import CONTENT_LAYERS, STYLE_LAYER_WEIGHTS, STYLE_LAYERS, STYLE_WEIGHT
+from tfstyle.perceptual import PerceptualLoss
+from tfstyle.training.johnson import CONTENT_LAYERS, STYLE_LAYER_WEIGHTS, STYLE_LAYERS, STYLE_WEIGHT, load_init
 from tfstyle.training.run import distribution_scope, fit_resumable, prepare_run, restore, save_atomic
 from tfstyle.training.trainer import TermLoggingTrainer
 from tfstyle.vgg import vgg19_features
@@ -70,14 +70,13 @@ class ArbitraryTrainer(TermLoggingTrainer):
         super().__init__(TERMS, **kwargs)
         if not isinstance(net.predictor, StylePredictor):
             raise OptionError("train the VGG19 StylePredictor end to end; distil a compact one afterwards")
-        for name, value in (("content_weight", content_weight), ("style_weight", style_weight)):
-            if not np.isfinite(value) or value < 0:
-                raise OptionError(f"{name} must be a finite number >= 0, got {value}")
-        self.net = net
-        self.content_weight, self.style_weight, self.identity_pairs = float(content_weight), float(style_weight), \
-            int(identity_pairs)
-        layers = tuple(dict.fromkeys((*CONTENT_LAYERS, *STYLE_LAYERS, *ENCODER_LAYERS)))
-        self._vgg = Untracked(vgg19_features(layers, weights=vgg_weights))  # frozen: kept out of checkpoints
+        self.net, self.identity_pairs = net, int(identity_pairs)
+        # Frozen VGG19 (kept out of checkpoints): the fast method's loss, and one pass over each style
+        # batch that gives both the Gram targets and the predictor's statistics.
+        self._loss = Untracked(PerceptualLoss(CONTENT_LAYERS, STYLE_LAYERS, content_weight=content_weight,
+                                              style_weight=style_weight, tv_weight=0.0,
+                                              style_layer_weights=STYLE_LAYER_WEIGHTS, weights=vgg_weights))
+        self._style_vgg = Untracked(vgg19_features((*STYLE_LAYERS, *ENCODER_LAYERS), weights=vgg_weights))
 
     def _style_images(self, content, style, training):
         if not training or not self.identity_pairs:
@@ -89,19 +88,15 @@ class ArbitraryTrainer(TermLoggingTrainer):
         content, style = (ops.cast(x, "float32") for x in inputs)
         if content.shape[1:] == style.shape[1:]:
             style = self._style_images(content, style, training)
-        style_features = self._vgg.value(style)
+        style_features = self._style_vgg.value(style)
         vectors = self.net.predictor.head(StylePredictor.statistics(style_features))
         return {"stylized": self.net.transfer((content, vectors), training=training),
-                "content": [ops.stop_gradient(self._vgg.value(content)[layer]) for layer in CONTENT_LAYERS],
+                "content": [ops.stop_gradient(t) for t in self._loss.value.content_targets(content)],
                 "grams": [ops.stop_gradient(losses.gram_matrix(style_features[layer])) for layer in STYLE_LAYERS]}
 
     def _terms(self, outputs) -> dict:
-        features = self._vgg.value(outputs["stylized"])
-        content = losses.content_loss([features[layer] for layer in CONTENT_LAYERS], outputs["content"])
-        style = losses.style_loss([features[layer] for layer in STYLE_LAYERS], outputs["grams"],
-                                  [w / sum(STYLE_LAYER_WEIGHTS) for w in STYLE_LAYER_WEIGHTS])
-        return {"content": content, "style": style,
-                "total": self.content_weight * content + self.style_weight * style}
+        terms = self._loss.value(outputs["stylized"], outputs["content"], outputs["grams"])
+        return {name: terms[name] for name in (*TERMS, "total")}  # no total-variation term here
 
     def loss_terms(self, inputs) -> dict:
         """``{"content", "style", "total"}`` for one ``(content, style)`` batch (no metrics updated)."""
@@ -208,11 +203,7 @@ def train_arbitrary(
 
 def _copy_johnson_weights(source, transfer: StyleTransferNet) -> None:
     """Start ``transfer`` from a plain ``JohnsonNet`` of the same shape (conditioning stays zero)."""
-    if not isinstance(source, JohnsonNet):
-        path = pathlib.Path(source)
-        if not path.is_file():
-            raise OptionError(f"no such init file: {path}")
-        source = keras.saving.load_model(path, compile=False)
+    source = load_init(source)
     if (source.width, source.residual_blocks) != (transfer.width, transfer.residual_blocks):
         raise OptionError(f"init has width {source.width} and {source.residual_blocks} residual blocks, "
                           f"the transfer net {transfer.width} and {transfer.residual_blocks}")

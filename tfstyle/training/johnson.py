@@ -156,7 +156,7 @@ def train_johnson(
             trainer.compile(optimizer=keras.optimizers.Adam(learning_rate), jit_compile=jit_compile)
             trainer(np.zeros((1, image_size, image_size, 3), np.float32))
             if init is not None:
-                net.set_weights(_load_net(init).get_weights())
+                net.set_weights(load_init(init).get_weights())
             start_epoch = restore(trainer, checkpoint_dir, state)
         if uses_tf_data():
             make_data, val_data = batches.tf_dataset, val.tf_dataset(0, val_batches) if val else None
@@ -218,7 +218,8 @@ def pretrain_identity(
     return net
 
 
-def _load_net(source: str | os.PathLike | JohnsonNet) -> JohnsonNet:
+def load_init(source: str | os.PathLike | JohnsonNet) -> JohnsonNet:
+    """A ``JohnsonNet`` to start training from: the network itself, or its ``.keras`` file."""
     if isinstance(source, JohnsonNet):
         return source
     path = pathlib.Path(source)
