@@ -85,6 +85,16 @@ def test_magenta_runner_strength_moves_from_content_to_style(magenta_dir):
     assert quality[0] > quality[1] > quality[2] and quality[0] > quality[2] + 2.5
     with pytest.raises(OptionError, match="strength"):
         magenta.stylize(photo, vector, strength=1.5)
+    # The same pair behind tfstyle's API: strength and blends go through the style vectors.
+    from tfstyle.arbitrary import stylize_arbitrary
+
+    wave = SHARED / "data" / "style" / "named" / "wave.jpg"
+    same = stylize_arbitrary(photo, wave, strength=0.5, model=magenta, method="magenta")
+    assert np.abs(same.astype(int) - outs[1].astype(int)).max() <= 1
+    blend = stylize_arbitrary(photo, [wave, wave], style_weights=[0.3, 0.7], strength=0.5, model=magenta)
+    assert np.abs(blend.astype(int) - outs[1].astype(int)).max() <= 1
+    with pytest.raises(OptionError, match="no mask"):
+        stylize_arbitrary(photo, [wave, wave], mask=np.ones((8, 8)), model=magenta)
 
 
 def test_equalization_keeps_float_and_lifts_int8_on_a_trained_style(tmp_path):
@@ -128,6 +138,24 @@ def test_magenta_hub_loader_runs_a_local_savedmodel(tmp_path, rng):
 
     expected = to_uint8(0.5 * content + 0.5 * cover_crop(style, (256, 256)).mean(axis=(0, 1)))
     assert out.shape == (40, 60, 3) and np.abs(out.astype(int) - expected).max() <= 1
+    # Behind tfstyle's API (a local folder instead of the handle), with a mask over two styles.
+    from tfstyle.arbitrary import stylize_arbitrary
+
+    same = stylize_arbitrary(content, style, method="magenta", model=tmp_path / "magenta")
+    assert np.abs(same.astype(int) - expected.astype(int)).max() <= 1
+    mask = np.zeros((40, 60), np.float32)
+    mask[:, :30] = 1.0
+    black = np.zeros((50, 50, 3), np.float32)
+    masked = stylize_arbitrary(content, [style, black], mask=mask, method="magenta", model=tmp_path / "magenta")
+    assert np.abs(masked[:, :30].astype(int) - expected[:, :30]).max() <= 1
+    assert np.abs(masked[:, 30:].astype(int) - to_uint8(0.5 * content[:, 30:])).max() <= 1
+    with pytest.raises(OptionError, match="not style vectors"):
+        stylize_arbitrary(content, style, strength=0.5, method="magenta", model=tmp_path / "magenta")
+    Image.fromarray(to_uint8(content)).save(tmp_path / "photo.png")
+    Image.fromarray(to_uint8(style)).save(tmp_path / "style.png")
+    assert main(["stylize", str(tmp_path / "photo.png"), str(tmp_path / "style.png"), "--method", "magenta",
+                 "--model", str(tmp_path / "magenta"), "-o", str(tmp_path / "out.png"), "-q"]) == 0
+    assert np.abs(np.asarray(Image.open(tmp_path / "out.png"), int) - expected).max() <= 2
     with pytest.raises(WeightsError, match="could not load Magenta's model") as info:
         MagentaHub(tmp_path / "missing")
     assert "\n" not in str(info.value)

@@ -7,9 +7,13 @@ Two families behind one function, :func:`stylize_arbitrary`:
   interpolates the style vector with the content image's own (Magenta's recipe); several styles
   blend their vectors; a mask paints two styles in two regions (the two stylizations are blended
   with the mask); any size runs in tiles sharing instance-norm statistics (:mod:`tfstyle.tiling`).
-* ``method="adain"``: an :class:`~tfstyle.models.AdaINNet` you trained (``tfstyle train adain``);
-  strength is AdaIN's ``alpha``, blending and masks mix AdaIN targets in feature space
+* ``method="adain"``: an :class:`~tfstyle.models.AdaINNet` (the shipped decoder, or one from
+  ``tfstyle train adain``; its VGG19 encoder needs the ImageNet weights); strength is AdaIN's ``alpha``, blending and masks mix AdaIN targets in feature space
   (Huang & Belongie, Sec. 7). Runs the whole image at once (VGG19 needs ~1 GB per megapixel).
+* ``method="magenta"``: Magenta's own published model, to compare with: the TF Hub model
+  (:class:`~tfstyle.magenta.MagentaHub`; ``model`` a handle or an unpacked SavedModel folder,
+  default Magenta's handle) or its TFLite pair (:class:`~tfstyle.magenta.MagentaTFLite`, which
+  also takes strength and blends).
 """
 from __future__ import annotations
 
@@ -24,17 +28,31 @@ from tfstyle.images import ImageLike, cover_crop, load_image, resize_image, to_u
 from tfstyle.perceptual import normalize_weights
 from tfstyle.tiling import stylize_tiled
 
-METHODS = ("ghiasi", "adain")
+METHODS = ("ghiasi", "adain", "magenta")
+#: The model class each method runs.
+_NEEDS = {"ghiasi": "ArbitraryStyleNet", "adain": "AdaINNet", "magenta": "MagentaHub or MagentaTFLite"}
 #: Long side AdaIN style images are scaled to (the paper trains on 512 px paintings).
 ADAIN_STYLE_SIZE = 512
 
 
-def load_arbitrary_model(model=None):
-    """The shipped :class:`~tfstyle.models.ghiasi.ArbitraryStyleNet` (``None``), a ``.keras`` file, or ``model``."""
+def load_arbitrary_model(model=None, method: str | None = None):
+    """A ``.keras`` file, ``model`` itself, or for ``None`` the shipped network of ``method``.
+
+    ``None`` gives the shipped :class:`~tfstyle.models.ghiasi.ArbitraryStyleNet` (``method``
+    ``"ghiasi"`` or ``None``) or the shipped :class:`~tfstyle.models.AdaINNet` (``"adain"``).
+    With ``method="magenta"``, ``model`` is a TF Hub handle or SavedModel folder (default
+    Magenta's handle) loaded as :class:`~tfstyle.magenta.MagentaHub`.
+    """
     from tfstyle import pretrained
 
+    if method is not None and method not in METHODS:
+        raise OptionError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
+    if method == "magenta" and (model is None or isinstance(model, (str, os.PathLike))):
+        from tfstyle.magenta import HUB_HANDLE, MagentaHub
+
+        return MagentaHub(HUB_HANDLE if model is None else model)
     if model is None:
-        return pretrained.load_arbitrary()
+        return pretrained.load_adain() if method == "adain" else pretrained.load_arbitrary()
     if isinstance(model, (str, os.PathLike)):
         if not os.fspath(model).endswith(".keras"):
             raise OptionError(f"model must be a .keras file, got {os.fspath(model)!r}")
@@ -73,6 +91,25 @@ def blend_style_vectors(vectors: Sequence[np.ndarray], weights: Sequence[float] 
             raise OptionError("strength below 1 needs the content's own style vector")
         mixed = strength * mixed + (1.0 - strength) * np.asarray(content_vector, np.float64)
     return mixed
+
+
+def _stylize_magenta(net, image: np.ndarray, styles: list, strength: float, style_weights, mask) -> np.ndarray:
+    """Magenta's Hub model or TFLite pair with the controls each of them can take."""
+    from tfstyle.magenta import MagentaTFLite
+
+    if isinstance(net, MagentaTFLite):
+        if mask is not None:
+            raise OptionError("Magenta's TFLite pair works at a fixed size: no mask (use its Hub model)")
+        vector = blend_style_vectors([net.style_vector(s) for s in styles], style_weights).astype(np.float32)
+        return net.stylize(image, vector, strength=strength).astype(np.float32)
+    if strength != 1 or style_weights is not None or (len(styles) > 1 and mask is None):
+        raise OptionError("Magenta's Hub model takes style images, not style vectors: one style (or two with a "
+                          "mask) at strength 1; its TFLite pair (MagentaTFLite) blends and takes strength")
+    outs = [net.stylize(image, s).astype(np.float32) for s in styles]
+    if mask is None:
+        return outs[0]
+    weight = _mask(mask, *image.shape[:2])
+    return weight * outs[0] + (1.0 - weight) * outs[1]
 
 
 def _check_strength(strength: float) -> None:
@@ -151,9 +188,12 @@ def stylize_arbitrary(
             1 paints the first style, 0 the second (resized to the output).
         preserve_color: ``"luminance"``/``True`` or ``"histogram"`` keeps the content's colours.
         size: long side of the output (default: the content's own; never upscales).
-        model: ``None`` for the shipped Ghiasi network, a ``.keras`` file, or a loaded
-            :class:`~tfstyle.models.ghiasi.ArbitraryStyleNet` / :class:`~tfstyle.models.AdaINNet`.
-        method: ``"ghiasi"`` or ``"adain"`` (default: from ``model``; ``"ghiasi"`` for the shipped one).
+        model: ``None`` for the shipped network of ``method``, a ``.keras`` file, or a loaded
+            :class:`~tfstyle.models.ghiasi.ArbitraryStyleNet` / :class:`~tfstyle.models.AdaINNet` /
+            :class:`~tfstyle.magenta.MagentaHub` / :class:`~tfstyle.magenta.MagentaTFLite`.
+        method: ``"ghiasi"``, ``"adain"`` or ``"magenta"`` (default: from ``model``; ``"ghiasi"`` for
+            the shipped one). Magenta's Hub model takes one style (or two with a mask) at strength 1;
+            its TFLite pair takes strength and blends but no mask, and answers at its fixed size.
         tile, overlap, stats_size: Ghiasi: large images run in tiles (see :func:`tfstyle.stylize_tiled`).
         progress: progress bar over tiles.
 
@@ -169,6 +209,7 @@ def stylize_arbitrary(
         >>> stylize_arbitrary(photo, [a, b], style_weights=[0.7, 0.3], strength=0.5, model=net).shape
         (64, 96, 3)
     """
+    from tfstyle.magenta import MagentaHub, MagentaTFLite
     from tfstyle.models import AdaINNet, ArbitraryStyleNet
 
     _check_strength(strength)
@@ -180,17 +221,17 @@ def stylize_arbitrary(
         raise OptionError(f"a mask needs exactly two styles (region 1, region 0), got {len(styles)}")
     if mask is not None and style_weights is not None:
         raise OptionError("pass either a mask or style_weights, not both")
-    if method is not None and method not in METHODS:
-        raise OptionError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
-    if method == "adain" and model is None:
-        raise OptionError("AdaIN ships no trained model: pass model= a .keras file from 'tfstyle train adain'")
+    net = load_arbitrary_model(model, method)
     image = load_image(content, max_size=size)
-    net = load_arbitrary_model(model)
-    expected = AdaINNet if method == "adain" or (method is None and isinstance(net, AdaINNet)) else ArbitraryStyleNet
-    if not isinstance(net, expected):
-        raise OptionError(f"model is a {type(net).__name__}, not the {expected.__name__} this method needs")
+    family = "magenta" if isinstance(net, (MagentaHub, MagentaTFLite)) else "adain" if isinstance(net, AdaINNet) \
+        else "ghiasi" if isinstance(net, ArbitraryStyleNet) else None
+    if family is None or family != (method or family):
+        raise OptionError(f"model is a {type(net).__name__}, not the {_NEEDS[method or 'ghiasi']} this method needs")
 
-    if expected is AdaINNet:
+    if family == "magenta":
+        out = _stylize_magenta(net, image, styles, strength, style_weights, mask)
+        image = cover_crop(image, out.shape[:2])  # the TFLite pair answers at its own size
+    elif family == "adain":
         style_images = [load_image(s, max_size=ADAIN_STYLE_SIZE) for s in styles]
         out = net.stylize(image, style_images, alpha=strength, style_weights=style_weights,
                           mask=None if mask is None else _mask(mask, *image.shape[:2]))

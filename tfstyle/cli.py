@@ -73,7 +73,7 @@ def build_parser() -> argparse.ArgumentParser:
         "  tfstyle stylize photos/ --style udnie -o stylized/\n"
         "  tfstyle stylize photo.jpg painting.jpg --method arbitrary --strength 0.7 -o out.jpg\n"
         "  tfstyle stylize photo.jpg a.jpg b.jpg --method arbitrary --mask mask.png -o out.jpg\n"
-        "  tfstyle stylize photo.jpg painting.jpg --method adain --model adain.keras -o out.jpg\n"
+        "  tfstyle stylize photo.jpg painting.jpg --method adain --strength 0.8 -o out.jpg\n"
         "  tfstyle stylize photo.jpg starry_night.jpg -o out.jpg --method optimize",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -86,9 +86,11 @@ def build_parser() -> argparse.ArgumentParser:
                     help="a shipped style (see 'tfstyle styles'), for the fast method")
     st.add_argument("--model", default=None, metavar="FILE.keras",
                     help="a network from 'tfstyle train johnson' (fast), 'train arbitrary' or 'train adain'")
-    st.add_argument("--method", choices=["fast", "arbitrary", "adain", "optimize"], default=None,
+    st.add_argument("--method", choices=["fast", "arbitrary", "adain", "magenta", "optimize"], default=None,
                     help="fast: a one-style network (default with --style/--model); arbitrary: any STYLE image in "
-                    "one pass (Ghiasi et al.; the shipped network unless --model); adain: AdaIN (needs --model); "
+                    "one pass (Ghiasi et al.; the shipped network unless --model); adain: AdaIN (VGG19 encoder and the "
+                    "shipped decoder unless --model); magenta: Magenta's TF Hub model, to compare (--model HANDLE or "
+                    "SavedModel folder, default Magenta's handle); "
                     "optimize: Gatys et al., optimizes the pixels (default with STYLE images)")
     st.add_argument("--strength", type=float, default=1.0,
                     help="arbitrary/adain: 0 keeps the content, 1 the full style (default 1)")
@@ -241,13 +243,11 @@ def _method(args: argparse.Namespace) -> str:
     if args.preset and args.model:
         raise OptionError("give --style NAME or --model FILE, not both")
     method = args.method or ("fast" if fast_source else "optimize")
-    if method in ("arbitrary", "adain"):
+    if method in ("arbitrary", "adain", "magenta"):
         if args.preset:
             raise OptionError(f"--method {method} paints like STYLE images; --style NAME is for the fast method")
         if not args.styles:
             raise OptionError(f"--method {method} needs one or more STYLE images after CONTENT")
-        if method == "adain" and not args.model:
-            raise OptionError("--method adain needs --model FILE.keras from 'tfstyle train adain'")
         if not 0 <= args.strength <= 1:
             raise OptionError(f"--strength must be in [0, 1], got {args.strength}")
         return method
@@ -279,13 +279,13 @@ def _stylize(args: argparse.Namespace) -> None:
         def run(image):
             return stylize(image, model, size=args.size, preserve_color=args.preserve_color, tile=args.tile,
                            progress=not args.quiet and not batch)
-    elif method in ("arbitrary", "adain"):
+    elif method in ("arbitrary", "adain", "magenta"):
         from tfstyle.arbitrary import load_arbitrary_model, load_mask, stylize_arbitrary
 
         styles = [load_image(path) for path in args.styles]
         mask = load_mask(args.mask) if args.mask else None
-        model = load_arbitrary_model(args.model)
-        name = "ghiasi" if method == "arbitrary" else "adain"
+        name = "ghiasi" if method == "arbitrary" else method
+        model = load_arbitrary_model(args.model, name)
 
         def run(image):
             return stylize_arbitrary(image, styles, strength=args.strength, style_weights=args.style_blend,
