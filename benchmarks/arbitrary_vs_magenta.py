@@ -5,6 +5,8 @@ style image the models never trained on (``--styles``, default ``../shared/data/
 both centre-cropped to ``--size`` squares (384, the size of Magenta's transfer model), it scores
 
 * tfstyle's shipped arbitrary network (``tfstyle.stylize_arbitrary``, Keras float32; or ``--model``),
+* tfstyle's shipped AdaIN decoder with the VGG19 encoder (``method="adain"``; or ``--adain-model``;
+  ``--no-adain`` skips it),
 * Magenta's ``predict_int8_256.tflite`` + ``transfer_f16_384.tflite`` (``tfstyle.magenta.MagentaTFLite``),
 * the content photo itself (identity baseline),
 
@@ -40,6 +42,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--styles", type=pathlib.Path, default=SHARED / "data" / "holdout" / "style")
     parser.add_argument("--magenta", type=pathlib.Path, default=SHARED / "anchors" / "magenta")
     parser.add_argument("--model", default=None, help="an ArbitraryStyleNet .keras (default: the shipped one)")
+    parser.add_argument("--adain-model", default=None, help="an AdaINNet .keras (default: the shipped decoder)")
+    parser.add_argument("--no-adain", action="store_true", help="leave AdaIN out")
     parser.add_argument("--contents", type=int, default=24, help="content photos (the first N, sorted)")
     parser.add_argument("--styles-count", type=int, default=8, help="style images (every k-th, spread out)")
     parser.add_argument("--size", type=int, default=384)
@@ -57,11 +61,16 @@ def main(argv: list[str] | None = None) -> int:
     step = max(1, len(all_styles) // args.styles_count)
     styles = all_styles[::step][:args.styles_count]
     net = load_arbitrary_model(args.model)
+    adain = None if args.no_adain else load_arbitrary_model(args.adain_model, "adain")
     magenta = MagentaTFLite(args.magenta / "predict_int8_256.tflite", args.magenta / "transfer_f16_384.tflite")
     side = (args.size, args.size)
     photos = [cover_crop(load_image(p), side) for p in contents]
     systems = {"tfstyle arbitrary (Keras float32, shipped)" if args.model is None else f"tfstyle {args.model}":
                lambda photo, style: stylize_arbitrary(photo, style, model=net),
+               **({} if args.no_adain else {
+                   "tfstyle AdaIN (VGG19 encoder + shipped decoder, Keras float32)" if args.adain_model is None
+                   else f"tfstyle AdaIN {args.adain_model}":
+                   lambda photo, style: stylize_arbitrary(photo, style, model=adain, method="adain")}),
                "Magenta predict_int8_256 + transfer_f16_384 (TFLite)": lambda photo, style: magenta.stylize(photo, style),
                "identity (content unchanged)": lambda photo, style: photo}
     scores = {name: {"style": [], "content": [], "seconds": []} for name in systems}

@@ -19,6 +19,9 @@ CATALOG_FILE = _HERE / "catalog.json"
 #: The shipped arbitrary-style network (Ghiasi et al.; compact predictor) and its training record.
 ARBITRARY_FILE = _HERE / "arbitrary.keras"
 ARBITRARY_RECORD = _HERE / "arbitrary.json"
+#: The shipped AdaIN decoder (Huang & Belongie; the VGG19 encoder comes from ImageNet weights) and its record.
+ADAIN_FILE = _HERE / "adain.keras"
+ADAIN_RECORD = _HERE / "adain.json"
 
 
 def catalog() -> dict:
@@ -57,6 +60,20 @@ def load_arbitrary():
         raise WeightsError(f"this installation ships no arbitrary-style model ({ARBITRARY_FILE} is missing); "
                            f"train one with 'tfstyle train arbitrary' and pass it as model=")
     return load_model_file(ARBITRARY_FILE)
+
+
+@functools.lru_cache(maxsize=None)
+def load_adain():
+    """The shipped :class:`~tfstyle.models.AdaINNet` (cached).
+
+    The file holds the decoder; the VGG19 encoder is built from
+    :func:`tfstyle.vgg.resolve_weights` (``TFSTYLE_VGG19_WEIGHTS`` or Keras' ImageNet download).
+    Its recipe, training time and losses are in :data:`ADAIN_RECORD` (``adain.json``).
+    """
+    if not ADAIN_FILE.is_file():
+        raise WeightsError(f"this installation ships no AdaIN decoder ({ADAIN_FILE} is missing); "
+                           f"train one with 'tfstyle train adain' and pass it as model=")
+    return load_model_file(ADAIN_FILE)
 
 
 def load_model_file(path: str | pathlib.Path):
