@@ -211,3 +211,45 @@ def test_resume_is_exact_and_guarded(folders, tmp_path, vgg_weights):
         train_arbitrary(content_dir, style_dir, tmp_path / "resumed.keras", steps=6, **TINY, style_weight=1.0)
     with pytest.raises(OptionError, match="identity_pairs"):
         train_arbitrary(content_dir, style_dir, tmp_path / "x.keras", steps=2, **TINY, identity_pairs=2)
+
+
+def test_reconstruction_term_is_the_identity_pairs_pixel_error(vgg_weights):
+    keras.utils.set_random_seed(2)
+    model = ArbitraryStyleNet(CompactStylePredictor(width=0.25), StyleTransferNet(width=0.25, residual_blocks=1),
+                              style_size=32)
+    rng = np.random.default_rng(4)
+    batch = (np.stack([smooth_image(rng, 32, 32) for _ in range(3)]),
+             np.stack([smooth_image(rng, 32, 32) for _ in range(3)]))
+    trainer = ArbitraryTrainer(model, identity_pairs=1, reconstruction_weight=2.0, vgg_weights=vgg_weights)
+    outputs = trainer(batch, training=True)
+    stylized = _np(outputs["stylized"])
+    # The last pair's style is its own content: same output as conditioning on the content's own vector
+    # (training=True: the training output is not clipped to [0, 255]).
+    own = _np(model.transfer((batch[0][2:], model.predict_style(batch[0][2:])), training=True))
+    np.testing.assert_allclose(stylized[2:], own, atol=1e-3)
+    assert np.isclose(float(outputs["reconstruction"]), np.mean((stylized[2] - batch[0][2]) ** 2), rtol=1e-4)
+    without = ArbitraryTrainer(model, identity_pairs=1, vgg_weights=vgg_weights)._terms(outputs)
+    with_term = trainer._terms(outputs)
+    assert np.isclose(float(with_term["total"]), float(without["total"]) + 2.0 * float(outputs["reconstruction"]),
+                      rtol=1e-5)
+    assert float(trainer(batch)["reconstruction"]) == 0.0  # evaluation batches have no identity pairs
+
+
+def test_fine_tuning_a_compact_network_keeps_its_predictor(folders, tmp_path, vgg_weights):
+    content_dir, style_dir = folders
+    keras.utils.set_random_seed(3)
+    start = ArbitraryStyleNet(CompactStylePredictor(width=0.25), StyleTransferNet(width=0.25, residual_blocks=1),
+                              style_size=32)
+    start.save(tmp_path / "start.keras")
+    tuned = train_arbitrary(content_dir, style_dir, tmp_path / "tuned.keras", steps=4, **TINY, learning_rate=3e-3,
+                            init=tmp_path / "start.keras", reconstruction_weight=1.0)
+    for a, b in zip(start.predictor.get_weights(), tuned.predictor.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    assert any(not np.allclose(a, b) for a, b in zip(start.transfer.get_weights(), tuned.transfer.get_weights()))
+    history = (tmp_path / "tuned.ckpt" / "history.csv").read_text().splitlines()
+    assert "reconstruction_loss" in history[0]
+    loaded = keras.saving.load_model(tmp_path / "tuned.keras", compile=False)
+    assert isinstance(loaded.predictor, CompactStylePredictor) and loaded.predictor.trainable
+    with pytest.raises(OptionError, match="init has width"):
+        train_arbitrary(content_dir, style_dir, tmp_path / "x.keras", steps=2, **{**TINY, "width": 0.5},
+                        init=tmp_path / "start.keras")

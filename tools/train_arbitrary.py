@@ -6,11 +6,14 @@ Two stages, each checkpointed under ``--work`` and resumed exactly when the comm
    from the fast styles' identity network, ``tools/train_pretrained.py``), trained end to end on
    ``content/train`` x ``style/train``.
 2. ``distill_predictor``: the compact predictor (no VGG19 needed) fitted to the teacher's vectors.
+3. (``--finetune-steps N``) ``train_arbitrary`` again from the compact network, its predictor
+   frozen, with a pixel reconstruction term on the identity pairs: strength 0 (the photo's own
+   vector) should give back the photo.
 
-The compact network is copied into ``tfstyle/pretrained`` and its record (recipe, seconds per
+The last network is copied into ``tfstyle/pretrained`` and its record (recipe, seconds per
 stage, last losses) written to ``tfstyle/pretrained/arbitrary.json``.
 
-    python tools/train_arbitrary.py --data ../shared/data
+    python tools/train_arbitrary.py --data ../shared/data --finetune-steps 600
 """
 from __future__ import annotations
 
@@ -33,6 +36,10 @@ TRAIN = {"width": 0.5, "image_size": 128, "style_size": 128, "batch_size": 4, "l
          "style_weight": 1e-3, "identity_pairs": 1, "checkpoint_every": 100}
 #: Stage 2 (see ``distill_predictor``).
 DISTILL = {"width": 1.0, "batch_size": 16, "learning_rate": 1e-3, "checkpoint_every": 250}
+#: Stage 3: stage 1's recipe at a lower learning rate, plus the identity pairs' pixel error. Its
+#: weight puts that error (~3000 in [0, 255] units when the output is still painted) on the
+#: scale of the weighted style loss (~1.5e6).
+FINETUNE = {**TRAIN, "learning_rate": 2e-4, "reconstruction_weight": 300.0}
 
 
 def _timed(work: pathlib.Path, name: str, run) -> float:
@@ -59,6 +66,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="identity-pretrained JohnsonNet (tools/train_pretrained.py makes it)")
     parser.add_argument("--steps", type=int, default=1200, help="stage 1 steps")
     parser.add_argument("--distill-steps", type=int, default=1500)
+    parser.add_argument("--finetune-steps", type=int, default=0, help="stage 3 steps (0: no stage 3)")
     args = parser.parse_args(argv)
     from tfstyle.training.arbitrary import distill_predictor, train_arbitrary
 
@@ -70,13 +78,23 @@ def main(argv: list[str] | None = None) -> int:
     distill_seconds = _timed(args.work, "distill", lambda: distill_predictor(
         teacher, args.data / "style" / "train", args.data / "content" / "train", compact, steps=args.distill_steps,
         verbose=2, **DISTILL))
-    shutil.copyfile(compact, PRETRAINED / "arbitrary.keras")
+    shipped = compact
+    if args.finetune_steps:
+        shipped = args.work / "finetuned.keras"
+        finetune_seconds = _timed(args.work, "finetune", lambda: train_arbitrary(
+            args.data / "content" / "train", args.data / "style" / "train", shipped, steps=args.finetune_steps,
+            init=compact, verbose=2, **FINETUNE))
+    shutil.copyfile(shipped, PRETRAINED / "arbitrary.keras")
     record = {
         "file": "arbitrary.keras",
         "train": {**TRAIN, "steps": args.steps, "init": "identity JohnsonNet (tools/train_pretrained.py)",
                   "seconds": round(train_seconds), "last_losses": _last_row(teacher.with_suffix(".ckpt") / "history.csv")},
         "distill": {**DISTILL, "steps": args.distill_steps, "seconds": round(distill_seconds),
                     "last_losses": _last_row(compact.with_suffix(".ckpt") / "history.csv")},
+        **({"finetune": {**FINETUNE, "steps": args.finetune_steps, "init": "the distilled network (predictor frozen)",
+                         "seconds": round(finetune_seconds),
+                         "last_losses": _last_row(shipped.with_suffix(".ckpt") / "history.csv")}}
+           if args.finetune_steps else {}),
         "data": "content/train (1549 photos) x style/train (1770 paintings and textures) of ../shared/data",
     }
     (PRETRAINED / "arbitrary.json").write_text(json.dumps(record, indent=2) + "\n")

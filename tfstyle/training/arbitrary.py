@@ -7,11 +7,18 @@ method's perceptual loss (:data:`tfstyle.training.johnson.STYLE_LAYERS` etc.) ag
 pair's own style image. One VGG19 pass over the style batch serves both the predictor's
 statistics and the Gram targets.
 
-Two additions to Ghiasi's recipe, both for a useful *strength* control: in every batch the
+Three additions to Ghiasi's recipe, all for a useful *strength* control: in every batch the
 last ``identity_pairs`` samples use their own content crop as the style (Magenta's strength
 interpolates a style's vector with the content's own, so the content's own vector must give
-back the content), and the transfer network can start from an identity-pretrained
+back the content); on those samples an optional pixel term (``reconstruction_weight`` times
+the mean squared error to the content, in [0, 255] units) asks for the content itself, not
+only its VGG19 statistics; and the transfer network can start from an identity-pretrained
 ``JohnsonNet`` (``init=``), whose weights it shares; its conditioning starts at zero.
+
+``init`` may also be a trained :class:`~tfstyle.models.ghiasi.ArbitraryStyleNet`: training then
+continues from it. If its predictor is a distilled
+:class:`~tfstyle.models.ghiasi.CompactStylePredictor`, that predictor stays frozen and only the
+transfer network learns (fine-tuning a shipped network without distilling again).
 
 :func:`distill_predictor` then fits a :class:`~tfstyle.models.ghiasi.CompactStylePredictor`
 to the teacher's vectors (mean squared error) on style and content images, and saves the
@@ -41,20 +48,25 @@ from tfstyle.training.run import distribution_scope, fit_resumable, prepare_run,
 from tfstyle.training.trainer import TermLoggingTrainer
 from tfstyle.vgg import vgg19_features
 
-TERMS = ("content", "style")
+TERMS = ("content", "style", "reconstruction")
 
 _RESUME_KEYS = ("width", "residual_blocks", "style_dim", "image_size", "style_size", "batch_size",
                 "checkpoint_every", "learning_rate", "content_weight", "style_weight", "identity_pairs",
-                "content_limit", "style_limit", "seed")
+                "content_limit", "style_limit", "seed", "reconstruction_weight", "init_network")
 
 
 class ArbitraryTrainer(TermLoggingTrainer):
-    """Trains an :class:`~tfstyle.models.ghiasi.ArbitraryStyleNet` whose predictor is a VGG19
-    :class:`~tfstyle.models.ghiasi.StylePredictor`; ``fit`` on ``((content, style),)`` batches.
+    """Trains an :class:`~tfstyle.models.ghiasi.ArbitraryStyleNet`; ``fit`` on ``((content, style),)`` batches.
+
+    A VGG19 :class:`~tfstyle.models.ghiasi.StylePredictor` trains end to end with the transfer
+    network; any other predictor (a distilled compact one) is frozen, and only the transfer
+    network learns.
 
     Loss per pair: ``content_weight * content + style_weight * style`` with the fast method's
     layers (content relu2_2; Gram matrices at relu1_2, relu2_2, relu3_3, relu4_3 weighted by
-    1/C^2) against that pair's style image. Reported as ``content_loss``, ``style_loss``.
+    1/C^2) against that pair's style image, plus ``reconstruction_weight`` times the pixel mean
+    squared error of the identity pairs (training only). Reported as ``content_loss``,
+    ``style_loss``, ``reconstruction_loss``.
 
     Example:
         >>> import numpy as np
@@ -62,15 +74,18 @@ class ArbitraryTrainer(TermLoggingTrainer):
         >>> trainer = ArbitraryTrainer(ArbitraryStyleNet(StylePredictor(), StyleTransferNet(width=0.25)))
         >>> batch = (np.full((2, 32, 32, 3), 60.0, "float32"), np.full((2, 32, 32, 3), 200.0, "float32"))
         >>> sorted(trainer.loss_terms(batch))
-        ['content', 'style', 'total']
+        ['content', 'reconstruction', 'style', 'total']
     """
 
     def __init__(self, net: ArbitraryStyleNet, content_weight: float = 1.0, style_weight: float = STYLE_WEIGHT,
-                 identity_pairs: int = 0, vgg_weights: str | os.PathLike | None = None, **kwargs):
+                 identity_pairs: int = 0, reconstruction_weight: float = 0.0,
+                 vgg_weights: str | os.PathLike | None = None, **kwargs):
         super().__init__(TERMS, **kwargs)
-        if not isinstance(net.predictor, StylePredictor):
-            raise OptionError("train the VGG19 StylePredictor end to end; distil a compact one afterwards")
         self.net, self.identity_pairs = net, int(identity_pairs)
+        self.reconstruction_weight = float(reconstruction_weight)
+        # A distilled predictor must keep matching its teacher's vectors, so it does not train.
+        self.end_to_end = isinstance(net.predictor, StylePredictor)
+        net.predictor.trainable = self.end_to_end
         # Frozen VGG19 (kept out of checkpoints): the fast method's loss, and one pass over each style
         # batch that gives both the Gram targets and the predictor's statistics.
         self._loss = Untracked(PerceptualLoss(CONTENT_LAYERS, STYLE_LAYERS, content_weight=content_weight,
@@ -89,14 +104,23 @@ class ArbitraryTrainer(TermLoggingTrainer):
         if content.shape[1:] == style.shape[1:]:
             style = self._style_images(content, style, training)
         style_features = self._style_vgg.value(style)
-        vectors = self.net.predictor.head(StylePredictor.statistics(style_features))
-        return {"stylized": self.net.transfer((content, vectors), training=training),
+        if self.end_to_end:
+            vectors = self.net.predictor.head(StylePredictor.statistics(style_features))
+        else:
+            vectors = ops.stop_gradient(self.net.predictor(style))
+        stylized = self.net.transfer((content, vectors), training=training)
+        keep = ops.shape(content)[0] - self.identity_pairs
+        reconstruction = ops.mean(ops.square(stylized[keep:] - content[keep:])) \
+            if training and self.identity_pairs else ops.zeros(())
+        return {"stylized": stylized, "reconstruction": reconstruction,
                 "content": [ops.stop_gradient(t) for t in self._loss.value.content_targets(content)],
                 "grams": [ops.stop_gradient(losses.gram_matrix(style_features[layer])) for layer in STYLE_LAYERS]}
 
     def _terms(self, outputs) -> dict:
         terms = self._loss.value(outputs["stylized"], outputs["content"], outputs["grams"])
-        return {name: terms[name] for name in (*TERMS, "total")}  # no total-variation term here
+        # No total-variation term here.
+        return {"content": terms["content"], "style": terms["style"], "reconstruction": outputs["reconstruction"],
+                "total": terms["total"] + self.reconstruction_weight * outputs["reconstruction"]}
 
     def loss_terms(self, inputs) -> dict:
         """``{"content", "style", "total"}`` for one ``(content, style)`` batch (no metrics updated)."""
@@ -123,9 +147,10 @@ def train_arbitrary(
     content_weight: float = 1.0,
     style_weight: float = STYLE_WEIGHT,
     identity_pairs: int = 1,
+    reconstruction_weight: float = 0.0,
     content_limit: int | None = None,
     style_limit: int | None = None,
-    init: str | os.PathLike | JohnsonNet | None = None,
+    init: str | os.PathLike | JohnsonNet | ArbitraryStyleNet | None = None,
     seed: int = 0,
     vgg_weights: str | os.PathLike | None = None,
     jit_compile: bool | str = True,
@@ -144,8 +169,10 @@ def train_arbitrary(
         batch_size, steps, checkpoint_every, learning_rate: Adam, one Keras epoch per checkpoint.
         content_weight, style_weight: the loss (see :class:`ArbitraryTrainer`).
         identity_pairs: samples per batch whose style is their own content (see the module doc).
+        reconstruction_weight: weight of the identity pairs' pixel error (0: none).
         content_limit, style_limit: use only this many images of each folder.
-        init: a ``JohnsonNet`` (or ``.keras``) of the same shape to start the transfer net from.
+        init: a ``JohnsonNet`` (or ``.keras``) of the same shape to start the transfer net from, or
+            an ``ArbitraryStyleNet`` (or ``.keras``) to continue (a compact predictor stays frozen).
         seed: decides initialization and every batch.
         vgg_weights: see :func:`tfstyle.vgg.resolve_weights`.
         jit_compile: passed to ``compile`` (XLA; ~30% faster steps on CPU).
@@ -174,6 +201,12 @@ def train_arbitrary(
         "learning_rate": learning_rate, "content_weight": content_weight, "style_weight": style_weight,
         "identity_pairs": identity_pairs, "content_limit": content_limit, "style_limit": style_limit, "seed": seed,
     }
+    # Only recorded when used, so checkpoints of runs made before these options still resume.
+    if reconstruction_weight:
+        config["reconstruction_weight"] = float(reconstruction_weight)
+    start = _load_start(init)
+    if isinstance(start, ArbitraryStyleNet):
+        config["init_network"] = type(start.predictor).__name__
     out, checkpoint_dir, state = prepare_run(out, steps, checkpoint_every, checkpoint_dir, config, _RESUME_KEYS)
     contents = ContentBatches(content_dir, batch_size=batch_size, image_size=image_size, seed=seed,
                               limit=content_limit, progress=bool(verbose))
@@ -184,20 +217,45 @@ def train_arbitrary(
 
     keras.utils.set_random_seed(seed)
     with distribution_scope():
-        transfer = StyleTransferNet(width=width, residual_blocks=residual_blocks, style_dim=style_dim)
-        if init is not None:
-            _copy_johnson_weights(init, transfer)
-        net = ArbitraryStyleNet(StylePredictor(style_dim=style_dim), transfer, style_size=style_size)
+        if isinstance(start, ArbitraryStyleNet):
+            net = _continue_from(start, width, residual_blocks, style_dim, style_size)
+        else:
+            transfer = StyleTransferNet(width=width, residual_blocks=residual_blocks, style_dim=style_dim)
+            if start is not None:
+                _copy_johnson_weights(start, transfer)
+            net = ArbitraryStyleNet(StylePredictor(style_dim=style_dim), transfer, style_size=style_size)
         trainer = ArbitraryTrainer(net, content_weight=content_weight, style_weight=style_weight,
-                                   identity_pairs=identity_pairs, vgg_weights=vgg_weights)
+                                   identity_pairs=identity_pairs, reconstruction_weight=reconstruction_weight,
+                                   vgg_weights=vgg_weights)
         trainer.compile(optimizer=keras.optimizers.Adam(learning_rate), jit_compile=jit_compile)
         trainer((np.zeros((1, 32, 32, 3), np.float32), np.zeros((1, 32, 32, 3), np.float32)))
         start_epoch = restore(trainer, checkpoint_dir, state)
     fit_resumable(trainer, lambda start, end: pair_dataset(contents, styles, start, end),
                   checkpoint_dir=checkpoint_dir, config=config, steps=steps, checkpoint_every=checkpoint_every,
                   start_epoch=start_epoch, verbose=verbose)
+    net.predictor.trainable = True  # saved as an ordinary network
     save_atomic(net, out)
-    net.predictor.vgg_weights = None if vgg_weights is None else os.fspath(vgg_weights)
+    if isinstance(net.predictor, StylePredictor):
+        net.predictor.vgg_weights = None if vgg_weights is None else os.fspath(vgg_weights)
+    return net
+
+
+def _load_start(init):
+    """``None``, a ``JohnsonNet`` or an ``ArbitraryStyleNet`` from ``init`` (a network or its ``.keras``)."""
+    return None if init is None else load_init(init)
+
+
+def _continue_from(start: ArbitraryStyleNet, width: float, residual_blocks: int, style_dim: int,
+                   style_size: int) -> ArbitraryStyleNet:
+    """A copy of ``start`` (made in the current distribution scope) after checking it has the asked shape."""
+    transfer = start.transfer
+    if (transfer.width, transfer.residual_blocks, transfer.style_dim, start.style_size) != \
+            (width, residual_blocks, style_dim, style_size):
+        raise OptionError(f"init has width {transfer.width}, {transfer.residual_blocks} residual blocks, style_dim "
+                          f"{transfer.style_dim} and style_size {start.style_size}; asked for {width}, "
+                          f"{residual_blocks}, {style_dim} and {style_size}")
+    net = ArbitraryStyleNet.from_config(start.get_config())
+    net.set_weights(start.get_weights())
     return net
 
 

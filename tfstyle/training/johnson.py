@@ -218,9 +218,9 @@ def pretrain_identity(
     return net
 
 
-def load_init(source: str | os.PathLike | JohnsonNet) -> JohnsonNet:
-    """A ``JohnsonNet`` to start training from: the network itself, or its ``.keras`` file."""
-    if isinstance(source, JohnsonNet):
+def load_init(source: str | os.PathLike | keras.Model) -> keras.Model:
+    """A network to start training from (a ``JohnsonNet`` or an ``ArbitraryStyleNet``): itself, or its ``.keras`` file."""
+    if isinstance(source, keras.Model):
         return source
     path = pathlib.Path(source)
     if not path.is_file():

@@ -37,7 +37,7 @@ def prepare_run(
     checkpoint_dir = pathlib.Path(checkpoint_dir) if checkpoint_dir else out.with_suffix(".ckpt")
     state = read_state(checkpoint_dir)
     if state is not None:
-        changed = [k for k in resume_keys if state["config"].get(k) != config[k]]
+        changed = [k for k in resume_keys if state["config"].get(k) != config.get(k)]
         if changed:
             raise OptionError(
                 f"{checkpoint_dir} holds a run with other settings ({', '.join(changed)}); "
