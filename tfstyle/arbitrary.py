@@ -7,8 +7,9 @@ Two families behind one function, :func:`stylize_arbitrary`:
   interpolates the style vector with the content image's own (Magenta's recipe); several styles
   blend their vectors; a mask paints two styles in two regions (the two stylizations are blended
   with the mask); any size runs in tiles sharing instance-norm statistics (:mod:`tfstyle.tiling`).
-* ``method="adain"``: an :class:`~tfstyle.models.AdaINNet` (the shipped decoder, or one from
-  ``tfstyle train adain``; its VGG19 encoder needs the ImageNet weights); strength is AdaIN's ``alpha``, blending and masks mix AdaIN targets in feature space
+* ``method="adain"``: an :class:`~tfstyle.models.AdaINNet` from ``tfstyle train adain`` (or the
+  package's decoder, when one ships: this version has none; its VGG19 encoder needs the ImageNet
+  weights); strength is AdaIN's ``alpha``, blending and masks mix AdaIN targets in feature space
   (Huang & Belongie, Sec. 7). Runs the whole image at once (VGG19 needs ~1 GB per megapixel).
 * ``method="magenta"``: Magenta's own published model, to compare with: the TF Hub model
   (:class:`~tfstyle.magenta.MagentaHub`; ``model`` a handle or an unpacked SavedModel folder,

@@ -73,7 +73,7 @@ def build_parser() -> argparse.ArgumentParser:
         "  tfstyle stylize photos/ --style udnie -o stylized/\n"
         "  tfstyle stylize photo.jpg painting.jpg --method arbitrary --strength 0.7 -o out.jpg\n"
         "  tfstyle stylize photo.jpg a.jpg b.jpg --method arbitrary --mask mask.png -o out.jpg\n"
-        "  tfstyle stylize photo.jpg painting.jpg --method adain --strength 0.8 -o out.jpg\n"
+        "  tfstyle stylize photo.jpg painting.jpg --method adain --model adain.keras -o out.jpg\n"
         "  tfstyle stylize photo.jpg starry_night.jpg -o out.jpg --method optimize",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -88,9 +88,9 @@ def build_parser() -> argparse.ArgumentParser:
                     help="a network from 'tfstyle train johnson' (fast), 'train arbitrary' or 'train adain'")
     st.add_argument("--method", choices=["fast", "arbitrary", "adain", "magenta", "optimize"], default=None,
                     help="fast: a one-style network (default with --style/--model); arbitrary: any STYLE image in "
-                    "one pass (Ghiasi et al.; the shipped network unless --model); adain: AdaIN (VGG19 encoder and the "
-                    "shipped decoder unless --model); magenta: Magenta's TF Hub model, to compare (--model HANDLE or "
-                    "SavedModel folder, default Magenta's handle); "
+                    "one pass (Ghiasi et al.; the shipped network unless --model); adain: AdaIN (VGG19 encoder "
+                    "and a decoder from 'tfstyle train adain' as --model; none ships yet); magenta: Magenta's "
+                    "TF Hub model, to compare (--model HANDLE or SavedModel folder, default Magenta's handle); "
                     "optimize: Gatys et al., optimizes the pixels (default with STYLE images)")
     st.add_argument("--strength", type=float, default=1.0,
                     help="arbitrary/adain: 0 keeps the content, 1 the full style (default 1)")

@@ -1,14 +1,16 @@
-"""Train the AdaIN decoder shipped as ``tfstyle/pretrained/adain.keras``.
+"""Train an AdaIN decoder; with ``--ship``, make it the package's ``tfstyle/pretrained/adain.keras``.
 
 ``train_adain`` (Huang & Belongie's recipe, :mod:`tfstyle.training.adain`) on ``content/train`` x
 ``style/train``, checkpointed under ``--work`` and resumed exactly when the command is repeated
 (stop it any time, run it again with the same ``--steps``, or with more to train further).
 The file holds only the decoder; the VGG19 encoder comes from the standard ImageNet weights
-(``weights="imagenet"`` or ``TFSTYLE_VGG19_WEIGHTS``). The trained file is copied into
-``tfstyle/pretrained`` and its record (recipe, seconds, last losses) written to
-``tfstyle/pretrained/adain.json``.
+(``weights="imagenet"`` or ``TFSTYLE_VGG19_WEIGHTS``). The record (recipe, seconds, last
+losses) is written beside it as ``adain.json``; ``--ship`` copies both into ``tfstyle/pretrained``,
+where ``method="adain"`` finds them. Ship a decoder only when it gives the photo back at
+strength 0 (``tests/test_pretrained.py`` then checks that): a CPU budget of a few thousand
+steps does not (see ``benchmarks/results/arbitrary_vs_magenta.md``); the paper trains 160k.
 
-    python tools/train_adain.py --data ../shared/data --steps 4000
+    python tools/train_adain.py --data ../shared/data --steps 4000 [--ship]
 """
 from __future__ import annotations
 
@@ -33,6 +35,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data", type=pathlib.Path, default=ROOT.parent / "shared" / "data")
     parser.add_argument("--work", type=pathlib.Path, default=ROOT / "runs" / "adain")
     parser.add_argument("--steps", type=int, default=4000)
+    parser.add_argument("--ship", action="store_true", help="copy the decoder and its record into the package")
     args = parser.parse_args(argv)
     from tfstyle.training.adain import train_adain
 
@@ -40,12 +43,14 @@ def main(argv: list[str] | None = None) -> int:
     out = args.work / "adain.keras"
     seconds = _timed(args.work, "adain", lambda: train_adain(
         args.data / "content" / "train", args.data / "style" / "train", out, steps=args.steps, verbose=2, **TRAIN))
-    shutil.copyfile(out, PRETRAINED / "adain.keras")
     record = {"file": "adain.keras",
               "train": {**TRAIN, "steps": args.steps, "seconds": round(seconds),
                         "last_losses": _last_row(out.with_suffix(".ckpt") / "history.csv")},
               "data": "content/train (1549 photos) x style/train (1770 paintings and textures) of ../shared/data"}
-    (PRETRAINED / "adain.json").write_text(json.dumps(record, indent=2) + "\n")
+    (args.work / "adain.json").write_text(json.dumps(record, indent=2) + "\n")
+    if args.ship:
+        shutil.copyfile(out, PRETRAINED / "adain.keras")
+        shutil.copyfile(args.work / "adain.json", PRETRAINED / "adain.json")
     print(json.dumps(record, indent=2))
     return 0
 
