@@ -13,7 +13,8 @@ from tfstyle.training.adain import AdaINTrainer, train_adain
 
 from .conftest import smooth_image
 
-TINY = {"decoder_width": 0.5, "image_size": 32, "batch_size": 2, "checkpoint_every": 2, "verbose": 0}
+TINY = {"decoder_width": 0.5, "image_size": 32, "batch_size": 2, "checkpoint_every": 2, "verbose": 0,
+        "jit_compile": False}  # XLA compiles cost more than a few tiny steps
 
 
 def _np(x):
