@@ -189,7 +189,7 @@ def train_arbitrary(
         ...     PIL.Image.fromarray(np.random.default_rng(i).integers(0, 255, (40, 40, 3), np.uint8)).save(
         ...         f"{folder}/{i}.png")
         >>> net = train_arbitrary(folder, folder, f"{folder}/arb.keras", width=0.25, image_size=32, style_size=32,
-        ...                       batch_size=2, steps=1, checkpoint_every=1, verbose=0)
+        ...                       batch_size=2, steps=1, checkpoint_every=1, verbose=0, jit_compile=False)
         >>> tuple(net((np.zeros((1, 32, 32, 3)), np.ones((1, 32, 32, 3)))).shape)
         (1, 32, 32, 3)
     """

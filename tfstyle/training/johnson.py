@@ -119,7 +119,8 @@ def train_johnson(
         ...     PIL.Image.fromarray(np.random.default_rng(i).integers(0, 255, (48, 48, 3), np.uint8)).save(
         ...         f"{folder}/{i}.png")
         >>> net = train_johnson(np.full((32, 32, 3), 200.0), folder, f"{folder}/net.keras", width=0.25,
-        ...                     image_size=32, batch_size=1, steps=2, checkpoint_every=1, verbose=0)
+        ...                     image_size=32, batch_size=1, steps=2, checkpoint_every=1, verbose=0,
+        ...                     jit_compile=False)
         >>> tuple(net(np.zeros((1, 32, 32, 3), "float32")).shape)
         (1, 32, 32, 3)
     """
