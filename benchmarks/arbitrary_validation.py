@@ -25,7 +25,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import numpy as np  # noqa: E402
 
-from machine import describe  # noqa: E402  (benchmarks/machine.py)
+from machine import describe, publish  # noqa: E402  (benchmarks/machine.py)
 
 SHARED = pathlib.Path(__file__).resolve().parents[2] / "shared"
 
@@ -58,11 +58,7 @@ def main(argv: list[str] | None = None) -> int:
         lines.append(f"| {'shipped' if file == '-' else file} | {method} | {np.mean(at_zero):.2f} | "
                      f"{np.mean([s['style'] for s in scores]):.3f} | {np.mean([s['content'] for s in scores]):.3f} |")
         print(lines[-1], file=sys.stderr, flush=True)
-    text = "\n".join(lines) + "\n"
-    print(text)
-    if args.out:
-        with open(args.out, "a") as f:
-            f.write(text + "\n")
+    publish(lines, args.out)
     return 0
 
 

@@ -30,7 +30,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import numpy as np  # noqa: E402
 
-from machine import describe  # noqa: E402  (benchmarks/machine.py)
+from machine import describe, publish  # noqa: E402  (benchmarks/machine.py)
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
@@ -97,11 +97,7 @@ def main(argv: list[str] | None = None) -> int:
     for name, values in scores.items():
         lines.append(f"| {name} | {cell(values['style'])} | {cell(values['content'])} | "
                      f"{statistics.mean(values['seconds']):.3f} |")
-    text = "\n".join(lines) + "\n"
-    print(text)
-    if args.out:
-        with open(args.out, "a") as f:
-            f.write(text + "\n")
+    publish(lines, args.out)
     return 0
 
 

@@ -26,3 +26,12 @@ def describe() -> str:
         f"{cpu}, {cores} usable cores ({os.cpu_count()} online), {gpu}, {platform.system()} {platform.machine()}, "
         f"Python {platform.python_version()}, TensorFlow {tf.__version__}, Keras {keras.__version__}"
     )
+
+
+def publish(lines: list[str], out: str | os.PathLike | None) -> None:
+    """Print a Markdown result and, if ``out`` is given, append it to that file."""
+    text = "\n".join(lines) + "\n"
+    print(text)
+    if out:
+        with open(out, "a") as f:
+            f.write(text + "\n")
