@@ -5,8 +5,9 @@ style image the models never trained on (``--styles``, default ``../shared/data/
 both centre-cropped to ``--size`` squares (384, the size of Magenta's transfer model), it scores
 
 * tfstyle's shipped arbitrary network (``tfstyle.stylize_arbitrary``, Keras float32; or ``--model``),
-* tfstyle's shipped AdaIN decoder with the VGG19 encoder (``method="adain"``; or ``--adain-model``;
-  ``--no-adain`` skips it),
+* an AdaIN decoder with the VGG19 encoder (``method="adain"``): ``--adain-model``, else the
+  package's decoder when one ships (this version has none, so the row is left out); ``--no-adain``
+  skips it,
 * Magenta's ``predict_int8_256.tflite`` + ``transfer_f16_384.tflite`` (``tfstyle.magenta.MagentaTFLite``),
 * the content photo itself (identity baseline),
 
@@ -42,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--styles", type=pathlib.Path, default=SHARED / "data" / "holdout" / "style")
     parser.add_argument("--magenta", type=pathlib.Path, default=SHARED / "anchors" / "magenta")
     parser.add_argument("--model", default=None, help="an ArbitraryStyleNet .keras (default: the shipped one)")
-    parser.add_argument("--adain-model", default=None, help="an AdaINNet .keras (default: the shipped decoder)")
+    parser.add_argument("--adain-model", default=None, help="an AdaINNet .keras (default: the shipped decoder, if any)")
     parser.add_argument("--no-adain", action="store_true", help="leave AdaIN out")
     parser.add_argument("--contents", type=int, default=24, help="content photos (the first N, sorted)")
     parser.add_argument("--styles-count", type=int, default=8, help="style images (every k-th, spread out)")
@@ -51,6 +52,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     os.environ.setdefault("TFSTYLE_VGG19_WEIGHTS", str(SHARED / "weights" / "vgg19_notop.h5"))
 
+    from tfstyle import pretrained
     from tfstyle.arbitrary import load_arbitrary_model, stylize_arbitrary
     from tfstyle.images import cover_crop, list_images, load_image
     from tfstyle.magenta import MagentaTFLite
@@ -61,6 +63,7 @@ def main(argv: list[str] | None = None) -> int:
     step = max(1, len(all_styles) // args.styles_count)
     styles = all_styles[::step][:args.styles_count]
     net = load_arbitrary_model(args.model)
+    args.no_adain |= args.adain_model is None and not pretrained.ADAIN_FILE.is_file()
     adain = None if args.no_adain else load_arbitrary_model(args.adain_model, "adain")
     magenta = MagentaTFLite(args.magenta / "predict_int8_256.tflite", args.magenta / "transfer_f16_384.tflite")
     side = (args.size, args.size)

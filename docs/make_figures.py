@@ -3,8 +3,7 @@
 Three grids: the shipped fast styles (``--pretrained``: every style in
 ``tfstyle.pretrained``, each labelled with its painter), the shipped arbitrary-style network
 on the same paintings (``--arbitrary DIR``, the paintings' folder; a last row shows strength
-0 to 1; ``--method adain`` uses the shipped AdaIN decoder instead) and optimization-based
-stylization (``--styles DIR``).
+0 to 1) and optimization-based stylization (``--styles DIR``).
 
 Content comes from scikit-image's bundled sample images (astronaut: NASA, public domain;
 chelsea and coffee: by Stefan van der Walt and Rachel Michelle Wood, CC0), so the grid
@@ -16,7 +15,6 @@ paintings themselves are not committed, only the stylized results.
     python docs/make_figures.py --styles ../shared/data/style/named --out docs/images/gatys_grid.jpg
     python docs/make_figures.py --pretrained --out docs/images/pretrained_grid.jpg
     python docs/make_figures.py --arbitrary ../shared/data/style/named --out docs/images/arbitrary_grid.jpg
-    python docs/make_figures.py --arbitrary ../shared/data/style/named --method adain --out docs/images/adain_grid.jpg
 """
 from __future__ import annotations
 
@@ -53,14 +51,11 @@ def main() -> None:
     group.add_argument("--pretrained", action="store_true", help="grid of the shipped fast styles")
     group.add_argument("--arbitrary", metavar="DIR", help="the shipped arbitrary network; DIR holds the paintings "
                        "of the shipped styles (their catalogue's style_image)")
-    parser.add_argument("--method", choices=("ghiasi", "adain"), default="ghiasi",
-                        help="--arbitrary: the shipped Ghiasi network or the shipped AdaIN decoder")
-    parser.add_argument("--out", default=None, help="default docs/images/{gatys,pretrained,arbitrary,adain}_grid.jpg")
+    parser.add_argument("--out", default=None, help="default docs/images/{gatys,pretrained,arbitrary}_grid.jpg")
     parser.add_argument("--size", type=int, default=256)
     parser.add_argument("--steps", type=int, default=60, help="optimization steps")
     args = parser.parse_args()
-    kind = "pretrained" if args.pretrained else "gatys" if not args.arbitrary else \
-        "arbitrary" if args.method == "ghiasi" else "adain"
+    kind = "pretrained" if args.pretrained else "arbitrary" if args.arbitrary else "gatys"
     args.out = args.out or f"docs/images/{kind}_grid.jpg"
     strengths = None
     if args.arbitrary:
@@ -72,7 +67,7 @@ def main() -> None:
         strengths = (0.0, 0.25, 0.5, 0.75, 1.0, 1.0)
 
         def paint(content, name, strength=1.0):
-            return tfstyle.stylize_arbitrary(content, paintings[name], strength=strength, method=args.method)
+            return tfstyle.stylize_arbitrary(content, paintings[name], strength=strength)
     elif args.pretrained:
         from tfstyle import pretrained
 
@@ -106,7 +101,7 @@ def main() -> None:
         content = resize_image(_content(CONTENTS[0], tile), size=(tile, tile))
         row = [_label(content, "strength:")]
         for column, strength in enumerate(strengths):
-            out = tfstyle.stylize_arbitrary(content, paintings[styles[-2][0]], strength=strength, method=args.method,
+            out = tfstyle.stylize_arbitrary(content, paintings[styles[-2][0]], strength=strength,
                                             preserve_color=column == len(strengths) - 1)
             row.append(_label(out, "1.0, colours kept" if column == len(strengths) - 1 else f"{strength:.2f}"))
         rows.append(np.concatenate(row, axis=1))

@@ -123,7 +123,8 @@ class ArbitraryTrainer(TermLoggingTrainer):
                 "total": terms["total"] + self.reconstruction_weight * outputs["reconstruction"]}
 
     def loss_terms(self, inputs) -> dict:
-        """``{"content", "style", "total"}`` for one ``(content, style)`` batch (no metrics updated)."""
+        """``{"content", "style", "reconstruction", "total"}`` for one ``(content, style)`` batch (no metrics
+        updated; evaluation batches have no identity pairs, so ``reconstruction`` is 0)."""
         return self._terms(self(inputs))
 
     def loss_terms_for(self, x, y_pred) -> dict:
@@ -204,7 +205,7 @@ def train_arbitrary(
     # Only recorded when used, so checkpoints of runs made before these options still resume.
     if reconstruction_weight:
         config["reconstruction_weight"] = float(reconstruction_weight)
-    start = _load_start(init)
+    start = None if init is None else load_init(init)
     if isinstance(start, ArbitraryStyleNet):
         config["init_network"] = type(start.predictor).__name__
     out, checkpoint_dir, state = prepare_run(out, steps, checkpoint_every, checkpoint_dir, config, _RESUME_KEYS)
@@ -238,11 +239,6 @@ def train_arbitrary(
     if isinstance(net.predictor, StylePredictor):
         net.predictor.vgg_weights = None if vgg_weights is None else os.fspath(vgg_weights)
     return net
-
-
-def _load_start(init):
-    """``None``, a ``JohnsonNet`` or an ``ArbitraryStyleNet`` from ``init`` (a network or its ``.keras``)."""
-    return None if init is None else load_init(init)
 
 
 def _continue_from(start: ArbitraryStyleNet, width: float, residual_blocks: int, style_dim: int,
