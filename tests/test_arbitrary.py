@@ -253,3 +253,34 @@ def test_fine_tuning_a_compact_network_keeps_its_predictor(folders, tmp_path, vg
     with pytest.raises(OptionError, match="init has width"):
         train_arbitrary(content_dir, style_dir, tmp_path / "x.keras", steps=2, **{**TINY, "width": 0.5},
                         init=tmp_path / "start.keras")
+
+    # The relative loss, this time training the compact predictor too.
+    both = train_arbitrary(content_dir, style_dir, tmp_path / "both.keras", steps=2, **TINY, learning_rate=3e-3,
+                           init=tmp_path / "start.keras", loss="relative", content_weight=0.5, style_weight=1.0,
+                           train_predictor=True)
+    assert any(not np.allclose(a, b) for a, b in zip(start.predictor.get_weights(), both.predictor.get_weights()))
+    assert json.loads((tmp_path / "both.ckpt" / "state.json").read_text())["config"]["loss"] == "relative"
+    with pytest.raises(OptionError, match="loss must be one of"):
+        ArbitraryTrainer(start, loss="gram")
+
+
+
+def test_train_commands(folders, tmp_path, vgg_weights):
+    from tfstyle.cli import main
+
+    content_dir, style_dir = folders
+    common = ["--content-dir", str(content_dir), "--style-dir", str(style_dir), "--steps", "1", "--batch-size", "2",
+              "--image-size", "32", "--checkpoint-every", "1", "--no-jit", "-q"]
+    assert main(["train", "arbitrary", "--out", str(tmp_path / "t.keras"), "--width", "0.25", "--style-size", "32",
+                 *common]) == 0
+    assert main(["train", "distill", "--teacher", str(tmp_path / "t.keras"), "--content-dir", str(content_dir),
+                 "--style-dir", str(style_dir), "--out", str(tmp_path / "c.keras"), "--steps", "2", "--batch-size", "2",
+                 "--checkpoint-every", "1", "--width", "0.25", "-q"]) == 0
+    assert main(["train", "arbitrary", "--out", str(tmp_path / "r.keras"), "--width", "0.25", "--style-size", "32",
+                 "--init", str(tmp_path / "c.keras"), "--loss", "relative", "--content-weight", "0.5",
+                 "--style-weight", "1", "--reconstruction-weight", "1e-4", "--train-predictor", *common]) == 0
+    config = json.loads((tmp_path / "r.ckpt" / "state.json").read_text())["config"]
+    assert (config["loss"], config["content_weight"], config["train_predictor"]) == ("relative", 0.5, True)
+    assert isinstance(keras.saving.load_model(tmp_path / "r.keras", compile=False).predictor, CompactStylePredictor)
+    assert main(["train", "adain", "--out", str(tmp_path / "a.keras"), "--width", "0.25", *common]) == 0
+    assert isinstance(keras.saving.load_model(tmp_path / "a.keras", compile=False), AdaINNet)

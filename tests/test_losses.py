@@ -47,6 +47,33 @@ def test_content_loss_matches_numpy(rng):
     assert float(losses.content_loss([a, c], [b, d], [0.3, 0.7])) == pytest.approx(expected, rel=1e-5)
 
 
+def test_relative_losses_match_numpy_per_sample_and_ignore_scale(rng):
+    feats = rng.normal(size=(2, 6, 6, 3)).astype(np.float32)
+    targets = np_gram(rng.normal(size=(2, 4, 4, 3)) * np.array([1.0, 30.0])[:, None, None, None])
+    expected = np.mean([np.sum((np_gram(feats)[i] - targets[i]) ** 2) / np.sum(targets[i] ** 2) for i in range(2)])
+    got = float(losses.style_loss([feats], [targets.astype(np.float32)], relative=True))
+    assert got == pytest.approx(expected, rel=1e-4)
+    # Scaling an image's features and its target together leaves the relative loss unchanged.
+    scaled = float(losses.style_loss([10 * feats], [100 * targets.astype(np.float32)], relative=True))
+    assert scaled == pytest.approx(got, rel=1e-4)
+    a, b = rng.normal(size=(2, 2, 3, 4, 5)).astype(np.float32)
+    expected = np.mean([np.sum((a[i] - b[i]) ** 2) / np.sum(b[i] ** 2) for i in range(2)])
+    assert float(losses.content_loss([a], [b], relative=True)) == pytest.approx(expected, rel=1e-5)
+
+
+def test_relative_style_loss_is_the_squared_style_distance(vgg_weights):
+    from tfstyle.metrics import STYLE_LAYERS, Scorer
+    from tfstyle.perceptual import PerceptualLoss
+
+    rng = np.random.default_rng(1)
+    image, style = rng.uniform(0, 255, (2, 48, 48, 3)).astype(np.float32)
+    loss = PerceptualLoss(["block4_conv2"], STYLE_LAYERS, relative=True, weights=vgg_weights)
+    terms = loss(image[None], loss.content_targets(image[None]), loss.style_targets([style]))
+    layer_distances = Scorer(style, weights=vgg_weights).style_layer_distances(image)
+    assert float(terms["style"]) == pytest.approx(np.mean(np.square(list(layer_distances.values()))), rel=1e-3)
+    assert float(terms["content"]) == pytest.approx(0.0, abs=1e-6)
+
+
 def test_total_variation_matches_numpy(rng):
     img = rng.uniform(0, 255, size=(2, 9, 11, 3)).astype(np.float32)
     expected = np.mean(np.diff(img, axis=1) ** 2) + np.mean(np.diff(img, axis=2) ** 2)

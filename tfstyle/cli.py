@@ -166,9 +166,20 @@ def build_parser() -> argparse.ArgumentParser:
         if family == "arbitrary":
             ar.add_argument("--width", type=_non_negative, default=None)
             ar.add_argument("--style-size", type=_positive_int, default=None)
-            ar.add_argument("--init", default=None, help="start the transfer net from this JohnsonNet (.keras)")
+            ar.add_argument("--init", default=None, help="start the transfer net from this JohnsonNet (.keras), or "
+                            "continue an arbitrary-style network (.keras)")
+            ar.add_argument("--loss", choices=["johnson", "relative"], default=None,
+                            help="loss preset (default johnson; relative: per-painting relative errors at Gatys' "
+                            "layers, use weights of order 1, e.g. --content-weight 0.5 --style-weight 1)")
+            ar.add_argument("--content-weight", type=_non_negative, default=None)
+            ar.add_argument("--reconstruction-weight", type=_non_negative, default=None,
+                            help="pixel error of the identity pairs (strength 0 gives back the photo)")
+            ar.add_argument("--train-predictor", action="store_true", default=None,
+                            help="with --init of a compact network: train its predictor too")
         else:
             ar.add_argument("--width", dest="decoder_width", type=_non_negative, default=None)
+        ar.add_argument("--no-jit", dest="jit_compile", action="store_false", default=None,
+                        help="no XLA compilation (starts sooner, steps run slower)")
         ar.add_argument("--vgg-weights", default=None, metavar="PATH")
         ar.add_argument("-q", "--quiet", action="store_true")
         ar.set_defaults(run=_train_arbitrary if family == "arbitrary" else _train_adain)
@@ -353,7 +364,8 @@ def _train_johnson(args: argparse.Namespace) -> None:
 
 
 _ARBITRARY_OPTIONS = ("steps", "batch_size", "image_size", "checkpoint_every", "content_limit", "style_limit",
-                      "style_weight", "seed", "width", "style_size", "init", "decoder_width", "vgg_weights")
+                      "style_weight", "seed", "width", "style_size", "init", "decoder_width", "vgg_weights", "loss",
+                      "content_weight", "reconstruction_weight", "train_predictor", "jit_compile")
 
 
 def _train_arbitrary(args: argparse.Namespace) -> None:

@@ -41,6 +41,10 @@ class PerceptualLoss:
     ``content`` and ``style`` are layer-weighted means (layer weights are normalised to
     sum to 1) and images are RGB floats in [0, 255].
 
+    With ``relative=True`` the content and style terms are each sample's squared relative
+    errors (see :func:`tfstyle.losses.style_loss`), so they are about 1 for an unrelated image
+    whatever the layers, the image or the painting.
+
     Example:
         >>> import numpy as np
         >>> loss = PerceptualLoss(style_layers=["block1_conv1"], content_layers=["block1_conv2"])
@@ -64,6 +68,7 @@ class PerceptualLoss:
         style_layer_weights: Sequence[float] | None = None,
         weights: str | os.PathLike | None = None,
         pooling: str = "max",
+        relative: bool = False,
     ) -> None:
         self.content_layers = tuple(content_layers)
         self.style_layers = tuple(style_layers)
@@ -76,6 +81,7 @@ class PerceptualLoss:
         self.content_weight = float(content_weight)
         self.style_weight = float(style_weight)
         self.tv_weight = float(tv_weight)
+        self.relative = bool(relative)
         self.content_layer_weights = normalize_weights(content_layer_weights, len(self.content_layers),
                                                        "content layers")
         self.style_layer_weights = normalize_weights(style_layer_weights, len(self.style_layers), "style layers")
@@ -115,9 +121,11 @@ class PerceptualLoss:
         """Loss terms for ``images``: a dict with ``total``, ``content``, ``style`` and ``tv``."""
         feats = self.features(images)
         content = losses.content_loss(
-            [feats[name] for name in self.content_layers], content_targets, self.content_layer_weights
+            [feats[name] for name in self.content_layers], content_targets, self.content_layer_weights,
+            relative=self.relative,
         )
-        style = losses.style_loss([feats[name] for name in self.style_layers], style_targets, self.style_layer_weights)
+        style = losses.style_loss([feats[name] for name in self.style_layers], style_targets, self.style_layer_weights,
+                                  relative=self.relative)
         tv = losses.total_variation_loss(images) if self.tv_weight else ops.zeros((), "float32")
         total = self.content_weight * content + self.style_weight * style + self.tv_weight * tv
         return {"total": total, "content": content, "style": style, "tv": tv}

@@ -9,11 +9,14 @@ Two stages, each checkpointed under ``--work`` and resumed exactly when the comm
 3. (``--finetune-steps N``) ``train_arbitrary`` again from the compact network, its predictor
    frozen, with a pixel reconstruction term on the identity pairs: strength 0 (the photo's own
    vector) should give back the photo.
+4. (``--refine-steps N``) ``train_arbitrary`` again from stage 3's network with the ``"relative"``
+   loss (every painting and VGG19 layer weighted the same; Gatys et al.'s layers), the compact
+   predictor now trained end to end with the transfer network.
 
 The last network is copied into ``tfstyle/pretrained`` and its record (recipe, seconds per
 stage, last losses) written to ``tfstyle/pretrained/arbitrary.json``.
 
-    python tools/train_arbitrary.py --data ../shared/data --finetune-steps 600
+    python tools/train_arbitrary.py --data ../shared/data --finetune-steps 600 --refine-steps 2000
 """
 from __future__ import annotations
 
@@ -40,6 +43,10 @@ DISTILL = {"width": 1.0, "batch_size": 16, "learning_rate": 1e-3, "checkpoint_ev
 #: weight puts that error (~3000 in [0, 255] units when the output is still painted) on the
 #: scale of the weighted style loss (~1.5e6).
 FINETUNE = {**TRAIN, "learning_rate": 2e-4, "reconstruction_weight": 300.0}
+#: Stage 4: relative errors (each ~0.5-1 at this point), so weights of order 1; the pixel term
+#: (~1000) at ~0.1.
+REFINE = {**TRAIN, "learning_rate": 2e-4, "loss": "relative", "content_weight": 0.5, "style_weight": 1.0,
+          "reconstruction_weight": 1e-4, "train_predictor": True}
 
 
 def _timed(work: pathlib.Path, name: str, run) -> float:
@@ -67,6 +74,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--steps", type=int, default=1200, help="stage 1 steps")
     parser.add_argument("--distill-steps", type=int, default=1500)
     parser.add_argument("--finetune-steps", type=int, default=0, help="stage 3 steps (0: no stage 3)")
+    parser.add_argument("--refine-steps", type=int, default=0, help="stage 4 steps (0: none; needs stage 3)")
     args = parser.parse_args(argv)
     from tfstyle.training.arbitrary import distill_predictor, train_arbitrary
 
@@ -84,6 +92,11 @@ def main(argv: list[str] | None = None) -> int:
         finetune_seconds = _timed(args.work, "finetune", lambda: train_arbitrary(
             args.data / "content" / "train", args.data / "style" / "train", shipped, steps=args.finetune_steps,
             init=compact, verbose=2, **FINETUNE))
+    if args.finetune_steps and args.refine_steps:
+        finetuned, shipped = shipped, args.work / "refined.keras"
+        refine_seconds = _timed(args.work, "refine", lambda: train_arbitrary(
+            args.data / "content" / "train", args.data / "style" / "train", shipped, steps=args.refine_steps,
+            init=finetuned, verbose=2, **REFINE))
     shutil.copyfile(shipped, PRETRAINED / "arbitrary.keras")
     record = {
         "file": "arbitrary.keras",
@@ -93,10 +106,20 @@ def main(argv: list[str] | None = None) -> int:
                     "last_losses": _last_row(compact.with_suffix(".ckpt") / "history.csv")},
         **({"finetune": {**FINETUNE, "steps": args.finetune_steps, "init": "the distilled network (predictor frozen)",
                          "seconds": round(finetune_seconds),
-                         "last_losses": _last_row(shipped.with_suffix(".ckpt") / "history.csv")}}
+                         "last_losses": _last_row(args.work / "finetuned.ckpt" / "history.csv")}}
            if args.finetune_steps else {}),
+        **({"refine": {**REFINE, "steps": args.refine_steps, "init": "the stage 3 network",
+                       "seconds": round(refine_seconds),
+                       "last_losses": _last_row(shipped.with_suffix(".ckpt") / "history.csv")}}
+           if args.finetune_steps and args.refine_steps else {}),
         "data": "content/train (1549 photos) x style/train (1770 paintings and textures) of ../shared/data",
     }
+    # Notes added by hand to the record (machine, measured vector errors) are kept.
+    old = json.loads((PRETRAINED / "arbitrary.json").read_text()) if (PRETRAINED / "arbitrary.json").is_file() else {}
+    for stage, entry in record.items():
+        if isinstance(entry, dict) and isinstance(old.get(stage), dict):
+            record[stage] = {**old[stage], **entry}
+    record = {**old, **record}
     (PRETRAINED / "arbitrary.json").write_text(json.dumps(record, indent=2) + "\n")
     print(json.dumps(record, indent=2))
     return 0

@@ -42,7 +42,7 @@ from tfstyle.errors import OptionError
 from tfstyle.models.adain import ENCODER_LAYERS, Untracked
 from tfstyle.models.ghiasi import STYLE_DIM, ArbitraryStyleNet, CompactStylePredictor, StylePredictor, StyleTransferNet
 from tfstyle.models.johnson import JohnsonNet
-from tfstyle.perceptual import PerceptualLoss
+from tfstyle.perceptual import DEFAULT_STYLE_LAYERS, PerceptualLoss
 from tfstyle.training.johnson import CONTENT_LAYERS, STYLE_LAYER_WEIGHTS, STYLE_LAYERS, STYLE_WEIGHT, load_init
 from tfstyle.training.run import distribution_scope, fit_resumable, prepare_run, restore, save_atomic
 from tfstyle.training.trainer import TermLoggingTrainer
@@ -50,9 +50,23 @@ from tfstyle.vgg import vgg19_features
 
 TERMS = ("content", "style", "reconstruction")
 
+#: Loss presets of :class:`ArbitraryTrainer` (``loss=``). ``"johnson"``: the fast method's layers and
+#: units (content relu2_2; Grams at relu1_2, relu2_2, relu3_3, relu4_3 weighted by 1/C^2).
+#: ``"relative"``: each pair's squared relative errors (:func:`tfstyle.losses.style_loss`), Grams at
+#: Gatys et al.'s relu1_1 .. relu5_1 and content at relu4_2 (the layers of :mod:`tfstyle.metrics`), so every painting and every
+#: layer counts the same whatever its brightness or contrast (the absolute loss lets high-contrast
+#: paintings dominate a batch); its weights are of order 1 (e.g. content 0.3, style 1).
+LOSSES = {
+    "johnson": {"content_layers": CONTENT_LAYERS, "style_layers": STYLE_LAYERS,
+                "style_layer_weights": STYLE_LAYER_WEIGHTS, "relative": False},
+    "relative": {"content_layers": ("block4_conv2",), "style_layers": DEFAULT_STYLE_LAYERS,
+                 "style_layer_weights": None, "relative": True},
+}
+
 _RESUME_KEYS = ("width", "residual_blocks", "style_dim", "image_size", "style_size", "batch_size",
                 "checkpoint_every", "learning_rate", "content_weight", "style_weight", "identity_pairs",
-                "content_limit", "style_limit", "seed", "reconstruction_weight", "init_network")
+                "content_limit", "style_limit", "seed", "reconstruction_weight", "init_network", "loss",
+                "train_predictor")
 
 
 class ArbitraryTrainer(TermLoggingTrainer):
@@ -62,11 +76,12 @@ class ArbitraryTrainer(TermLoggingTrainer):
     network; any other predictor (a distilled compact one) is frozen, and only the transfer
     network learns.
 
-    Loss per pair: ``content_weight * content + style_weight * style`` with the fast method's
-    layers (content relu2_2; Gram matrices at relu1_2, relu2_2, relu3_3, relu4_3 weighted by
-    1/C^2) against that pair's style image, plus ``reconstruction_weight`` times the pixel mean
-    squared error of the identity pairs (training only). Reported as ``content_loss``,
-    ``style_loss``, ``reconstruction_loss``.
+    Loss per pair: ``content_weight * content + style_weight * style`` against that pair's style
+    image, with the layers and units of ``loss`` (a :data:`LOSSES` preset: by default the fast
+    method's), plus ``reconstruction_weight`` times the pixel mean squared error of the identity
+    pairs (training only). Reported as ``content_loss``, ``style_loss``, ``reconstruction_loss``.
+    ``train_predictor=True`` also trains a compact predictor end to end (it then no longer
+    matches the teacher it was distilled from, which only matters for distilling again).
 
     Example:
         >>> import numpy as np
@@ -78,20 +93,26 @@ class ArbitraryTrainer(TermLoggingTrainer):
     """
 
     def __init__(self, net: ArbitraryStyleNet, content_weight: float = 1.0, style_weight: float = STYLE_WEIGHT,
-                 identity_pairs: int = 0, reconstruction_weight: float = 0.0,
-                 vgg_weights: str | os.PathLike | None = None, **kwargs):
+                 identity_pairs: int = 0, reconstruction_weight: float = 0.0, loss: str = "johnson",
+                 train_predictor: bool = False, vgg_weights: str | os.PathLike | None = None, **kwargs):
         super().__init__(TERMS, **kwargs)
+        if loss not in LOSSES:
+            raise OptionError(f"loss must be one of {sorted(LOSSES)}, got {loss!r}")
         self.net, self.identity_pairs = net, int(identity_pairs)
         self.reconstruction_weight = float(reconstruction_weight)
-        # A distilled predictor must keep matching its teacher's vectors, so it does not train.
         self.end_to_end = isinstance(net.predictor, StylePredictor)
-        net.predictor.trainable = self.end_to_end
-        # Frozen VGG19 (kept out of checkpoints): the fast method's loss, and one pass over each style
-        # batch that gives both the Gram targets and the predictor's statistics.
-        self._loss = Untracked(PerceptualLoss(CONTENT_LAYERS, STYLE_LAYERS, content_weight=content_weight,
-                                              style_weight=style_weight, tv_weight=0.0,
-                                              style_layer_weights=STYLE_LAYER_WEIGHTS, weights=vgg_weights))
-        self._style_vgg = Untracked(vgg19_features((*STYLE_LAYERS, *ENCODER_LAYERS), weights=vgg_weights))
+        # By default a distilled predictor keeps matching its teacher's vectors, so it does not train.
+        net.predictor.trainable = self.end_to_end or bool(train_predictor)
+        preset = LOSSES[loss]
+        self.style_layers = preset["style_layers"]
+        # Frozen VGG19 (kept out of checkpoints): the loss, and one pass over each style batch that
+        # gives both the Gram targets and the teacher predictor's statistics.
+        self._loss = Untracked(PerceptualLoss(preset["content_layers"], self.style_layers,
+                                              content_weight=content_weight, style_weight=style_weight,
+                                              tv_weight=0.0, style_layer_weights=preset["style_layer_weights"],
+                                              relative=preset["relative"], weights=vgg_weights))
+        self._style_vgg = Untracked(vgg19_features(tuple(dict.fromkeys((*self.style_layers, *ENCODER_LAYERS))),
+                                                   weights=vgg_weights))
 
     def _style_images(self, content, style, training):
         if not training or not self.identity_pairs:
@@ -106,6 +127,8 @@ class ArbitraryTrainer(TermLoggingTrainer):
         style_features = self._style_vgg.value(style)
         if self.end_to_end:
             vectors = self.net.predictor.head(StylePredictor.statistics(style_features))
+        elif self.net.predictor.trainable:
+            vectors = self.net.predictor(style)
         else:
             vectors = ops.stop_gradient(self.net.predictor(style))
         stylized = self.net.transfer((content, vectors), training=training)
@@ -114,7 +137,7 @@ class ArbitraryTrainer(TermLoggingTrainer):
             if training and self.identity_pairs else ops.zeros(())
         return {"stylized": stylized, "reconstruction": reconstruction,
                 "content": [ops.stop_gradient(t) for t in self._loss.value.content_targets(content)],
-                "grams": [ops.stop_gradient(losses.gram_matrix(style_features[layer])) for layer in STYLE_LAYERS]}
+                "grams": [ops.stop_gradient(losses.gram_matrix(style_features[layer])) for layer in self.style_layers]}
 
     def _terms(self, outputs) -> dict:
         terms = self._loss.value(outputs["stylized"], outputs["content"], outputs["grams"])
@@ -149,6 +172,8 @@ def train_arbitrary(
     style_weight: float = STYLE_WEIGHT,
     identity_pairs: int = 1,
     reconstruction_weight: float = 0.0,
+    loss: str = "johnson",
+    train_predictor: bool = False,
     content_limit: int | None = None,
     style_limit: int | None = None,
     init: str | os.PathLike | JohnsonNet | ArbitraryStyleNet | None = None,
@@ -171,6 +196,8 @@ def train_arbitrary(
         content_weight, style_weight: the loss (see :class:`ArbitraryTrainer`).
         identity_pairs: samples per batch whose style is their own content (see the module doc).
         reconstruction_weight: weight of the identity pairs' pixel error (0: none).
+        loss: a :data:`LOSSES` preset (``"relative"`` needs weights of order 1).
+        train_predictor: with an ``init`` whose predictor is compact, train that predictor too.
         content_limit, style_limit: use only this many images of each folder.
         init: a ``JohnsonNet`` (or ``.keras``) of the same shape to start the transfer net from, or
             an ``ArbitraryStyleNet`` (or ``.keras``) to continue (a compact predictor stays frozen).
@@ -205,6 +232,10 @@ def train_arbitrary(
     # Only recorded when used, so checkpoints of runs made before these options still resume.
     if reconstruction_weight:
         config["reconstruction_weight"] = float(reconstruction_weight)
+    if loss != "johnson":
+        config["loss"] = loss
+    if train_predictor:
+        config["train_predictor"] = True
     start = None if init is None else load_init(init)
     if isinstance(start, ArbitraryStyleNet):
         config["init_network"] = type(start.predictor).__name__
@@ -227,7 +258,7 @@ def train_arbitrary(
             net = ArbitraryStyleNet(StylePredictor(style_dim=style_dim), transfer, style_size=style_size)
         trainer = ArbitraryTrainer(net, content_weight=content_weight, style_weight=style_weight,
                                    identity_pairs=identity_pairs, reconstruction_weight=reconstruction_weight,
-                                   vgg_weights=vgg_weights)
+                                   loss=loss, train_predictor=train_predictor, vgg_weights=vgg_weights)
         trainer.compile(optimizer=keras.optimizers.Adam(learning_rate), jit_compile=jit_compile)
         trainer((np.zeros((1, 32, 32, 3), np.float32), np.zeros((1, 32, 32, 3), np.float32)))
         start_epoch = restore(trainer, checkpoint_dir, state)
