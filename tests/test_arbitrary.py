@@ -264,7 +264,6 @@ def test_fine_tuning_a_compact_network_keeps_its_predictor(folders, tmp_path, vg
         ArbitraryTrainer(start, loss="gram")
 
 
-
 def test_train_commands(folders, tmp_path, vgg_weights):
     from tfstyle.cli import main
 

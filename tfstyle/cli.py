@@ -170,7 +170,7 @@ def build_parser() -> argparse.ArgumentParser:
                             "continue an arbitrary-style network (.keras)")
             ar.add_argument("--loss", choices=["johnson", "relative"], default=None,
                             help="loss preset (default johnson; relative: per-painting relative errors at Gatys' "
-                            "layers, use weights of order 1, e.g. --content-weight 0.5 --style-weight 1)")
+                            "layers, use weights of order 1, e.g. --content-weight 0.1 --style-weight 1)")
             ar.add_argument("--content-weight", type=_non_negative, default=None)
             ar.add_argument("--reconstruction-weight", type=_non_negative, default=None,
                             help="pixel error of the identity pairs (strength 0 gives back the photo)")

@@ -68,7 +68,7 @@ def style_loss(features: Sequence, target_grams: Sequence, layer_weights: Sequen
     for f, g in zip(features, target_grams):
         gram, target = gram_matrix(f), ops.cast(g, "float32")
         if relative:
-            terms.append(_relative_error(gram - target, target + ops.zeros_like(gram), axes=(1, 2)))
+            terms.append(_relative_error(gram - target, ops.broadcast_to(target, ops.shape(gram)), axes=(1, 2)))
         else:
             terms.append(ops.mean(ops.square(gram - target)))
     return _weighted_sum(terms, layer_weights)

@@ -18,7 +18,8 @@ only its VGG19 statistics; and the transfer network can start from an identity-p
 ``init`` may also be a trained :class:`~tfstyle.models.ghiasi.ArbitraryStyleNet`: training then
 continues from it. If its predictor is a distilled
 :class:`~tfstyle.models.ghiasi.CompactStylePredictor`, that predictor stays frozen and only the
-transfer network learns (fine-tuning a shipped network without distilling again).
+transfer network learns (fine-tuning a shipped network without distilling again), unless
+``train_predictor=True`` trains it too.
 
 :func:`distill_predictor` then fits a :class:`~tfstyle.models.ghiasi.CompactStylePredictor`
 to the teacher's vectors (mean squared error) on style and content images, and saves the
@@ -42,7 +43,7 @@ from tfstyle.errors import OptionError
 from tfstyle.models.adain import ENCODER_LAYERS, Untracked
 from tfstyle.models.ghiasi import STYLE_DIM, ArbitraryStyleNet, CompactStylePredictor, StylePredictor, StyleTransferNet
 from tfstyle.models.johnson import JohnsonNet
-from tfstyle.perceptual import DEFAULT_STYLE_LAYERS, PerceptualLoss
+from tfstyle.perceptual import DEFAULT_CONTENT_LAYERS, DEFAULT_STYLE_LAYERS, PerceptualLoss
 from tfstyle.training.johnson import CONTENT_LAYERS, STYLE_LAYER_WEIGHTS, STYLE_LAYERS, STYLE_WEIGHT, load_init
 from tfstyle.training.run import distribution_scope, fit_resumable, prepare_run, restore, save_atomic
 from tfstyle.training.trainer import TermLoggingTrainer
@@ -53,13 +54,14 @@ TERMS = ("content", "style", "reconstruction")
 #: Loss presets of :class:`ArbitraryTrainer` (``loss=``). ``"johnson"``: the fast method's layers and
 #: units (content relu2_2; Grams at relu1_2, relu2_2, relu3_3, relu4_3 weighted by 1/C^2).
 #: ``"relative"``: each pair's squared relative errors (:func:`tfstyle.losses.style_loss`), Grams at
-#: Gatys et al.'s relu1_1 .. relu5_1 and content at relu4_2 (the layers of :mod:`tfstyle.metrics`), so every painting and every
-#: layer counts the same whatever its brightness or contrast (the absolute loss lets high-contrast
-#: paintings dominate a batch); its weights are of order 1 (e.g. content 0.3, style 1).
+#: Gatys et al.'s relu1_1 .. relu5_1 and content at relu4_2 (the layers of :mod:`tfstyle.metrics`),
+#: so every painting and every layer counts the same whatever its brightness or contrast (the
+#: absolute loss lets high-contrast paintings dominate a batch); its weights are of order 1 (the
+#: shipped network's stage 4: content 0.1, style 1).
 LOSSES = {
     "johnson": {"content_layers": CONTENT_LAYERS, "style_layers": STYLE_LAYERS,
                 "style_layer_weights": STYLE_LAYER_WEIGHTS, "relative": False},
-    "relative": {"content_layers": ("block4_conv2",), "style_layers": DEFAULT_STYLE_LAYERS,
+    "relative": {"content_layers": DEFAULT_CONTENT_LAYERS, "style_layers": DEFAULT_STYLE_LAYERS,
                  "style_layer_weights": None, "relative": True},
 }
 
@@ -73,8 +75,8 @@ class ArbitraryTrainer(TermLoggingTrainer):
     """Trains an :class:`~tfstyle.models.ghiasi.ArbitraryStyleNet`; ``fit`` on ``((content, style),)`` batches.
 
     A VGG19 :class:`~tfstyle.models.ghiasi.StylePredictor` trains end to end with the transfer
-    network; any other predictor (a distilled compact one) is frozen, and only the transfer
-    network learns.
+    network; any other predictor (a distilled compact one) is frozen, so only the transfer network
+    learns, unless ``train_predictor``.
 
     Loss per pair: ``content_weight * content + style_weight * style`` against that pair's style
     image, with the layers and units of ``loss`` (a :data:`LOSSES` preset: by default the fast
@@ -127,10 +129,8 @@ class ArbitraryTrainer(TermLoggingTrainer):
         style_features = self._style_vgg.value(style)
         if self.end_to_end:
             vectors = self.net.predictor.head(StylePredictor.statistics(style_features))
-        elif self.net.predictor.trainable:
+        else:  # a frozen predictor gets no gradient: only trainable weights are differentiated
             vectors = self.net.predictor(style)
-        else:
-            vectors = ops.stop_gradient(self.net.predictor(style))
         stylized = self.net.transfer((content, vectors), training=training)
         keep = ops.shape(content)[0] - self.identity_pairs
         reconstruction = ops.mean(ops.square(stylized[keep:] - content[keep:])) \
@@ -200,7 +200,8 @@ def train_arbitrary(
         train_predictor: with an ``init`` whose predictor is compact, train that predictor too.
         content_limit, style_limit: use only this many images of each folder.
         init: a ``JohnsonNet`` (or ``.keras``) of the same shape to start the transfer net from, or
-            an ``ArbitraryStyleNet`` (or ``.keras``) to continue (a compact predictor stays frozen).
+            an ``ArbitraryStyleNet`` (or ``.keras``) to continue (a compact predictor stays frozen
+            unless ``train_predictor``).
         seed: decides initialization and every batch.
         vgg_weights: see :func:`tfstyle.vgg.resolve_weights`.
         jit_compile: passed to ``compile`` (XLA; ~30% faster steps on CPU).
