@@ -41,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
 
     args.work.mkdir(parents=True, exist_ok=True)
     out = args.work / "adain.keras"
-    seconds = _timed(args.work, "adain", lambda: train_adain(
+    seconds = _timed(args.work, "adain", out, lambda: train_adain(
         args.data / "content" / "train", args.data / "style" / "train", out, steps=args.steps, verbose=2, **TRAIN))
     record = {"file": "adain.keras",
               "train": {**TRAIN, "steps": args.steps, "seconds": round(seconds),

@@ -50,12 +50,23 @@ REFINE = {**TRAIN, "learning_rate": 2e-4, "loss": "relative", "content_weight": 
           "reconstruction_weight": 1e-4, "train_predictor": True}
 
 
-def _timed(work: pathlib.Path, name: str, run) -> float:
-    """Run ``run()``; add its time to ``<name>.seconds`` (a resumed stage adds up)."""
-    start = time.perf_counter()
+def _timed(work: pathlib.Path, name: str, out: pathlib.Path, run) -> float:
+    """Run ``run()``, which trains ``out``; add its time to ``<name>.seconds`` (a resumed stage adds up).
+
+    A stage whose checkpoint (``out``'s ``.ckpt``) did not advance was already done and only
+    reloaded its data, so that time is not training time and is not added.
+    """
+    from tfstyle.training.callbacks import read_state
+
+    def epoch() -> int | None:
+        state = read_state(out.with_suffix(".ckpt"))
+        return None if state is None else state["epoch"]
+
+    before, start = epoch(), time.perf_counter()
     run()
     record = work / f"{name}.seconds"
-    total = time.perf_counter() - start + (float(record.read_text()) if record.exists() else 0.0)
+    spent = time.perf_counter() - start if epoch() != before else 0.0
+    total = spent + (float(record.read_text()) if record.exists() else 0.0)
     record.write_text(f"{total:.0f}")
     return total
 
@@ -81,21 +92,21 @@ def main(argv: list[str] | None = None) -> int:
 
     args.work.mkdir(parents=True, exist_ok=True)
     teacher, compact = args.work / "teacher.keras", args.work / "arbitrary.keras"
-    train_seconds = _timed(args.work, "teacher", lambda: train_arbitrary(
+    train_seconds = _timed(args.work, "teacher", teacher, lambda: train_arbitrary(
         args.data / "content" / "train", args.data / "style" / "train", teacher, steps=args.steps,
         init=args.init if args.init.is_file() else None, verbose=2, **TRAIN))
-    distill_seconds = _timed(args.work, "distill", lambda: distill_predictor(
+    distill_seconds = _timed(args.work, "distill", compact, lambda: distill_predictor(
         teacher, args.data / "style" / "train", args.data / "content" / "train", compact, steps=args.distill_steps,
         verbose=2, **DISTILL))
     shipped = compact
     if args.finetune_steps:
         shipped = args.work / "finetuned.keras"
-        finetune_seconds = _timed(args.work, "finetune", lambda: train_arbitrary(
+        finetune_seconds = _timed(args.work, "finetune", shipped, lambda: train_arbitrary(
             args.data / "content" / "train", args.data / "style" / "train", shipped, steps=args.finetune_steps,
             init=compact, verbose=2, **FINETUNE))
     if args.finetune_steps and args.refine_steps:
         finetuned, shipped = shipped, args.work / "refined.keras"
-        refine_seconds = _timed(args.work, "refine", lambda: train_arbitrary(
+        refine_seconds = _timed(args.work, "refine", shipped, lambda: train_arbitrary(
             args.data / "content" / "train", args.data / "style" / "train", shipped, steps=args.refine_steps,
             init=finetuned, verbose=2, **REFINE))
     shutil.copyfile(shipped, PRETRAINED / "arbitrary.keras")
