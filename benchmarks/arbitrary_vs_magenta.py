@@ -8,6 +8,8 @@ both centre-cropped to ``--size`` squares (384, the size of Magenta's transfer m
 * an AdaIN decoder with the VGG19 encoder (``method="adain"``): ``--adain-model``, else the
   package's decoder when one ships (this version has none, so the row is left out); ``--no-adain``
   skips it,
+* with ``--fit-steps N``: the same network with each style first fitted by ``tfstyle.fit_style``
+  (N steps, once per style, on ``--fit-photos`` photos of ``--fit-content``, the training photos),
 * Magenta's ``predict_int8_256.tflite`` + ``transfer_f16_384.tflite`` (``tfstyle.magenta.MagentaTFLite``),
 * the content photo itself (identity baseline),
 
@@ -48,11 +50,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--contents", type=int, default=24, help="content photos (the first N, sorted)")
     parser.add_argument("--styles-count", type=int, default=8, help="style images (every k-th, spread out)")
     parser.add_argument("--size", type=int, default=384)
+    parser.add_argument("--fit-steps", type=int, default=0,
+                        help="also score the shipped network with each style fitted by tfstyle.fit_style (this many "
+                             "steps, once per style, on --fit-photos photos of --fit-content)")
+    parser.add_argument("--fit-photos", type=int, default=2)
+    parser.add_argument("--fit-content", type=pathlib.Path, default=SHARED / "data" / "content" / "train")
     parser.add_argument("--out", type=pathlib.Path, default=None)
     args = parser.parse_args(argv)
     os.environ.setdefault("TFSTYLE_VGG19_WEIGHTS", str(SHARED / "weights" / "vgg19_notop.h5"))
 
     from tfstyle import pretrained
+    from tfstyle.adapt import fit_style
     from tfstyle.arbitrary import load_arbitrary_model, stylize_arbitrary
     from tfstyle.images import cover_crop, list_images, load_image
     from tfstyle.magenta import MagentaTFLite
@@ -74,12 +82,22 @@ def main(argv: list[str] | None = None) -> int:
                    "tfstyle AdaIN (VGG19 encoder + shipped decoder, Keras float32)" if args.adain_model is None
                    else f"tfstyle AdaIN {args.adain_model}":
                    lambda photo, style: stylize_arbitrary(photo, style, model=adain, method="adain")}),
+               **({} if not args.fit_steps else {
+                   f"tfstyle arbitrary + fit_style ({args.fit_steps} steps per style)":
+                   lambda photo, style: stylize_arbitrary(photo, fitted["style"], model=net)}),
                "Magenta predict_int8_256 + transfer_f16_384 (TFLite)": lambda photo, style: magenta.stylize(photo, style),
                "identity (content unchanged)": lambda photo, style: photo}
     scores = {name: {"style": [], "content": [], "seconds": []} for name in systems}
+    # Spread over the training photos: a style is fitted once and then paints every test photo.
+    fit_photos = list_images(args.fit_content)[::max(1, len(list_images(args.fit_content)) // args.fit_photos)]
+    fitted, fit_seconds = {}, []
     for s_index, style_path in enumerate(styles):
         style = load_image(style_path, max_size=args.size)
         scorer = Scorer(style)
+        if args.fit_steps:
+            start = time.perf_counter()
+            fitted["style"] = fit_style(style, fit_photos[:args.fit_photos], model=net, steps=args.fit_steps)
+            fit_seconds.append(time.perf_counter() - start)
         for photo in photos:
             for name, run in systems.items():
                 start = time.perf_counter()
@@ -100,6 +118,9 @@ def main(argv: list[str] | None = None) -> int:
     for name, values in scores.items():
         lines.append(f"| {name} | {cell(values['style'])} | {cell(values['content'])} | "
                      f"{statistics.mean(values['seconds']):.3f} |")
+    if fit_seconds:
+        lines += ["", f"fit_style: {args.fit_steps} steps on {args.fit_photos} photos of `{args.fit_content.name}` "
+                      f"at 256 px, once per style, {statistics.mean(fit_seconds):.0f} s per style (not in s / image)."]
     publish(lines, args.out)
     return 0
 

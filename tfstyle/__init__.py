@@ -39,6 +39,8 @@ _LAZY = {
     "StylePredictor": "tfstyle.models",
     "CompactStylePredictor": "tfstyle.models",
     "stylize_arbitrary": "tfstyle.arbitrary",
+    "fit_style": "tfstyle.adapt",
+    "FittedStyle": "tfstyle.adapt",
     "train_arbitrary": "tfstyle.training.arbitrary",
     "distill_predictor": "tfstyle.training.arbitrary",
     "train_adain": "tfstyle.training.adain",
@@ -53,7 +55,7 @@ __all__ = sorted(_LAZY) + ["__version__"]
 
 
 #: Submodules reachable as attributes after a plain ``import tfstyle``.
-_SUBMODULES = ("arbitrary", "export", "metrics", "models", "pretrained", "training")
+_SUBMODULES = ("adapt", "arbitrary", "export", "metrics", "models", "pretrained", "training")
 
 
 def __getattr__(name: str) -> Any:

@@ -7,6 +7,8 @@ Two families behind one function, :func:`stylize_arbitrary`:
   interpolates the style vector with the content image's own (Magenta's recipe); several styles
   blend their vectors; a mask paints two styles in two regions (the two stylizations are blended
   with the mask); any size runs in tiles sharing instance-norm statistics (:mod:`tfstyle.tiling`).
+  ``fit_steps`` (or a :class:`~tfstyle.adapt.FittedStyle` from :func:`tfstyle.fit_style`) first
+  fits a style's parameters to the photo by optimization, for results closer to the painting.
 * ``method="adain"``: an :class:`~tfstyle.models.AdaINNet` from ``tfstyle train adain`` (or the
   package's decoder, when one ships: this version has none; its VGG19 encoder needs the ImageNet
   weights); strength is AdaIN's ``alpha``, blending and masks mix AdaIN targets in feature space
@@ -20,6 +22,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -28,6 +31,9 @@ from tfstyle.errors import OptionError
 from tfstyle.images import ImageLike, cover_crop, load_image, resize_image, to_uint8
 from tfstyle.perceptual import normalize_weights
 from tfstyle.tiling import stylize_tiled
+
+if TYPE_CHECKING:
+    from tfstyle.adapt import FittedStyle
 
 METHODS = ("ghiasi", "adain", "magenta")
 #: The model class each method runs.
@@ -118,16 +124,32 @@ def _check_strength(strength: float) -> None:
         raise OptionError(f"strength must be in [0, 1], got {strength}")
 
 
+def style_parameters(net, style) -> np.ndarray:
+    """Flat style parameters ``(parameter_count,)`` of a style image or a :class:`~tfstyle.adapt.FittedStyle`.
+
+    An image goes through the predictor (:func:`style_vector`), then the transfer network's
+    :meth:`~tfstyle.models.ghiasi.StyleTransferNet.style_parameters`.
+    """
+    from tfstyle.adapt import FittedStyle
+
+    if isinstance(style, FittedStyle):
+        if style.params.shape != (net.transfer.parameter_count,):
+            raise OptionError(f"this fitted style has {style.params.size} parameters, the network takes "
+                              f"{net.transfer.parameter_count}: it was fitted for another network")
+        return style.params
+    return np.asarray(net.transfer.style_parameters(style_vector(net, style)[None]), np.float32)[0]
+
+
 class ConditionedTransfer:
-    """A :class:`~tfstyle.models.ghiasi.StyleTransferNet` bound to one style vector.
+    """A :class:`~tfstyle.models.ghiasi.StyleTransferNet` bound to one style's flat parameters.
 
     Looks like a :class:`~tfstyle.models.JohnsonNet` to :func:`tfstyle.tiling.stylize_tiled`
     (``net(images, stats=...)`` and ``net.norm_stats(images)``).
     """
 
-    def __init__(self, transfer, vector: np.ndarray):
+    def __init__(self, transfer, params: np.ndarray):
         self.transfer = transfer
-        self.conditioning = transfer.conditioning(np.asarray(vector, np.float32)[None])
+        self.conditioning = transfer.unpack(np.asarray(params, np.float32)[None])
 
     def __call__(self, images, stats=None):
         return self.transfer.transform(images, self.conditioning, stats=stats)
@@ -162,9 +184,10 @@ def _mask(mask, height: int, width: int) -> np.ndarray:
 
 def stylize_arbitrary(
     content: ImageLike,
-    style: ImageLike | Sequence[ImageLike],
+    style: ImageLike | FittedStyle | Sequence[ImageLike | FittedStyle],
     *,
     strength: float = 1.0,
+    fit_steps: int = 0,
     style_weights: Sequence[float] | None = None,
     mask=None,
     preserve_color: str | bool | None = None,
@@ -181,9 +204,12 @@ def stylize_arbitrary(
     Args:
         content: the photo (path, PIL image or array; see :func:`tfstyle.load_image`).
         style: one style image, or a list of them (blended with ``style_weights``, or two
-            regions with ``mask``).
+            regions with ``mask``); Ghiasi also takes :class:`~tfstyle.adapt.FittedStyle` s.
         strength: 0 gives (nearly) the content, 1 the full style; values between interpolate
             (Ghiasi: style vectors; AdaIN: ``alpha``).
+        fit_steps: Ghiasi: first fit each style image's parameters to this content with
+            :func:`tfstyle.fit_style` (this many steps at 256 px; about a second each on a
+            2-core CPU, needs the VGG19 weights): closer to the painting than one forward pass.
         style_weights: one non-negative weight per style image (default equal).
         mask: with exactly two styles, an ``(H, W)`` array in [0, 1] or a greyscale image file:
             1 paints the first style, 0 the second (resized to the output).
@@ -213,11 +239,15 @@ def stylize_arbitrary(
     from tfstyle.magenta import MagentaHub, MagentaTFLite
     from tfstyle.models import AdaINNet, ArbitraryStyleNet
 
+    from tfstyle.adapt import FittedStyle
+
     _check_strength(strength)
     mode = colors.check_preserve_color(preserve_color)
     styles = list(style) if isinstance(style, (list, tuple)) else [style]
     if not styles:
         raise OptionError("need at least one style image")
+    if fit_steps < 0:
+        raise OptionError(f"fit_steps must be >= 0, got {fit_steps}")
     if mask is not None and len(styles) != 2:
         raise OptionError(f"a mask needs exactly two styles (region 1, region 0), got {len(styles)}")
     if mask is not None and style_weights is not None:
@@ -228,6 +258,8 @@ def stylize_arbitrary(
         else "ghiasi" if isinstance(net, ArbitraryStyleNet) else None
     if family is None or family != (method or family):
         raise OptionError(f"model is a {type(net).__name__}, not the {_NEEDS[method or 'ghiasi']} this method needs")
+    if family != "ghiasi" and (fit_steps or any(isinstance(s, FittedStyle) for s in styles)):
+        raise OptionError("fitted styles (fit_steps, FittedStyle) belong to the Ghiasi network (method='ghiasi')")
 
     if family == "magenta":
         out = _stylize_magenta(net, image, styles, strength, style_weights, mask)
@@ -238,19 +270,24 @@ def stylize_arbitrary(
                           mask=None if mask is None else _mask(mask, *image.shape[:2]))
         out = np.asarray(out, np.float32)
     else:
-        vectors = [style_vector(net, s) for s in styles]
-        own = style_vector(net, image) if strength < 1 else None
+        if fit_steps:
+            from tfstyle.adapt import fit_style
 
-        def paint(vector):
-            return stylize_tiled(ConditionedTransfer(net.transfer, vector), image, tile=tile, overlap=overlap,
+            styles = [s if isinstance(s, FittedStyle) else fit_style(s, image, model=net, steps=fit_steps,
+                                                                     progress=progress) for s in styles]
+        params = [style_parameters(net, s) for s in styles]
+        own = style_parameters(net, image) if strength < 1 else None
+
+        def paint(params):
+            return stylize_tiled(ConditionedTransfer(net.transfer, params), image, tile=tile, overlap=overlap,
                                  stats_size=stats_size, progress=progress)
 
         if mask is None:
-            out = paint(blend_style_vectors(vectors, style_weights, own, strength))
+            out = paint(blend_style_vectors(params, style_weights, own, strength))
         else:
             weight = _mask(mask, *image.shape[:2])
-            out = weight * paint(blend_style_vectors(vectors[:1], None, own, strength)) + \
-                (1.0 - weight) * paint(blend_style_vectors(vectors[1:], None, own, strength))
+            out = weight * paint(blend_style_vectors(params[:1], None, own, strength)) + \
+                (1.0 - weight) * paint(blend_style_vectors(params[1:], None, own, strength))
     if mode is not None:
         out = colors.transfer_color(out, image)
     return to_uint8(out)

@@ -174,9 +174,22 @@ class StyleTransferNet(JohnsonNet):
         self._forward(np.zeros((1, 16, 16, 3), "float32"))
         self.built = True
 
-    def conditioning(self, style_vectors) -> list:
-        """Per-layer ``(scale, shift)``, each ``(B, 1, 1, C)``, for style vectors ``(B, style_dim)``."""
-        params = ops.cast(self.style_params(ops.cast(style_vectors, "float32")), "float32")
+    @property
+    def parameter_count(self) -> int:
+        """Length of the flat style parameters (:meth:`style_parameters`): a scale and a shift per channel."""
+        return 2 * sum(self.norm_channels)
+
+    def style_parameters(self, style_vectors):
+        """Flat per-channel ``(scale - 1, shift)`` of every instance norm, ``(B, parameter_count)``.
+
+        An affine function of the style vector, so blending vectors and blending these agree; a
+        style fitted by :func:`tfstyle.fit_style` is one of these, not a vector.
+        """
+        return ops.cast(self.style_params(ops.cast(style_vectors, "float32")), "float32")
+
+    def unpack(self, params) -> list:
+        """Flat style parameters ``(B, parameter_count)`` -> per-layer ``(scale, shift)``, each ``(B, 1, 1, C)``."""
+        params = ops.cast(params, "float32")
         pairs, start = [], 0
         for channels in self.norm_channels:
             scale = params[:, start:start + channels]
@@ -184,6 +197,10 @@ class StyleTransferNet(JohnsonNet):
             pairs.append((1.0 + scale[:, None, None, :], shift[:, None, None, :]))
             start += 2 * channels
         return pairs
+
+    def conditioning(self, style_vectors) -> list:
+        """Per-layer ``(scale, shift)``, each ``(B, 1, 1, C)``, for style vectors ``(B, style_dim)``."""
+        return self.unpack(self.style_parameters(style_vectors))
 
     def call(self, inputs, stats=None, training=None):
         images, style_vectors = inputs
