@@ -45,3 +45,18 @@ def magenta_dir():
             pytest.fail(f"Magenta's models not found in {path}")
         pytest.skip(f"Magenta's models not found in {path}")
     return path
+
+
+def tiny_arbitrary_net(seed: int, *, residual_blocks: int = 1, style_size: int = 64):
+    """A small ``ArbitraryStyleNet`` with random (non-zero) conditioning, so styles really differ."""
+    import keras
+
+    from tfstyle.models import ArbitraryStyleNet, CompactStylePredictor, StyleTransferNet
+
+    keras.utils.set_random_seed(seed)
+    model = ArbitraryStyleNet(CompactStylePredictor(width=0.25),
+                              StyleTransferNet(width=0.25, residual_blocks=residual_blocks), style_size=style_size)
+    kernel, bias = model.transfer.style_params.get_weights()
+    model.transfer.style_params.set_weights(
+        [np.random.default_rng(0).normal(0, 0.05, kernel.shape).astype("float32"), bias])
+    return model

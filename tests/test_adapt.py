@@ -1,5 +1,4 @@
 """fit_style: optimizing a style's parameters moves the output towards the painting; FittedStyle files."""
-import keras
 import numpy as np
 import pytest
 from PIL import Image
@@ -11,18 +10,12 @@ from tfstyle.errors import OptionError
 from tfstyle.metrics import Scorer
 from tfstyle.models import ArbitraryStyleNet, CompactStylePredictor, StyleTransferNet
 
-from .conftest import smooth_image
+from .conftest import smooth_image, tiny_arbitrary_net
 
 
 @pytest.fixture(scope="module")
 def net():
-    keras.utils.set_random_seed(7)
-    model = ArbitraryStyleNet(CompactStylePredictor(width=0.25), StyleTransferNet(width=0.25, residual_blocks=1),
-                              style_size=64)
-    kernel, bias = model.transfer.style_params.get_weights()
-    model.transfer.style_params.set_weights(
-        [np.random.default_rng(0).normal(0, 0.05, kernel.shape).astype("float32"), bias])
-    return model
+    return tiny_arbitrary_net(7)
 
 
 @pytest.fixture(scope="module")

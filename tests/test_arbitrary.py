@@ -12,7 +12,7 @@ from tfstyle.models import (AdaINNet, ArbitraryStyleNet, CompactStylePredictor, 
                             StyleTransferNet)
 from tfstyle.training.arbitrary import ArbitraryTrainer, distill_predictor, train_arbitrary
 
-from .conftest import smooth_image
+from .conftest import smooth_image, tiny_arbitrary_net
 
 TINY = {"width": 0.25, "residual_blocks": 1, "image_size": 32, "style_size": 32, "batch_size": 2,
         "checkpoint_every": 2, "verbose": 0, "jit_compile": False}  # XLA compiles cost more than 12 tiny steps
@@ -25,13 +25,7 @@ def _np(x):
 @pytest.fixture(scope="module")
 def net():
     """A small network with random (non-zero) conditioning, so styles really differ."""
-    keras.utils.set_random_seed(5)
-    model = ArbitraryStyleNet(CompactStylePredictor(width=0.25), StyleTransferNet(width=0.25, residual_blocks=2),
-                              style_size=64)
-    kernel, bias = model.transfer.style_params.get_weights()
-    rng = np.random.default_rng(0)
-    model.transfer.style_params.set_weights([rng.normal(0, 0.05, kernel.shape).astype("float32"), bias])
-    return model
+    return tiny_arbitrary_net(5, residual_blocks=2)
 
 
 @pytest.fixture(scope="module")

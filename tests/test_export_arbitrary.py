@@ -1,7 +1,6 @@
 """Arbitrary-style export (predictor + transfer TFLite files) and the arbitrary CLI."""
 import json
 
-import keras
 import numpy as np
 import pytest
 from PIL import Image
@@ -10,21 +9,14 @@ from tfstyle.cli import main
 from tfstyle.export.arbitrary import export_arbitrary
 from tfstyle.export.tflite import run_signature
 from tfstyle.metrics import psnr
-from tfstyle.models import ArbitraryStyleNet, CompactStylePredictor, StyleTransferNet
 
-from .conftest import smooth_image
+from .conftest import smooth_image, tiny_arbitrary_net
 from .test_android_contract import check_model_against_contract
 
 
 @pytest.fixture(scope="module")
 def net():
-    keras.utils.set_random_seed(3)
-    model = ArbitraryStyleNet(CompactStylePredictor(width=0.25), StyleTransferNet(width=0.25, residual_blocks=1),
-                              style_size=128)
-    kernel, bias = model.transfer.style_params.get_weights()
-    model.transfer.style_params.set_weights(
-        [np.random.default_rng(0).normal(0, 0.05, kernel.shape).astype("float32"), bias])
-    return model
+    return tiny_arbitrary_net(3, style_size=128)
 
 
 @pytest.fixture(scope="module")

@@ -172,11 +172,10 @@ def fit_style(
     params = np.asarray(net.transfer.style_parameters(style_vector(net, painting)[None]), np.float32)[0]
     if steps == 0:
         return FittedStyle(params)
-    fitter = _fitter(net.transfer, params, _photos(photos, size), load_image(painting, max_size=size),
-                     content_weight, vgg_weights)
+    batch = _photos(photos, size)
+    fitter = _fitter(net.transfer, params, batch, load_image(painting, max_size=size), content_weight, vgg_weights)
     # XLA would compile longer than a few dozen steps take.
     fitter.compile(optimizer=keras.optimizers.Adam(learning_rate), jit_compile=False)
-    batch = _photos(photos, size)
     style_losses = []
     for _ in tqdm(range(steps), desc="fit style", unit="step", disable=not progress, dynamic_ncols=True):
         fitter.reset_metrics()
