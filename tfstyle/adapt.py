@@ -46,6 +46,14 @@ class FittedStyle:
         params: ``(parameter_count,)`` float32, the layout of
             :meth:`~tfstyle.models.ghiasi.StyleTransferNet.style_parameters`.
         style_losses: the fitting loss's style term before each step (it should go down).
+
+    Example:
+        >>> import os, tempfile
+        >>> import numpy as np
+        >>> path = os.path.join(tempfile.mkdtemp(), "painting.npz")
+        >>> FittedStyle(np.zeros(8, "float32"), (0.5, 0.25)).save(path)
+        >>> FittedStyle.load(path).style_losses
+        (0.5, 0.25)
     """
 
     params: np.ndarray

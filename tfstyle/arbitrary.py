@@ -129,6 +129,13 @@ def style_parameters(net, style) -> np.ndarray:
 
     An image goes through the predictor (:func:`style_vector`), then the transfer network's
     :meth:`~tfstyle.models.ghiasi.StyleTransferNet.style_parameters`.
+
+    Example:
+        >>> import numpy as np
+        >>> from tfstyle.models.ghiasi import ArbitraryStyleNet, CompactStylePredictor, StyleTransferNet
+        >>> net = ArbitraryStyleNet(CompactStylePredictor(width=0.25), StyleTransferNet(width=0.25))
+        >>> style_parameters(net, np.full((40, 40, 3), 80, np.uint8)).shape == (net.transfer.parameter_count,)
+        True
     """
     from tfstyle.adapt import FittedStyle
 
