@@ -12,8 +12,8 @@ strength and masks (:func:`tfstyle.stylize_arbitrary`), and saves to a small ``.
 The loss is the ``"relative"`` preset of :mod:`tfstyle.training.arbitrary`: squared relative Gram
 errors at relu1_1 .. relu5_1 and content at relu4_2, the layers of :mod:`tfstyle.metrics`.
 Each step runs the transfer network and VGG19 forward and backward on the photos, so it needs the
-VGG19 weights (:func:`tfstyle.vgg.resolve_weights`); on a 2-core CPU a step at 256 px takes about
-a second. Keras' ``train_on_batch`` does the optimization, so every backend runs it.
+VGG19 weights (:func:`tfstyle.vgg.resolve_weights`); on a 2-core CPU a step takes about
+2 s per 256 px photo. Keras' ``train_on_batch`` does the optimization, so every backend runs it.
 """
 from __future__ import annotations
 

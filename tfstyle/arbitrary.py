@@ -215,7 +215,7 @@ def stylize_arbitrary(
         strength: 0 gives (nearly) the content, 1 the full style; values between interpolate
             (Ghiasi: style vectors; AdaIN: ``alpha``).
         fit_steps: Ghiasi: first fit each style image's parameters to this content with
-            :func:`tfstyle.fit_style` (this many steps at 256 px; about a second each on a
+            :func:`tfstyle.fit_style` (this many steps at 256 px; about 2 s each on a
             2-core CPU, needs the VGG19 weights): closer to the painting than one forward pass.
         style_weights: one non-negative weight per style image (default equal).
         mask: with exactly two styles, an ``(H, W)`` array in [0, 1] or a greyscale image file:

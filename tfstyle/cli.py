@@ -97,7 +97,7 @@ def build_parser() -> argparse.ArgumentParser:
                     help="arbitrary/adain: 0 keeps the content, 1 the full style (default 1)")
     st.add_argument("--fit-steps", type=int, default=0, metavar="N",
                     help="arbitrary: first fit each STYLE to the photo with N optimization steps, closer to the "
-                         "painting (about 1 s each on a 2-core CPU; needs the VGG19 weights; default 0)")
+                         "painting (about 2 s each on a 2-core CPU; needs the VGG19 weights; default 0)")
     st.add_argument("--mask", default=None, metavar="IMAGE",
                     help="arbitrary/adain with two STYLE images: greyscale image, white paints the first style")
     st.add_argument("--size", type=_positive_int, default=None,
