@@ -267,6 +267,7 @@ def quickstart() -> list:
         STEPS = 200             # optimization steps (method 3)
         STYLE = "wave"          # a shipped fast style (listed below)
         STRENGTH = 0.7          # arbitrary style: 0 = the photo, 1 = the full style
+        FIT_STEPS = 30          # arbitrary style fitted to the painting (about 2 s per step on a CPU); 0: skip
         ARBITRARY_MODEL = None  # None: the arbitrary-style network shipped with tfstyle; or a .keras you trained
         UPLOAD = True           # Colab: pick your own photo and paintings (Cancel: the samples)
         USE_DRIVE = False       # Colab: read content.jpg / style.jpg / style2.jpg from Google Drive, save results there
@@ -324,6 +325,21 @@ def quickstart() -> list:
             strengths = [0.25, 0.5, 1.0]
             show([tfstyle.stylize_arbitrary(content, style, strength=s, size=SIZE, model=ARBITRARY_MODEL)
                   for s in strengths], [f"strength {s}" for s in strengths])
+            """),
+        md("""
+            Closer to the painting: `tfstyle.fit_style` starts from the predicted style and optimizes
+            the network's style parameters for this painting and photo (`FIT_STEPS` steps at 256 px,
+            about 2 s each on a CPU; it needs the VGG19 weights). The result paints, blends and takes
+            `strength` like a painting, and saves to a small `.npz` file to reuse on other photos.
+            """),
+        code("""
+            if FIT_STEPS:
+                start = time.perf_counter()
+                fitted = tfstyle.fit_style(style, content, steps=FIT_STEPS, model=ARBITRARY_MODEL, progress=True)
+                print(f"fitted in {time.perf_counter() - start:.0f} s")
+                fitted.save(OUT / "fitted_style.npz")
+                closer = tfstyle.stylize_arbitrary(content, fitted, strength=STRENGTH, size=SIZE, model=ARBITRARY_MODEL)
+                show([arbitrary, closer], ["predicted style", f"fitted style ({FIT_STEPS} steps)"])
             """),
         md("""
             A list of paintings is blended with `style_weights`; with a `mask` (1: first painting,

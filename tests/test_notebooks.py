@@ -23,7 +23,7 @@ SHARED = REPO.parent / "shared"
 
 #: Values that replace the notebooks' parameters (each name must be assigned in the parameters cell).
 PARAMETERS = {
-    "quickstart": {"SIZE": 64, "STEPS": 3},
+    "quickstart": {"SIZE": 64, "STEPS": 3, "FIT_STEPS": 2},
     "train_your_own_style": {
         "IMAGE_SIZE": 32, "BATCH_SIZE": 1, "STEPS": 2, "CHECKPOINT_EVERY": 1, "PRETRAIN_STEPS": 2, "WIDTH": 0.25,
         "CONTENT_LIMIT": 3, "JIT_COMPILE": False, "TENSORBOARD": False, "SIZE": 64,
