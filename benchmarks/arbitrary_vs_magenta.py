@@ -9,7 +9,8 @@ both centre-cropped to ``--size`` squares (384, the size of Magenta's transfer m
   package's decoder when one ships (this version has none, so the row is left out); ``--no-adain``
   skips it,
 * with ``--fit-steps N``: the same network with each style first fitted by ``tfstyle.fit_style``
-  (N steps, once per style, on ``--fit-photos`` photos of ``--fit-content``, the training photos),
+  (N steps, once per style, on ``--fit-photos`` photos of ``--fit-content``, the training photos;
+  or with ``--fit-on photo`` on each photo it paints),
 * Magenta's ``predict_int8_256.tflite`` + ``transfer_f16_384.tflite`` (``tfstyle.magenta.MagentaTFLite``),
 * the content photo itself (identity baseline),
 
@@ -54,6 +55,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="also score the shipped network with each style fitted by tfstyle.fit_style (this many "
                              "steps, once per style, on --fit-photos photos of --fit-content)")
     parser.add_argument("--fit-photos", type=int, default=2)
+    parser.add_argument("--fit-on", choices=["training", "photo"], default="training",
+                        help="fit each style once on --fit-photos training photos, or on every photo it paints "
+                             "(stylize_arbitrary(fit_steps=...); the fitting time is then in s / image)")
     parser.add_argument("--fit-content", type=pathlib.Path, default=SHARED / "data" / "content" / "train")
     parser.add_argument("--out", type=pathlib.Path, default=None)
     args = parser.parse_args(argv)
@@ -84,7 +88,10 @@ def main(argv: list[str] | None = None) -> int:
                    lambda photo, style: stylize_arbitrary(photo, style, model=adain, method="adain")}),
                **({} if not args.fit_steps else {
                    f"tfstyle arbitrary + fit_style ({args.fit_steps} steps per style)":
-                   lambda photo, style: stylize_arbitrary(photo, fitted["style"], model=net)}),
+                   lambda photo, style: stylize_arbitrary(photo, fitted["style"], model=net)}
+                   if args.fit_on == "training" else {
+                   f"tfstyle arbitrary + fit_style ({args.fit_steps} steps on each photo)":
+                   lambda photo, style: stylize_arbitrary(photo, style, model=net, fit_steps=args.fit_steps)}),
                "Magenta predict_int8_256 + transfer_f16_384 (TFLite)": lambda photo, style: magenta.stylize(photo, style),
                "identity (content unchanged)": lambda photo, style: photo}
     scores = {name: {"style": [], "content": [], "seconds": []} for name in systems}
@@ -94,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
     for s_index, style_path in enumerate(styles):
         style = load_image(style_path, max_size=args.size)
         scorer = Scorer(style)
-        if args.fit_steps:
+        if args.fit_steps and args.fit_on == "training":
             start = time.perf_counter()
             fitted["style"] = fit_style(style, fit_photos[:args.fit_photos], model=net, steps=args.fit_steps)
             fit_seconds.append(time.perf_counter() - start)

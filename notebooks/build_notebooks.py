@@ -335,7 +335,8 @@ def quickstart() -> list:
         code("""
             if FIT_STEPS:
                 start = time.perf_counter()
-                fitted = tfstyle.fit_style(style, content, steps=FIT_STEPS, model=ARBITRARY_MODEL, progress=True)
+                fitted = tfstyle.fit_style(style, content, steps=FIT_STEPS, size=min(SIZE, 256), model=ARBITRARY_MODEL,
+                                           progress=True)
                 print(f"fitted in {time.perf_counter() - start:.0f} s")
                 fitted.save(OUT / "fitted_style.npz")
                 closer = tfstyle.stylize_arbitrary(content, fitted, strength=STRENGTH, size=SIZE, model=ARBITRARY_MODEL)

@@ -1,4 +1,4 @@
-"""The same training (and fit_style) code under KERAS_BACKEND=jax (the lent GPU machine has JAX, not TensorFlow).
+"""The same training code under KERAS_BACKEND=jax (the lent GPU machine has JAX, not TensorFlow).
 
 Runs in a subprocess: a process can use only one Keras backend.
 """
@@ -28,12 +28,7 @@ net = train_johnson(style, photos, out, width=0.25, residual_blocks=1, image_siz
                     checkpoint_every=2, verbose=0, jit_compile=True)
 x = np.asarray(ContentBatches(photos, batch_size=1, image_size=32, seed=5).batch(0), "float32")
 history = [line.split(",") for line in open(out.replace(".keras", ".ckpt/history.csv")).read().splitlines()]
-from tfstyle.adapt import fit_style
-from tfstyle.models import ArbitraryStyleNet, CompactStylePredictor, StyleTransferNet
-arbitrary = ArbitraryStyleNet(CompactStylePredictor(width=0.25), StyleTransferNet(width=0.25, residual_blocks=1))
-fitted = fit_style(style, x[0], model=arbitrary, steps=4, size=32, learning_rate=0.05)
-print(json.dumps({"output": np.asarray(net(x)).tolist(), "input": x.tolist(), "epochs": len(history) - 1,
-                  "fit_style_losses": list(fitted.style_losses)}))
+print(json.dumps({"output": np.asarray(net(x)).tolist(), "input": x.tolist(), "epochs": len(history) - 1}))
 """
 
 
@@ -50,8 +45,6 @@ def test_trains_under_jax_and_loads_under_tensorflow(tmp_path, rng, vgg_weights)
     assert done.returncode == 0, done.stderr[-2000:]
     result = json.loads(done.stdout.strip().splitlines()[-1])
     assert result["epochs"] == 2  # the PyDataset path with checkpoints every 2 steps
-    losses = result["fit_style_losses"]  # fit_style's train_on_batch loop runs under JAX too
-    assert len(losses) == 4 and losses[-1] < losses[0]
     # The .keras file written under JAX loads here (TensorFlow backend) and computes the same.
     net = resolve_model(str(out))
     here = np.asarray(net(np.asarray(result["input"], "float32")))
