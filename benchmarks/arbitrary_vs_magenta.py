@@ -95,15 +95,17 @@ def main(argv: list[str] | None = None) -> int:
                "Magenta predict_int8_256 + transfer_f16_384 (TFLite)": lambda photo, style: magenta.stylize(photo, style),
                "identity (content unchanged)": lambda photo, style: photo}
     scores = {name: {"style": [], "content": [], "seconds": []} for name in systems}
-    # Spread over the training photos: a style is fitted once and then paints every test photo.
-    fit_photos = list_images(args.fit_content)[::max(1, len(list_images(args.fit_content)) // args.fit_photos)]
-    fitted, fit_seconds = {}, []
+    fitted, fit_seconds, fit_photos = {}, [], []
+    if args.fit_steps and args.fit_on == "training":
+        # Spread over the training photos: a style is fitted once and then paints every test photo.
+        fit_photos = list_images(args.fit_content)
+        fit_photos = fit_photos[::max(1, len(fit_photos) // args.fit_photos)][:args.fit_photos]
     for s_index, style_path in enumerate(styles):
         style = load_image(style_path, max_size=args.size)
         scorer = Scorer(style)
         if args.fit_steps and args.fit_on == "training":
             start = time.perf_counter()
-            fitted["style"] = fit_style(style, fit_photos[:args.fit_photos], model=net, steps=args.fit_steps)
+            fitted["style"] = fit_style(style, fit_photos, model=net, steps=args.fit_steps)
             fit_seconds.append(time.perf_counter() - start)
         for photo in photos:
             for name, run in systems.items():

@@ -67,9 +67,13 @@ class FittedStyle:
         if not path.endswith(".npz"):
             raise OptionError(f"a fitted style is saved as .npz, got {path!r}")
         tmp = os.path.join(os.path.dirname(path) or ".", f".tmp-{os.path.basename(path)}")
-        with open(tmp, "wb") as f:
-            np.savez(f, params=self.params, style_losses=np.asarray(self.style_losses, np.float64))
-        os.replace(tmp, path)
+        try:
+            with open(tmp, "wb") as f:
+                np.savez(f, params=self.params, style_losses=np.asarray(self.style_losses, np.float64))
+            os.replace(tmp, path)
+        finally:
+            if os.path.exists(tmp):  # a failed write leaves nothing behind
+                os.remove(tmp)
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> FittedStyle:
@@ -167,7 +171,7 @@ def fit_style(
     import keras
     from tqdm.auto import tqdm
 
-    from tfstyle.arbitrary import load_arbitrary_model, style_vector
+    from tfstyle.arbitrary import load_arbitrary_model, style_parameters
     from tfstyle.models import ArbitraryStyleNet
 
     if steps < 0 or size < 16:
@@ -179,7 +183,7 @@ def fit_style(
     if not photos:
         raise OptionError("fit_style needs at least one photo")
     painting = load_image(style)
-    params = np.asarray(net.transfer.style_parameters(style_vector(net, painting)[None]), np.float32)[0]
+    params = style_parameters(net, painting)
     if steps == 0:
         return FittedStyle(params)
     batch = _photos(photos, size)

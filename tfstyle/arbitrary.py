@@ -243,10 +243,9 @@ def stylize_arbitrary(
         >>> stylize_arbitrary(photo, [a, b], style_weights=[0.7, 0.3], strength=0.5, model=net).shape
         (64, 96, 3)
     """
+    from tfstyle.adapt import FittedStyle
     from tfstyle.magenta import MagentaHub, MagentaTFLite
     from tfstyle.models import AdaINNet, ArbitraryStyleNet
-
-    from tfstyle.adapt import FittedStyle
 
     _check_strength(strength)
     mode = colors.check_preserve_color(preserve_color)
