@@ -13,3 +13,13 @@ if "TFSTYLE_VGG19_WEIGHTS" not in os.environ and _SHARED_WEIGHTS.is_file():
 
 # Importing __main__ would run the command line.
 collect_ignore = ["tfstyle/__main__.py"]
+
+
+def pytest_xdist_auto_num_workers(config) -> int:
+    """``-n auto`` (pyproject.toml): one worker per usable core, at most 4.
+
+    Much of the suite waits on one thread (fresh interpreters and Jupyter kernels importing
+    TensorFlow, small Python-bound steps), so two workers on CI's two cores finish sooner than one;
+    each worker holds its own TensorFlow (~2 GiB), hence the cap on large machines.
+    """
+    return max(1, min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1))
