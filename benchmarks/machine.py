@@ -8,7 +8,6 @@ import platform
 def describe() -> str:
     """CPU model, usable cores, GPUs, OS and library versions."""
     import keras
-    import tensorflow as tf
 
     cpu = platform.processor() or "unknown CPU"
     try:
@@ -20,11 +19,20 @@ def describe() -> str:
         cores = len(os.sched_getaffinity(0))
     except AttributeError:
         cores = os.cpu_count()
-    gpus = tf.config.list_physical_devices("GPU")
-    gpu = f"GPU: {', '.join(d.name for d in gpus)}" if gpus else "no GPU"
+    try:
+        import tensorflow as tf
+
+        gpus = [d.name for d in tf.config.list_physical_devices("GPU")]
+        framework = f"TensorFlow {tf.__version__}"
+    except ImportError:  # the lent GPU machine has JAX, not TensorFlow
+        import jax
+
+        gpus = [d.device_kind for d in jax.devices() if d.platform == "gpu"]
+        framework = f"JAX {jax.__version__}"
+    gpu = f"GPU: {', '.join(gpus)}" if gpus else "no GPU"
     return (
         f"{cpu}, {cores} usable cores ({os.cpu_count()} online), {gpu}, {platform.system()} {platform.machine()}, "
-        f"Python {platform.python_version()}, TensorFlow {tf.__version__}, Keras {keras.__version__}"
+        f"Python {platform.python_version()}, {framework}, Keras {keras.__version__}"
     )
 
 
