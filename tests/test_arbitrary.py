@@ -229,6 +229,28 @@ def test_reconstruction_term_is_the_identity_pairs_pixel_error(vgg_weights):
     assert float(trainer(batch)["reconstruction"]) == 0.0  # evaluation batches have no identity pairs
 
 
+def test_continuing_at_a_larger_style_size_keeps_the_predictor_size(folders, tmp_path, vgg_weights):
+    """The shipped 128 px network continued at 256 px: the loss sees the large painting, the predictor its own size."""
+    keras.utils.set_random_seed(5)
+    start = ArbitraryStyleNet(CompactStylePredictor(width=0.25), StyleTransferNet(width=0.25, residual_blocks=1),
+                              style_size=32)
+    rng = np.random.default_rng(6)
+    kernel = start.transfer.style_params.kernel  # zero in a new network: make the style matter
+    kernel.assign(rng.normal(0.0, 0.05, tuple(kernel.shape)).astype("float32"))
+    content = np.stack([smooth_image(rng, 48, 48) for _ in range(2)])
+    style = np.stack([smooth_image(rng, 48, 48) for _ in range(2)])
+    stylized = _np(ArbitraryTrainer(start, vgg_weights=vgg_weights)((content, style))["stylized"])
+    small = keras.ops.image.resize(style, (32, 32), interpolation="bilinear", antialias=True)
+    expected = _np(start.transfer((content, start.predict_style(small))))
+    np.testing.assert_allclose(stylized, expected, atol=1e-3)
+    assert np.abs(_np(start.transfer((content, start.predict_style(style)))) - expected).max() > 0.1
+    start.save(tmp_path / "start.keras")
+    continued = train_arbitrary(*folders, tmp_path / "big.keras", steps=1, **{**TINY, "image_size": 48,
+                                "style_size": 48}, init=tmp_path / "start.keras")
+    assert continued.style_size == 32
+    assert keras.saving.load_model(tmp_path / "big.keras", compile=False).style_size == 32
+
+
 def test_fine_tuning_a_compact_network_keeps_its_predictor(folders, tmp_path, vgg_weights):
     content_dir, style_dir = folders
     keras.utils.set_random_seed(3)

@@ -13,16 +13,16 @@ until everything fits). ``tfstyle`` itself travels as the working tree.
     # arbitrary style: also pack a share of the training paintings (--style-train-share of the budget)
     python tools/pack_gpu.py --data ../shared/data --style-train-share 0.4
     bash .gpu/run.sh train arbitrary --content-dir .gpu/content --style-dir .gpu/style_train \\
-        --out .gpu/out/teacher.keras --loss relative --content-weight 0.1 --style-weight 1 \\
-        --reconstruction-weight 1e-4 --image-size 256 --style-size 256 --batch-size 8 --steps 40000
+        --out .gpu/out/refined.keras --init tfstyle/pretrained/arbitrary.keras --train-predictor \\
+        --loss relative --content-weight 0.1 --style-weight 1 --reconstruction-weight 1e-4 \\
+        --image-size 256 --style-size 256 --batch-size 8 --steps 20000
 
-    The arbitrary-style run trains the VGG19-predictor network end to end at the comparison's
-    scale with the shipped network's last loss (stage 4 of tools/train_arbitrary.py): on the CPU,
-    training at 128 px stopped carrying over to the 256/384 px validation
-    (benchmarks/results/arbitrary_validation.md). The shipped network cannot simply continue at
-    256 px: its compact predictor was trained on 128 px paintings, and the identity pairs need
-    photos and paintings of one size. Distil the compact predictor from the result afterwards
-    (``tfstyle.training.arbitrary.distill_predictor``).
+    The arbitrary-style run continues the shipped network (stage 4 of tools/train_arbitrary.py) at
+    the comparison's scale: on the CPU, training at 128 px stopped carrying over to the 256/384 px
+    validation (benchmarks/results/arbitrary_validation.md). Its compact predictor keeps seeing
+    paintings at 128 px (resized), as at inference, so the result ships and exports as it is.
+    Without ``--init`` (and ``--train-predictor``) the same command trains a VGG19-predictor
+    network from scratch, to distil a compact predictor from afterwards.
 """
 from __future__ import annotations
 

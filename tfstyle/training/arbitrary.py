@@ -122,6 +122,14 @@ class ArbitraryTrainer(TermLoggingTrainer):
         keep = ops.shape(style)[0] - self.identity_pairs
         return ops.concatenate([style[:keep], content[keep:]], axis=0)
 
+    def _predictor_input(self, style):
+        # A network continued at a larger style_size keeps seeing paintings at the size its compact
+        # predictor learned (the whole painting, as at inference); the loss uses the full size.
+        size = self.net.style_size
+        if tuple(style.shape[1:3]) == (size, size):
+            return style
+        return ops.image.resize(style, (size, size), interpolation="bilinear", antialias=True)
+
     def call(self, inputs, training=False):
         content, style = (ops.cast(x, "float32") for x in inputs)
         if content.shape[1:] == style.shape[1:]:
@@ -130,7 +138,7 @@ class ArbitraryTrainer(TermLoggingTrainer):
         if self.end_to_end:
             vectors = self.net.predictor.head(StylePredictor.statistics(style_features))
         else:  # a frozen predictor gets no gradient: only trainable weights are differentiated
-            vectors = self.net.predictor(style)
+            vectors = self.net.predictor(self._predictor_input(style))
         stylized = self.net.transfer((content, vectors), training=training)
         keep = ops.shape(content)[0] - self.identity_pairs
         reconstruction = ops.mean(ops.square(stylized[keep:] - content[keep:])) \
@@ -191,7 +199,10 @@ def train_arbitrary(
         out: ``.keras`` file for the trained :class:`~tfstyle.models.ghiasi.ArbitraryStyleNet`.
         width, residual_blocks, style_dim: network shape (Magenta's phone model: width 0.25).
         image_size: content crops; style_size: style crops, from images resized to a short side
-            of ``style_size`` (the whole painting, as the predictor sees it at inference).
+            of ``style_size`` (the whole painting, as the predictor sees it at inference). With
+            an ``ArbitraryStyleNet`` init whose compact predictor learned another size, the loss
+            uses ``style_size`` and the predictor still gets the init's size (resized), so the
+            shipped 128 px network can continue at 256 px.
         batch_size, steps, checkpoint_every, learning_rate: Adam, one Keras epoch per checkpoint.
         content_weight, style_weight: the loss (see :class:`ArbitraryTrainer`).
         identity_pairs: samples per batch whose style is their own content (see the module doc).
@@ -251,7 +262,7 @@ def train_arbitrary(
     keras.utils.set_random_seed(seed)
     with distribution_scope():
         if isinstance(start, ArbitraryStyleNet):
-            net = _continue_from(start, width, residual_blocks, style_dim, style_size)
+            net = _continue_from(start, width, residual_blocks, style_dim)
         else:
             transfer = StyleTransferNet(width=width, residual_blocks=residual_blocks, style_dim=style_dim)
             if start is not None:
@@ -273,15 +284,15 @@ def train_arbitrary(
     return net
 
 
-def _continue_from(start: ArbitraryStyleNet, width: float, residual_blocks: int, style_dim: int,
-                   style_size: int) -> ArbitraryStyleNet:
-    """A copy of ``start`` (made in the current distribution scope) after checking it has the asked shape."""
+def _continue_from(start: ArbitraryStyleNet, width: float, residual_blocks: int, style_dim: int) -> ArbitraryStyleNet:
+    """A copy of ``start`` (made in the current distribution scope) after checking it has the asked shape.
+
+    It keeps its own ``style_size``: the size its predictor sees paintings at.
+    """
     transfer = start.transfer
-    if (transfer.width, transfer.residual_blocks, transfer.style_dim, start.style_size) != \
-            (width, residual_blocks, style_dim, style_size):
-        raise OptionError(f"init has width {transfer.width}, {transfer.residual_blocks} residual blocks, style_dim "
-                          f"{transfer.style_dim} and style_size {start.style_size}; asked for {width}, "
-                          f"{residual_blocks}, {style_dim} and {style_size}")
+    if (transfer.width, transfer.residual_blocks, transfer.style_dim) != (width, residual_blocks, style_dim):
+        raise OptionError(f"init has width {transfer.width}, {transfer.residual_blocks} residual blocks and "
+                          f"style_dim {transfer.style_dim}; asked for {width}, {residual_blocks} and {style_dim}")
     net = ArbitraryStyleNet.from_config(start.get_config())
     net.set_weights(start.get_weights())
     return net
