@@ -239,8 +239,12 @@ def test_continuing_at_a_larger_style_size_keeps_the_predictor_size(folders, tmp
     kernel.assign(rng.normal(0.0, 0.05, tuple(kernel.shape)).astype("float32"))
     content = np.stack([smooth_image(rng, 48, 48) for _ in range(2)])
     style = np.stack([smooth_image(rng, 48, 48) for _ in range(2)])
-    stylized = _np(ArbitraryTrainer(start, vgg_weights=vgg_weights)((content, style))["stylized"])
-    small = keras.ops.image.resize(style, (32, 32), interpolation="bilinear", antialias=True)
+    trainer = ArbitraryTrainer(start, vgg_weights=vgg_weights)
+    stylized = _np(trainer((content, style))["stylized"])
+    double = np.stack([smooth_image(rng, 64, 64) for _ in range(2)])  # a multiple: 2x2 means (XLA compiles them)
+    np.testing.assert_allclose(_np(trainer._predictor_input(double)),
+                               double.reshape(2, 32, 2, 32, 2, 3).mean(axis=(2, 4)), atol=1e-3)
+    small = keras.ops.image.resize(style, (32, 32), interpolation="bilinear")
     expected = _np(start.transfer((content, start.predict_style(small))))
     np.testing.assert_allclose(stylized, expected, atol=1e-3)
     assert np.abs(_np(start.transfer((content, start.predict_style(style)))) - expected).max() > 0.1

@@ -125,10 +125,12 @@ class ArbitraryTrainer(TermLoggingTrainer):
     def _predictor_input(self, style):
         # A network continued at a larger style_size keeps seeing paintings at the size its compact
         # predictor learned (the whole painting, as at inference); the loss uses the full size.
-        size = self.net.style_size
+        size, height = self.net.style_size, style.shape[1]
         if tuple(style.shape[1:3]) == (size, size):
             return style
-        return ops.image.resize(style, (size, size), interpolation="bilinear", antialias=True)
+        if height % size == 0 and style.shape[2] == height:  # e.g. 256 -> 128: XLA compiles pooling,
+            return ops.average_pool(style, height // size, height // size)  # not antialiased resizing
+        return ops.image.resize(style, (size, size), interpolation="bilinear")
 
     def call(self, inputs, training=False):
         content, style = (ops.cast(x, "float32") for x in inputs)
