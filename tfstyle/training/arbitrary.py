@@ -237,6 +237,8 @@ def train_arbitrary(
     """
     if not 0 <= identity_pairs < batch_size:
         raise OptionError(f"identity_pairs must be in [0, batch_size), got {identity_pairs}")
+    if identity_pairs and image_size != style_size:
+        raise OptionError("identity_pairs needs image_size == style_size (a content crop serves as the style)")
     config = {
         "width": float(width), "residual_blocks": residual_blocks, "style_dim": style_dim, "image_size": image_size,
         "style_size": style_size, "batch_size": batch_size, "checkpoint_every": checkpoint_every,
@@ -258,8 +260,6 @@ def train_arbitrary(
                               limit=content_limit, progress=bool(verbose))
     styles = ContentBatches(style_dir, batch_size=batch_size, image_size=style_size, seed=seed + 1, zoom=1.0,
                             limit=style_limit, progress=bool(verbose))
-    if identity_pairs and image_size != style_size:
-        raise OptionError("identity_pairs needs image_size == style_size (a content crop serves as the style)")
 
     keras.utils.set_random_seed(seed)
     with distribution_scope():
