@@ -46,7 +46,8 @@ from tfstyle.export.aeq import quantize_tflite  # noqa: E402
 from tfstyle.export.arbitrary import export_arbitrary  # noqa: E402
 from tfstyle.export.equalize import equalize_instance_norm  # noqa: E402
 from tfstyle.export.qat import export_qat_int8  # noqa: E402
-from tfstyle.export.tflite import calibration_images, run_signature  # noqa: E402
+from tfstyle.export.tflite import calibration_images  # noqa: E402
+from tfstyle.litert import run_signature  # noqa: E402
 from tfstyle.export.bench import latency  # noqa: E402
 from tfstyle.images import cover_crop, list_images, load_image  # noqa: E402
 from tfstyle.magenta import MagentaTFLite  # noqa: E402

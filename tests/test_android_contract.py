@@ -170,7 +170,8 @@ def test_contract_agrees_with_the_python_side(contract):
 
 
 def test_file_patterns_take_the_pipelines_names_only(contract):
-    from tfstyle.export.tflite import INPUT_NAME, OUTPUT_NAME, SIGNATURE_KEY
+    from tfstyle.export.tflite import INPUT_NAME, OUTPUT_NAME
+    from tfstyle.litert import SIGNATURE_KEY
 
     fast = contract["roles"]["fast_style"]
     assert [fast["inputs"][0]["name"], fast["outputs"][0]["name"], fast["signature"]] == [INPUT_NAME, OUTPUT_NAME,
@@ -329,7 +330,7 @@ def _tiny_predictor(path: pathlib.Path, contract: dict) -> None:
 def test_make_style_vectors(tmp_path, contract):
     from PIL import Image
 
-    from tfstyle.export.tflite import make_interpreter
+    from tfstyle.litert import make_interpreter
     from tfstyle.images import cover_crop, load_image
 
     spec = importlib.util.spec_from_file_location("make_style_vectors", STYLE_VECTORS_TOOL)

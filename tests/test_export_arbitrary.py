@@ -7,7 +7,7 @@ from PIL import Image
 
 from tfstyle.cli import main
 from tfstyle.export.arbitrary import export_arbitrary
-from tfstyle.export.tflite import run_signature
+from tfstyle.litert import run_signature
 from tfstyle.metrics import psnr
 
 from .conftest import smooth_image, tiny_arbitrary_net

@@ -662,7 +662,7 @@ def test_failure_mid_write_leaves_target_untouched(tmp_path, monkeypatch, exc, e
     assert os.listdir(tmp_path) == ["out.png"]  # temporary file removed
     # the image was being written to a hidden temporary file in the same folder
     assert len(seen[0]) == 2 and seen[0][1] == "out.png"
-    assert seen[0][0].startswith(".out.png.tmp-")
+    assert seen[0][0].startswith(".tmp-") and seen[0][0].endswith("-out.png")
 
 
 def test_failure_mid_write_without_existing_target(tmp_path, monkeypatch):

@@ -29,7 +29,7 @@ import numpy as np
 from tfstyle import color as colors
 from tfstyle.errors import OptionError
 from tfstyle.images import ImageLike, cover_crop, load_image, resize_image, to_uint8
-from tfstyle.perceptual import normalize_weights
+from tfstyle.losses import normalize_weights
 from tfstyle.tiling import stylize_tiled
 
 if TYPE_CHECKING:

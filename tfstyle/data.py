@@ -149,11 +149,23 @@ def pair_dataset(contents: ContentBatches, styles: ContentBatches, start_step: i
     ``tf.data`` under the TensorFlow backend, a :class:`PairBatches` ``PyDataset`` elsewhere; the
     1-tuple makes Keras' ``fit`` read ``x = (content, style)`` and no ``y``.
     """
-    from tfstyle.training.run import uses_tf_data
-
     if uses_tf_data():
         import tensorflow as tf
 
         pairs = tf.data.Dataset.zip(contents.tf_dataset(start_step, end_step), styles.tf_dataset(start_step, end_step))
         return pairs.map(lambda c, s: ((c[0], s[0]),))
     return PairBatches(contents, styles, start_step, end_step)
+
+
+def has_tensorflow() -> bool:
+    """Whether TensorFlow can be imported (it is absent on the JAX GPU machine)."""
+    try:
+        import tensorflow  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def uses_tf_data() -> bool:
+    """Feed ``tf.data`` under the TensorFlow backend, a ``PyDataset`` elsewhere."""
+    return keras.backend.backend() == "tensorflow" and has_tensorflow()

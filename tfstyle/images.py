@@ -26,7 +26,8 @@ from typing import Union
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from .errors import ImageError, OptionError, TfstyleError
+from tfstyle.errors import ImageError, OptionError, TfstyleError
+from tfstyle.io import atomic_path
 
 __all__ = [
     "MAX_PIXELS",
@@ -520,31 +521,12 @@ def save_image(
         params["quality"] = int(quality)
 
     try:
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.tmp-", dir=target.parent)
-    except OSError as exc:
-        raise ImageError(f"cannot write to output folder: {target.parent} ({_describe(exc)})") from exc
-
-    try:
-        try:
-            handle = os.fdopen(fd, "wb")
-        except BaseException:
-            os.close(fd)
-            raise
-        with handle:
+        with atomic_path(target) as tmp, open(tmp, "wb") as handle:
             pil.save(handle, format=fmt, **params)
-            handle.flush()
-            os.fsync(handle.fileno())
-        with contextlib.suppress(OSError):
-            os.chmod(tmp_name, _new_file_mode(target))
-        os.replace(tmp_name, target)
-    except BaseException as exc:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp_name)
-        if isinstance(exc, (OSError, ValueError)) and not isinstance(exc, TfstyleError):
-            raise ImageError(f"could not write image: {target} ({_describe(exc)})") from exc
-        raise
-
-    _fsync_folder(target.parent)
+    except TfstyleError as exc:  # the folder refused the temporary file
+        raise ImageError(f"cannot write to output folder: {target.parent} ({exc})") from exc
+    except (OSError, ValueError) as exc:
+        raise ImageError(f"could not write image: {target} ({_describe(exc)})") from exc
     return target
 
 
@@ -574,43 +556,6 @@ def _to_savable(image: np.ndarray | Image.Image, fmt: str) -> Image.Image:
         return img.convert("RGBA")
     label = getattr(img, "filename", "") or "<PIL image>"
     return Image.fromarray(to_uint8(_pil_to_float_rgb(img, label)))
-
-
-def _new_file_mode(target: pathlib.Path) -> int:
-    """Permissions for the written file: the old file's, or 0o666 minus umask."""
-    try:
-        return target.stat().st_mode & 0o7777
-    except OSError:
-        return 0o666 & ~_umask()
-
-
-def _umask() -> int:
-    try:
-        with open("/proc/self/status", encoding="ascii") as status:
-            for line in status:
-                if line.startswith("Umask:"):
-                    return int(line.split()[1], 8)
-    except (OSError, ValueError, IndexError):
-        pass
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
-def _fsync_folder(folder: pathlib.Path) -> None:
-    """Make the rename durable where the platform allows it (best effort)."""
-    if os.name != "posix":
-        return
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 # --------------------------------------------------------------------------

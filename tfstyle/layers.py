@@ -161,3 +161,16 @@ class NearestUpsample2D(keras.layers.Layer):
 
     def get_config(self):
         return {**super().get_config(), "factor": self.factor}
+
+
+class Untracked:
+    """Holds a Keras object out of Keras' tracking and of its saving.
+
+    ``.keras`` files and ``save_weights`` store every attribute that is a Keras object, even
+    private ones; a plain holder is skipped. Used for the frozen VGG19 encoder.
+    """
+
+    __slots__ = ("value",)
+
+    def __init__(self, value=None):
+        self.value = value

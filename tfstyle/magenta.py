@@ -30,7 +30,7 @@ class MagentaTFLite:
     """
 
     def __init__(self, predictor: str | os.PathLike, transfer: str | os.PathLike, num_threads: int = 2):
-        from tfstyle.export.tflite import make_interpreter
+        from tfstyle.litert import make_interpreter
 
         for path in (predictor, transfer):
             if not os.path.isfile(path):

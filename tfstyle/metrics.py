@@ -37,6 +37,7 @@ from PIL import Image
 
 from tfstyle.errors import OptionError
 from tfstyle.images import ImageLike, load_image
+from tfstyle.vgg import CONTENT_LAYER, STYLE_LAYERS
 
 __all__ = [
     "STYLE_LAYERS",
@@ -48,10 +49,6 @@ __all__ = [
     "psnr",
 ]
 
-#: VGG19 layers whose Gram matrices describe style (as in Gatys et al. and Johnson et al.).
-STYLE_LAYERS: tuple[str, ...] = ("block1_conv1", "block2_conv1", "block3_conv1", "block4_conv1", "block5_conv1")
-#: VGG19 layer whose activations describe content.
-CONTENT_LAYER: str = "block4_conv2"
 
 Weights = str | os.PathLike | None
 

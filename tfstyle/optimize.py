@@ -15,7 +15,8 @@ import numpy as np
 from tfstyle import color as colors
 from tfstyle.errors import OptionError
 from tfstyle.images import ImageLike, load_image, resize_image, to_uint8
-from tfstyle.perceptual import DEFAULT_CONTENT_LAYERS, DEFAULT_STYLE_LAYERS, PerceptualLoss
+from tfstyle.perceptual import PerceptualLoss
+from tfstyle.vgg import CONTENT_LAYER, STYLE_LAYERS
 
 OPTIMIZERS = ("lbfgs", "adam")
 INITS = ("content", "noise")
@@ -130,8 +131,8 @@ def stylize_optimize(
     content_weight: float = 1.0,
     style_weight: float = 1e-3,
     tv_weight: float = 10.0,
-    content_layers: Sequence[str] = DEFAULT_CONTENT_LAYERS,
-    style_layers: Sequence[str] = DEFAULT_STYLE_LAYERS,
+    content_layers: Sequence[str] = (CONTENT_LAYER,),
+    style_layers: Sequence[str] = STYLE_LAYERS,
     style_layer_weights: Sequence[float] | None = None,
     optimizer: str = "lbfgs",
     learning_rate: float = 5.0,

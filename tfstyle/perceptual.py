@@ -12,26 +12,24 @@ import numpy as np
 from keras import ops
 
 from tfstyle import losses
+from tfstyle.losses import normalize_weights
 from tfstyle.errors import OptionError
-from tfstyle.vgg import vgg19_features
+from tfstyle.vgg import (CONTENT_LAYER, JOHNSON_CONTENT_LAYERS, JOHNSON_STYLE_LAYER_WEIGHTS, JOHNSON_STYLE_LAYERS,
+                         STYLE_LAYERS, vgg19_features)
 
-DEFAULT_STYLE_LAYERS = ("block1_conv1", "block2_conv1", "block3_conv1", "block4_conv1", "block5_conv1")
-DEFAULT_CONTENT_LAYERS = ("block4_conv2",)
-
-
-def normalize_weights(weights: Sequence[float] | None, count: int, what: str) -> list[float]:
-    """``count`` finite, non-negative weights scaled to sum to 1 (``None``: equal weights).
-
-    Example:
-        >>> normalize_weights([3, 1], 2, "style blend")
-        [0.75, 0.25]
-    """
-    if weights is None:
-        return [1.0 / count] * count
-    weights = [float(w) for w in weights]
-    if len(weights) != count or any(not np.isfinite(w) or w < 0 for w in weights) or sum(weights) <= 0:
-        raise OptionError(f"{what} needs {count} non-negative weights with a positive sum, got {weights}")
-    return [w / sum(weights) for w in weights]
+#: Loss presets (the ``loss=`` of the arbitrary-style trainer and of :func:`tfstyle.fit_style`).
+#: ``"johnson"``: the fast method's layers and units (:data:`~tfstyle.vgg.JOHNSON_STYLE_LAYERS`, Grams
+#: weighted by 1/C^2). ``"relative"``: each pair's squared relative errors
+#: (:func:`tfstyle.losses.style_loss`), Grams at Gatys et al.'s relu1_1 .. relu5_1 and content at
+#: relu4_2 (the layers of :mod:`tfstyle.metrics`), so every painting and every layer counts the same
+#: whatever its brightness or contrast (the absolute loss lets high-contrast paintings dominate a
+#: batch); its weights are of order 1.
+LOSS_PRESETS = {
+    "johnson": {"content_layers": JOHNSON_CONTENT_LAYERS, "style_layers": JOHNSON_STYLE_LAYERS,
+                "style_layer_weights": JOHNSON_STYLE_LAYER_WEIGHTS, "relative": False},
+    "relative": {"content_layers": (CONTENT_LAYER,), "style_layers": STYLE_LAYERS,
+                 "style_layer_weights": None, "relative": True},
+}
 
 
 class PerceptualLoss:
@@ -59,8 +57,8 @@ class PerceptualLoss:
 
     def __init__(
         self,
-        content_layers: Sequence[str] = DEFAULT_CONTENT_LAYERS,
-        style_layers: Sequence[str] = DEFAULT_STYLE_LAYERS,
+        content_layers: Sequence[str] = (CONTENT_LAYER,),
+        style_layers: Sequence[str] = STYLE_LAYERS,
         content_weight: float = 1.0,
         style_weight: float = 1e-3,
         tv_weight: float = 0.0,

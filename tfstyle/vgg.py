@@ -29,6 +29,26 @@ LAYER_NAMES = tuple(
     f"block{b}_conv{c}" for b, n in ((1, 2), (2, 2), (3, 4), (4, 4), (5, 4)) for c in range(1, n + 1)
 )
 
+# The layer sets every loss, model and metric of tfstyle uses, defined once. (Keras' ``blockB_convC``
+# is the paper's ``reluB_C``: the extractor returns activations after the ReLU.)
+
+#: Gatys et al.'s style layers, relu1_1 .. relu5_1: the optimization method, the ``"relative"`` loss
+#: preset and the style distance of :mod:`tfstyle.metrics`.
+STYLE_LAYERS: tuple[str, ...] = ("block1_conv1", "block2_conv1", "block3_conv1", "block4_conv1", "block5_conv1")
+#: Gatys et al.'s content layer, relu4_2 (same users as :data:`STYLE_LAYERS`).
+CONTENT_LAYER: str = "block4_conv2"
+#: Johnson et al.'s layers for fast networks: content relu2_2; style relu1_2, relu2_2, relu3_3, relu4_3,
+#: weighted by 1/C^2 (the paper divides each Gram by C).
+JOHNSON_CONTENT_LAYERS: tuple[str, ...] = ("block2_conv2",)
+JOHNSON_STYLE_LAYERS: tuple[str, ...] = ("block1_conv2", "block2_conv2", "block3_conv3", "block4_conv3")
+JOHNSON_STYLE_LAYER_WEIGHTS: tuple[float, ...] = tuple(1.0 / c**2 for c in (64, 128, 256, 512))
+#: The encoder of AdaIN and of the VGG19 style predictor: relu1_1 .. relu4_1 (AdaIN is applied at the last).
+ENCODER_LAYERS: tuple[str, ...] = ("block1_conv1", "block2_conv1", "block3_conv1", "block4_conv1")
+#: Mean activation of each encoder layer of Keras' VGG19 on natural images: dividing by it brings
+#: features to about 1 (approximates the normalised VGG that AdaIN's loss weights were tuned on).
+FEATURE_SCALES: dict[str, float] = {"block1_conv1": 20.0, "block2_conv1": 130.0, "block3_conv1": 130.0,
+                                    "block4_conv1": 500.0}
+
 
 @keras.saving.register_keras_serializable(package="tfstyle")
 class VGGPreprocess(keras.layers.Layer):

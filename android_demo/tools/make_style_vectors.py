@@ -36,7 +36,7 @@ def load_contract(path: str | os.PathLike = CONTRACT) -> dict:
 
 def style_vectors(predictor: str | os.PathLike, images: dict[str, object], contract: dict | None = None) -> dict[str, list[float]]:
     """Run ``predictor`` on each named image (a path or an ``HxWx3`` array in [0, 255]); return name -> vector."""
-    from tfstyle.export.tflite import make_interpreter, run_signature
+    from tfstyle.litert import make_interpreter, run_signature
     from tfstyle.images import cover_crop, load_image
 
     contract = contract or load_contract()

@@ -13,6 +13,7 @@ Example:
 from __future__ import annotations
 
 from tfstyle.export.gpu_ops import GPU_DELEGATE_OPS, check_gpu_ops
-from tfstyle.export.tflite import FORMATS, export_tflite, op_types, run_tflite
+from tfstyle.export.tflite import FORMATS, export_tflite, op_types
+from tfstyle.litert import run_tflite
 
 __all__ = ["FORMATS", "GPU_DELEGATE_OPS", "check_gpu_ops", "export_tflite", "op_types", "run_tflite"]

@@ -14,6 +14,7 @@ import pathlib
 import numpy as np
 
 from tfstyle.errors import OptionError, TfstyleError, first_line
+from tfstyle.io import write_files
 
 RECIPES = ("static_wi8_ai8", "static_wi8_ai16", "dynamic_wi8_afp32", "weight_only_wi8_afp32")
 
@@ -49,7 +50,8 @@ def quantize_tflite(
         >>> quantize_tflite(folder / "f.tflite", folder / "q.tflite", images)["format"]
         'aeq:static_wi8_ai8'
     """
-    from tfstyle.export.tflite import INPUT_NAME, SIGNATURE_KEY, calibration_images, make_interpreter
+    from tfstyle.export.tflite import INPUT_NAME, calibration_images
+    from tfstyle.litert import SIGNATURE_KEY, make_interpreter
 
     if recipe not in RECIPES:
         raise OptionError(f"recipe must be one of {', '.join(RECIPES)}; got {recipe!r}")
@@ -76,8 +78,5 @@ def quantize_tflite(
     metadata = {"format": f"aeq:{recipe}", "size_bytes": len(content), "source_model": source.name,
                 "calibration_images": len(images)}
     target = pathlib.Path(path)
-    tmp = target.with_name(target.name + ".tmp-aeq")
-    tmp.write_bytes(content)
-    os.replace(tmp, target)
-    target.with_name(target.name + ".json").write_text(json.dumps(metadata, indent=2) + "\n")
+    write_files({target: content, target.with_name(target.name + ".json"): json.dumps(metadata, indent=2) + "\n"})
     return metadata

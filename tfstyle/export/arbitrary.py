@@ -34,7 +34,7 @@ import pathlib
 import numpy as np
 
 from tfstyle.errors import OptionError
-from tfstyle.export.tflite import (FORMATS, _parse_size, calibration_images, convert_signature, pin_pixels,
+from tfstyle.export.tflite import (FORMATS, calibration_images, convert_signature, parse_size, pin_pixels,
                                    write_signature_model)
 
 STYLE_INPUT, VECTOR, CONTENT_INPUT, OUTPUT = "style", "style_vector", "content", "stylized"
@@ -87,7 +87,7 @@ def export_arbitrary(
     folder = pathlib.Path(folder)
     if not folder.is_dir():
         raise OptionError(f"output folder does not exist: {folder}")
-    height, width = _parse_size(content_size)
+    height, width = parse_size(content_size)
     side, dim = int(style_input_size), net.style_dim
     names = arbitrary_file_names(prefix, format, side, (height, width))
     photos = styles = None

@@ -31,6 +31,7 @@ TensorFlow (Flex) ops are never allowed: a model that needs them fails to export
 
 Example:
     >>> import tempfile, os, numpy as np
+    >>> from tfstyle.litert import run_tflite
     >>> from tfstyle.models import JohnsonNet
     >>> net = JohnsonNet(width=0.25, residual_blocks=1)
     >>> with tempfile.TemporaryDirectory() as folder:
@@ -56,14 +57,15 @@ import numpy as np
 
 from tfstyle.errors import OptionError, TfstyleError, first_line
 from tfstyle.export.gpu_ops import check_gpu_ops
+from tfstyle.io import write_files
+from tfstyle.litert import SIGNATURE_KEY, make_interpreter
 
-__all__ = ["FORMATS", "convert_signature", "export_tflite", "op_types", "run_signature", "run_tflite"]
+__all__ = ["FORMATS", "convert_signature", "export_tflite", "op_types"]
 
 #: Export formats accepted by :func:`export_tflite`.
 FORMATS = ("float32", "float16", "dynamic", "int8")
 
 #: Names of the exported signature, its input and its output.
-SIGNATURE_KEY = "serving_default"
 INPUT_NAME = "content"
 OUTPUT_NAME = "stylized"
 
@@ -123,7 +125,7 @@ def export_tflite(
     """
     if format not in FORMATS:
         raise OptionError(f"format must be one of {', '.join(FORMATS)}; got {format!r}")
-    height, width = _parse_size(size)
+    height, width = parse_size(size)
     if isinstance(num_calibration, bool) or not isinstance(num_calibration, (int, np.integer)) or num_calibration < 1:
         raise OptionError(f"num_calibration must be a positive integer, got {num_calibration!r}")
     target = _check_target(path)
@@ -225,10 +227,11 @@ def write_signature_model(content: bytes, path, *, format: str, size: tuple[int,
 
 def _write_with_metadata(target: pathlib.Path, content: bytes, metadata: dict) -> None:
     """The model and ``<model>.json`` beside it, both atomically."""
-    _write_files({target: content, target.with_name(target.name + ".json"): (json.dumps(metadata, indent=2) + "\n").encode()})
+    write_files({target: content, target.with_name(target.name + ".json"): json.dumps(metadata, indent=2) + "\n"})
 
 
-def _parse_size(size) -> tuple[int, int]:
+def parse_size(size) -> tuple[int, int]:
+    """``(height, width)`` from one side or a pair of positive integers (:class:`OptionError` otherwise)."""
     if isinstance(size, (int, np.integer)) and not isinstance(size, bool):
         size = (size, size)
     try:
@@ -385,131 +388,6 @@ def _describe_model(model) -> dict:
     with contextlib.suppress(Exception):
         config = json.loads(json.dumps(model.get_config()))
     return {"class": f"{cls.__module__}.{cls.__qualname__}", "config": config}
-
-
-def _write_files(files: dict[pathlib.Path, bytes]) -> None:
-    """Write every file to a hidden temporary beside it, then rename them all into place."""
-    temps: dict[pathlib.Path, str] = {}
-    try:
-        for target, data in files.items():
-            fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.tmp-", dir=target.parent)
-            temps[target] = tmp_name
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
-            with contextlib.suppress(OSError):
-                os.chmod(tmp_name, _new_file_mode(target))
-        for target, tmp_name in temps.items():
-            os.replace(tmp_name, target)
-    except BaseException as exc:
-        for tmp_name in temps.values():
-            with contextlib.suppress(OSError):
-                os.unlink(tmp_name)
-        if isinstance(exc, OSError):
-            raise TfstyleError(f"could not write {', '.join(str(t) for t in files)}: {exc}") from exc
-        raise
-
-
-def _new_file_mode(target: pathlib.Path) -> int:
-    with contextlib.suppress(OSError):
-        return target.stat().st_mode & 0o777
-    umask = os.umask(0)
-    os.umask(umask)
-    return 0o666 & ~umask
-
-
-# --------------------------------------------------------------------------
-# running and inspecting
-
-
-def make_interpreter(**kwargs):
-    """A TFLite interpreter (``model_path=`` or ``model_content=``, ``num_threads=``).
-
-    From ai_edge_litert (XNNPACK on CPU) when installed, else ``tf.lite`` (its deprecation
-    warning hidden); both give identical outputs and speed.
-    """
-    try:
-        from ai_edge_litert.interpreter import Interpreter
-    except ImportError:
-        import tensorflow as tf
-
-        with _quiet():
-            return tf.lite.Interpreter(**kwargs)
-    return Interpreter(**kwargs)
-
-
-def run_tflite(path: str | os.PathLike, image: np.ndarray, num_threads: int = 2) -> np.ndarray:
-    """Run a ``.tflite`` image model on one ``HxWx3`` image in [0, 255]; return float32 ``HxWx3``.
-
-    Float32 and uint8/int8 inputs and outputs are handled from the interpreter's details
-    (quantized values use the tensors' scale and zero point). The image must already have
-    the model's input size (:class:`OptionError` otherwise). The result is clipped to [0, 255].
-    """
-    if isinstance(num_threads, bool) or not isinstance(num_threads, (int, np.integer)) or num_threads < 1:
-        raise OptionError(f"num_threads must be a positive integer, got {num_threads!r}")
-    array = np.asarray(image)
-    if array.ndim != 3 or array.shape[2] != 3:
-        raise OptionError(f"expected an HxWx3 image, got shape {tuple(array.shape)}")
-    if array.dtype.kind not in "biuf":
-        raise OptionError(f"unsupported image dtype: {array.dtype}")
-    source = os.fspath(path)
-    if not os.path.isfile(source):
-        raise OptionError(f"no such TFLite model: {source}")
-    try:
-        interpreter = make_interpreter(model_path=source, num_threads=int(num_threads))
-        interpreter.allocate_tensors()
-    except Exception as exc:
-        raise TfstyleError(f"cannot load TFLite model {source}: {_first_line(exc)}") from exc
-    inp, out = interpreter.get_input_details()[0], interpreter.get_output_details()[0]
-    expected = tuple(int(s) for s in inp["shape"][1:3])
-    if tuple(array.shape[:2]) != expected:
-        raise OptionError(f"the model takes {expected[0]}x{expected[1]} images, got "
-                          f"{array.shape[0]}x{array.shape[1]}; resize or crop the image first")
-    interpreter.set_tensor(inp["index"], _to_input(array.astype(np.float32)[None], inp))
-    interpreter.invoke()
-    result = _from_output(interpreter.get_tensor(out["index"]), out)[0]
-    return np.clip(result, 0.0, 255.0).astype(np.float32)
-
-
-def run_signature(path: str | os.PathLike, inputs: dict[str, np.ndarray], num_threads: int = 2) -> dict:
-    """Run a ``.tflite`` model's ``serving_default`` signature on named float inputs; float32 outputs by name.
-
-    Quantized (uint8/int8) inputs and outputs are converted with their scale and zero point;
-    each input needs the batch dimension (e.g. ``(1, 384, 384, 3)``, ``(1, 100)``).
-    """
-    source = os.fspath(path)
-    if not os.path.isfile(source):
-        raise OptionError(f"no such TFLite model: {source}")
-    try:
-        runner = make_interpreter(model_path=source, num_threads=int(num_threads)).get_signature_runner(SIGNATURE_KEY)
-    except Exception as exc:
-        raise TfstyleError(f"cannot load TFLite model {source}: {_first_line(exc)}") from exc
-    details = runner.get_input_details()
-    if set(details) != set(inputs):
-        raise OptionError(f"the model takes inputs {sorted(details)}, got {sorted(inputs)}")
-    feed = {name: _to_input(np.asarray(value, np.float32), details[name]) for name, value in inputs.items()}
-    outputs = runner(**feed)
-    out_details = runner.get_output_details()
-    return {name: _from_output(np.asarray(value), out_details[name]) for name, value in outputs.items()}
-
-
-def _to_input(x: np.ndarray, detail: dict) -> np.ndarray:
-    dtype = np.dtype(detail["dtype"])
-    if dtype.kind == "f":
-        return x.astype(dtype)
-    scale, zero_point = detail["quantization"]
-    q = np.round(x / scale) + zero_point if scale else np.round(x)
-    info = np.iinfo(dtype)
-    return np.clip(q, info.min, info.max).astype(dtype)
-
-
-def _from_output(y: np.ndarray, detail: dict) -> np.ndarray:
-    if np.dtype(detail["dtype"]).kind == "f":
-        return y.astype(np.float32)
-    scale, zero_point = detail["quantization"]
-    y = y.astype(np.float32)
-    return (y - zero_point) * scale if scale else y
 
 
 def op_types(path: str | os.PathLike) -> list[str]:

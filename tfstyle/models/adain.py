@@ -24,19 +24,14 @@ import numpy as np
 from keras import ops
 
 from tfstyle.errors import OptionError
-from tfstyle.layers import InstanceNormalization, NearestUpsample2D, PaddedConv2D
-from tfstyle.perceptual import normalize_weights
-from tfstyle.vgg import vgg19_features
+from tfstyle.layers import InstanceNormalization, NearestUpsample2D, PaddedConv2D, Untracked
+from tfstyle.losses import normalize_weights
+from tfstyle.vgg import ENCODER_LAYERS, FEATURE_SCALES, vgg19_features
 
-#: The encoder's layers (relu1_1 .. relu4_1); the last one is where AdaIN is applied.
-ENCODER_LAYERS = ("block1_conv1", "block2_conv1", "block3_conv1", "block4_conv1")
+#: Where AdaIN is applied: relu4_1, the last encoder layer.
 BOTTLENECK = ENCODER_LAYERS[-1]
-#: Mean activation of each encoder layer of Keras' VGG19 on natural images (see the module doc):
-#: dividing by it approximates the normalised VGG the paper's loss weights were tuned on.
-FEATURE_SCALES = {"block1_conv1": 20.0, "block2_conv1": 130.0, "block3_conv1": 130.0, "block4_conv1": 500.0}
 #: relu4_1 is 1/8 of the image size: inputs are padded to a multiple of this.
 STRIDE = 8
-WIDTHS = (1.0, 0.5)
 
 
 def _moments(x):
@@ -160,19 +155,6 @@ class AdaINDecoder(keras.Model):
     def get_config(self):
         return {"width": self.width, "padding_mode": self.padding_mode, "input_scale": self.input_scale,
                 "in_channels": self.in_channels, "name": self.name}
-
-
-class Untracked:
-    """Holds a Keras object out of Keras' tracking and of its saving.
-
-    ``.keras`` files and ``save_weights`` store every attribute that is a Keras object, even
-    private ones; a plain holder is skipped. Used for the frozen VGG19 encoder.
-    """
-
-    __slots__ = ("value",)
-
-    def __init__(self, value=None):
-        self.value = value
 
 
 def _as_batch(images, what: str):

@@ -27,10 +27,9 @@ import keras
 import numpy as np
 from keras import ops
 
-from tfstyle.layers import InstanceNormalization
-from tfstyle.models.adain import ENCODER_LAYERS, FEATURE_SCALES, Untracked
+from tfstyle.layers import InstanceNormalization, Untracked
 from tfstyle.models.johnson import JohnsonNet
-from tfstyle.vgg import vgg19_features
+from tfstyle.vgg import ENCODER_LAYERS, FEATURE_SCALES, vgg19_features
 
 #: Length of the style vector (Magenta's bottleneck).
 STYLE_DIM = 100

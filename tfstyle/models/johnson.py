@@ -14,8 +14,6 @@ from keras import ops
 
 from tfstyle.layers import InstanceNormalization, NearestUpsample2D, PaddedConv2D
 
-WIDTHS = (1.0, 0.5, 0.25)
-
 
 @keras.saving.register_keras_serializable(package="tfstyle")
 class JohnsonNet(keras.Model):

@@ -14,7 +14,7 @@ Loss, with ``f`` the frozen VGG19 encoder, ``g`` the decoder and ``t = adain(f(c
 The paper writes sums of L2 norms; its reference implementations compute exactly these
 mean-squared forms (Torch/PyTorch ``MSELoss``) with style weight 10, on the *normalised*
 VGG19 (every filter's mean activation is 1). Keras' VGG19 is not normalised, so every
-layer's features are divided by its mean activation (:data:`~tfstyle.models.adain.FEATURE_SCALES`)
+layer's features are divided by its mean activation (:data:`~tfstyle.vgg.FEATURE_SCALES`)
 before the losses: that restores the balance the weight 10 was tuned for (without it the
 content term, at relu4_1 with activations ~500, would outweigh the relu1_1 style term
 (~20) by ~600x), and makes the logged losses comparable with the reference code's.
@@ -34,11 +34,13 @@ from keras import ops
 
 from tfstyle.data import ContentBatches, pair_dataset
 from tfstyle.errors import OptionError
+from tfstyle.io import save_model
 from tfstyle.layers import InstanceNormalization
-from tfstyle.models.adain import BOTTLENECK, ENCODER_LAYERS, FEATURE_SCALES, AdaINNet, Untracked, adain
-from tfstyle.training.run import distribution_scope, fit_resumable, prepare_run, restore, save_atomic
+from tfstyle.layers import Untracked
+from tfstyle.models.adain import BOTTLENECK, AdaINNet, adain
+from tfstyle.training.run import distribution_scope, fit_resumable, prepare_run, restore
 from tfstyle.training.trainer import TermLoggingTrainer
-from tfstyle.vgg import vgg19_features
+from tfstyle.vgg import ENCODER_LAYERS, FEATURE_SCALES, vgg19_features
 
 #: The paper's style weight; with the mean-squared forms on scale-normalized features (see the
 #: module doc) it keeps its meaning, as in the reference implementations.
@@ -209,6 +211,6 @@ def train_adain(
     fit_resumable(trainer, lambda start, end: pair_dataset(contents, styles, start, end),
                   checkpoint_dir=checkpoint_dir, config=config, steps=steps, checkpoint_every=checkpoint_every,
                   start_epoch=start_epoch, verbose=verbose)
-    save_atomic(net, out)
+    save_model(net, out)
     net.vgg_weights = None if vgg_weights is None else os.fspath(vgg_weights)
     return net

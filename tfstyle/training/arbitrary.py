@@ -40,12 +40,13 @@ from keras import ops
 from tfstyle import losses
 from tfstyle.data import ContentBatches, pair_dataset
 from tfstyle.errors import OptionError
+from tfstyle.io import save_model
 from tfstyle.models.adain import ENCODER_LAYERS, Untracked
 from tfstyle.models.ghiasi import STYLE_DIM, ArbitraryStyleNet, CompactStylePredictor, StylePredictor, StyleTransferNet
 from tfstyle.models.johnson import JohnsonNet
 from tfstyle.perceptual import DEFAULT_CONTENT_LAYERS, DEFAULT_STYLE_LAYERS, PerceptualLoss
 from tfstyle.training.johnson import CONTENT_LAYERS, STYLE_LAYER_WEIGHTS, STYLE_LAYERS, STYLE_WEIGHT, load_init
-from tfstyle.training.run import distribution_scope, fit_resumable, prepare_run, restore, save_atomic
+from tfstyle.training.run import distribution_scope, fit_resumable, prepare_run, restore
 from tfstyle.training.trainer import TermLoggingTrainer
 from tfstyle.vgg import vgg19_features
 
@@ -280,7 +281,7 @@ def train_arbitrary(
                   checkpoint_dir=checkpoint_dir, config=config, steps=steps, checkpoint_every=checkpoint_every,
                   start_epoch=start_epoch, verbose=verbose)
     net.predictor.trainable = True  # saved as an ordinary network
-    save_atomic(net, out)
+    save_model(net, out)
     if isinstance(net.predictor, StylePredictor):
         net.predictor.vgg_weights = None if vgg_weights is None else os.fspath(vgg_weights)
     return net
@@ -424,5 +425,5 @@ def distill_predictor(
                   checkpoint_dir=checkpoint_dir, config=config, steps=steps, checkpoint_every=checkpoint_every,
                   start_epoch=start_epoch, verbose=verbose)
     net = ArbitraryStyleNet(student, teacher.transfer, style_size=teacher.style_size)
-    save_atomic(net, out)
+    save_model(net, out)
     return net

@@ -8,6 +8,8 @@ import pathlib
 import keras
 import numpy as np
 
+from tfstyle.io import atomic_paths
+
 STATE_WEIGHTS = "state.weights.h5"
 STATE_JSON = "state.json"
 
@@ -35,14 +37,14 @@ class ResumableCheckpoint(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         self.directory.mkdir(parents=True, exist_ok=True)
-        tmp_weights = self.directory / f".tmp-{STATE_WEIGHTS}"
-        self.model.save_weights(tmp_weights)
-        os.replace(tmp_weights, self.directory / STATE_WEIGHTS)
         state = {"epoch": epoch + 1, "config": self.config,
                  "logs": {k: float(v) for k, v in (logs or {}).items()}}
-        tmp_json = self.directory / f".tmp-{STATE_JSON}"
-        tmp_json.write_text(json.dumps(state, indent=1))
-        os.replace(tmp_json, self.directory / STATE_JSON)
+        # Renamed in this order: a run killed between the two renames still resumes (the
+        # state file names the epoch of the weights it last saw).
+        with atomic_paths(self.directory / STATE_WEIGHTS, self.directory / STATE_JSON) as (weights, meta):
+            weights.unlink()
+            self.model.save_weights(weights)
+            meta.write_text(json.dumps(state, indent=1))
 
 
 class SampleImages(keras.callbacks.Callback):

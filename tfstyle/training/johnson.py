@@ -15,14 +15,14 @@ from collections.abc import Sequence
 import keras
 import numpy as np
 
-from tfstyle.data import ContentBatches
+from tfstyle.data import ContentBatches, uses_tf_data
 from tfstyle.errors import OptionError
 from tfstyle.images import ImageLike, load_image
+from tfstyle.io import save_model
 from tfstyle.models.johnson import JohnsonNet
 from tfstyle.perceptual import PerceptualLoss
 from tfstyle.training.callbacks import SampleImages
-from tfstyle.training.run import (distribution_scope, fit_resumable, has_gpu, prepare_run, restore,
-                                  save_atomic, uses_tf_data)
+from tfstyle.training.run import distribution_scope, fit_resumable, has_gpu, prepare_run, restore
 from tfstyle.training.trainer import StyleTransferTrainer
 
 #: Default loss: Johnson et al.'s layers (content relu2_2; style relu1_2, relu2_2, relu3_3,
@@ -172,7 +172,7 @@ def train_johnson(
             keras.mixed_precision.set_global_policy("float32")
     if mixed_precision:
         net = _as_float32(net)
-    save_atomic(net, out)
+    save_model(net, out)
     return net
 
 
@@ -215,7 +215,7 @@ def pretrain_identity(
     net.compile(optimizer=keras.optimizers.Adam(learning_rate), loss="mse")
     data = batches.tf_dataset(0, steps) if uses_tf_data() else batches.py_dataset(0, steps)
     net.fit(data, epochs=1, steps_per_epoch=steps, verbose=verbose, shuffle=False)
-    save_atomic(net, out)
+    save_model(net, out)
     return net
 
 

@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 
 import keras
 
+from tfstyle.data import has_tensorflow
 from tfstyle.errors import OptionError
 from tfstyle.training.callbacks import STATE_WEIGHTS, ResumableCheckpoint, read_state
 
@@ -92,13 +93,6 @@ def fit_resumable(
         f.write(f"{end_step - start_step},{time.perf_counter() - started:.1f},{keras.backend.backend()}\n")
 
 
-def save_atomic(model: keras.Model, out: pathlib.Path) -> None:
-    """Save ``model`` as ``.keras`` without ever leaving a half-written ``out``."""
-    tmp = out.with_name(f".tmp-{out.name}")
-    model.save(tmp)
-    os.replace(tmp, out)
-
-
 def distribution_scope():
     """A data-parallel scope over all local accelerators (no-op on one device)."""
     backend = keras.backend.backend()
@@ -130,17 +124,3 @@ def has_gpu() -> bool:
     import tensorflow as tf
 
     return bool(tf.config.list_physical_devices("GPU"))
-
-
-def has_tensorflow() -> bool:
-    """Whether TensorFlow can be imported (it is absent on the JAX GPU machine)."""
-    try:
-        import tensorflow  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
-def uses_tf_data() -> bool:
-    """Feed ``tf.data`` under the TensorFlow backend, a ``PyDataset`` elsewhere."""
-    return keras.backend.backend() == "tensorflow" and has_tensorflow()
