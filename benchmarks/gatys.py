@@ -24,7 +24,7 @@ import tensorflow as tf  # noqa: E402
 
 import tfstyle  # noqa: E402
 from tfstyle.images import load_image, resize_image  # noqa: E402
-from tfstyle.perceptual import DEFAULT_STYLE_LAYERS  # noqa: E402
+from tfstyle.vgg import STYLE_LAYERS as DEFAULT_STYLE_LAYERS  # noqa: E402
 from tfstyle.vgg import vgg19_features  # noqa: E402
 from machine import describe  # noqa: E402  (benchmarks/machine.py)
 

@@ -20,8 +20,8 @@ from machine import describe  # noqa: E402  (benchmarks/machine.py)
 
 from tfstyle.models import JohnsonNet  # noqa: E402
 from tfstyle.perceptual import PerceptualLoss  # noqa: E402
-from tfstyle.training import johnson  # noqa: E402
-from tfstyle.training.trainer import StyleTransferTrainer  # noqa: E402
+from tfstyle import vgg  # noqa: E402
+from tfstyle.trainer import StyleTransferTrainer  # noqa: E402
 
 
 def seconds_per_step(model: keras.Model, x: np.ndarray, steps: int) -> float:
@@ -41,10 +41,10 @@ def main() -> None:
     args = parser.parse_args()
     print(f"machine: {describe()}")
     print(f"JohnsonNet width {args.width}, batch {args.batch_size}, default perceptual loss "
-          f"(content {johnson.CONTENT_LAYERS[0]}, style up to {johnson.STYLE_LAYERS[-1]})")
+          f"(content {vgg.JOHNSON_CONTENT_LAYERS[0]}, style up to {vgg.JOHNSON_STYLE_LAYERS[-1]})")
     print("| crop | XLA | full step (s) | network only (s) |\n|---|---|---|---|")
-    loss = PerceptualLoss(content_layers=johnson.CONTENT_LAYERS, style_layers=johnson.STYLE_LAYERS,
-                          style_layer_weights=johnson.STYLE_LAYER_WEIGHTS)
+    loss = PerceptualLoss(content_layers=vgg.JOHNSON_CONTENT_LAYERS, style_layers=vgg.JOHNSON_STYLE_LAYERS,
+                          style_layer_weights=vgg.JOHNSON_STYLE_LAYER_WEIGHTS)
     for size in args.sizes:
         x = np.random.default_rng(0).uniform(0, 255, (args.batch_size, size, size, 3)).astype("float32")
         targets = loss.style_targets([x[0]])

@@ -8,7 +8,8 @@ from PIL import Image
 
 from tfstyle.errors import OptionError
 from tfstyle.perceptual import PerceptualLoss
-from tfstyle.training.johnson import (CONTENT_LAYERS, STYLE_LAYER_WEIGHTS, STYLE_LAYERS, TV_WEIGHT, pretrain_identity,
+from tfstyle.vgg import JOHNSON_CONTENT_LAYERS, JOHNSON_STYLE_LAYER_WEIGHTS, JOHNSON_STYLE_LAYERS
+from tfstyle.training.johnson import (TV_WEIGHT, pretrain_identity,
                                       train_johnson)
 
 from .conftest import smooth_image
@@ -37,8 +38,8 @@ def _weights(net):
 
 
 def test_training_lowers_the_loss(photos, style, tmp_path, vgg_weights):
-    loss = PerceptualLoss(content_layers=CONTENT_LAYERS, style_layers=STYLE_LAYERS, style_weight=1e-4,
-                          style_layer_weights=STYLE_LAYER_WEIGHTS, tv_weight=TV_WEIGHT)
+    loss = PerceptualLoss(content_layers=JOHNSON_CONTENT_LAYERS, style_layers=JOHNSON_STYLE_LAYERS, style_weight=1e-4,
+                          style_layer_weights=JOHNSON_STYLE_LAYER_WEIGHTS, tv_weight=TV_WEIGHT)
     batch = np.stack([smooth_image(np.random.default_rng(i), 32, 32) for i in range(2)])
     targets = loss.style_targets([keras.ops.convert_to_numpy(keras.ops.image.resize(style[None], (64, 64)))[0]])
 

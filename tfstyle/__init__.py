@@ -39,8 +39,10 @@ _LAZY = {
     "StylePredictor": "tfstyle.models",
     "CompactStylePredictor": "tfstyle.models",
     "stylize_arbitrary": "tfstyle.arbitrary",
-    "fit_style": "tfstyle.adapt",
-    "FittedStyle": "tfstyle.adapt",
+    "fit_style": "tfstyle.fit",
+    "FittedStyle": "tfstyle.models.ghiasi",
+    "load_model": "tfstyle.presets",
+    "list_presets": "tfstyle.presets",
     "train_arbitrary": "tfstyle.training.arbitrary",
     "distill_predictor": "tfstyle.training.arbitrary",
     "train_adain": "tfstyle.training.adain",
@@ -55,7 +57,7 @@ __all__ = sorted(_LAZY) + ["__version__"]
 
 
 #: Submodules reachable as attributes after a plain ``import tfstyle``.
-_SUBMODULES = ("adapt", "arbitrary", "export", "metrics", "models", "pretrained", "training")
+_SUBMODULES = ("arbitrary", "export", "fit", "metrics", "models", "presets", "training")
 
 
 def __getattr__(name: str) -> Any:

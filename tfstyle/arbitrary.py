@@ -1,23 +1,21 @@
 """Arbitrary style transfer: any painting, one forward pass, strength, blending, colour and masks.
 
-Two families behind one function, :func:`stylize_arbitrary`:
+:func:`stylize_arbitrary` runs any arbitrary-style network (``model=``: a preset name, a ``.keras``
+file or a model; default the shipped default, see :mod:`tfstyle.presets`); what the controls
+do depends on the network's family:
 
-* ``method="ghiasi"`` (default): a style predictor and a conditional transfer network
-  (:class:`~tfstyle.models.ghiasi.ArbitraryStyleNet`; the shipped one needs no VGG19). Strength
-  interpolates the style vector with the content image's own (Magenta's recipe); several styles
-  blend their vectors; a mask paints two styles in two regions (the two stylizations are blended
-  with the mask); any size runs in tiles sharing instance-norm statistics (:mod:`tfstyle.tiling`).
-  ``fit_steps`` (or a :class:`~tfstyle.adapt.FittedStyle` from :func:`tfstyle.fit_style`) first
-  fits a style's parameters to the photo by optimization, for results closer to the painting.
-* ``method="adain"``: an :class:`~tfstyle.models.AdaINNet` from ``tfstyle train adain`` (or the
-  package's decoder, when one ships: this version has none; its VGG19 encoder needs the ImageNet
-  weights); strength is AdaIN's ``alpha``, blending and masks mix AdaIN targets in feature space
-  (Huang & Belongie, Sec. 7). Runs the whole image at once (VGG19 needs ~1 GB per megapixel).
-* ``method="magenta"``: Magenta's own published model, to compare with: the TF Hub model
-  (:class:`~tfstyle.magenta.MagentaHub`; ``model`` a handle or an unpacked SavedModel folder,
-  default Magenta's handle) or its TFLite pair (:class:`~tfstyle.magenta.MagentaTFLite`, which
-  also takes strength and blends).
-"""
+* :class:`~tfstyle.models.ghiasi.ArbitraryStyleNet` (Ghiasi et al. 2017: a style predictor and a
+  conditional transfer network). Strength interpolates the style parameters with the content
+  image's own (Magenta's recipe); several styles blend their parameters; a mask paints two
+  styles in two regions; any size runs in tiles sharing instance-norm statistics
+  (:mod:`tfstyle.tiling`). ``fit_steps`` (or a :class:`~tfstyle.models.ghiasi.FittedStyle` from
+  :func:`tfstyle.fit_style`) first fits a style's parameters to the photo, closer to the painting.
+* Networks with their own ``stylize(content, styles, alpha=, style_weights=, mask=)``, such as
+  :class:`~tfstyle.models.AdaINNet` (Huang & Belongie): strength is AdaIN's ``alpha``; blending
+  and masks mix targets in feature space. They run the whole image at once.
+* Magenta's own published model, to compare with (:class:`~tfstyle.magenta.MagentaHub`: one
+  style, or two with a mask; :class:`~tfstyle.magenta.MagentaTFLite`: strength and blends, at
+  its fixed size).
 from __future__ import annotations
 
 import os
@@ -30,55 +28,14 @@ from tfstyle import color as colors
 from tfstyle.errors import OptionError
 from tfstyle.images import ImageLike, cover_crop, load_image, resize_image, to_uint8
 from tfstyle.losses import normalize_weights
+from tfstyle.presets import load_model
 from tfstyle.tiling import stylize_tiled
 
 if TYPE_CHECKING:
-    from tfstyle.adapt import FittedStyle
+    from tfstyle.models.ghiasi import FittedStyle
 
-METHODS = ("ghiasi", "adain", "magenta")
-#: The model class each method runs.
-_NEEDS = {"ghiasi": "ArbitraryStyleNet", "adain": "AdaINNet", "magenta": "MagentaHub or MagentaTFLite"}
 #: Long side AdaIN style images are scaled to (the paper trains on 512 px paintings).
 ADAIN_STYLE_SIZE = 512
-
-
-def load_arbitrary_model(model=None, method: str | None = None):
-    """A ``.keras`` file, ``model`` itself, or for ``None`` the shipped network of ``method``.
-
-    ``None`` gives the shipped :class:`~tfstyle.models.ghiasi.ArbitraryStyleNet` (``method``
-    ``"ghiasi"`` or ``None``) or the shipped :class:`~tfstyle.models.AdaINNet` (``"adain"``).
-    With ``method="magenta"``, ``model`` is a TF Hub handle or SavedModel folder (default
-    Magenta's handle) loaded as :class:`~tfstyle.magenta.MagentaHub`.
-    """
-    from tfstyle import pretrained
-
-    if method is not None and method not in METHODS:
-        raise OptionError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
-    if method == "magenta" and (model is None or isinstance(model, (str, os.PathLike))):
-        from tfstyle.magenta import HUB_HANDLE, MagentaHub
-
-        return MagentaHub(HUB_HANDLE if model is None else model)
-    if model is None:
-        return pretrained.load_adain() if method == "adain" else pretrained.load_arbitrary()
-    if isinstance(model, (str, os.PathLike)):
-        if not os.fspath(model).endswith(".keras"):
-            raise OptionError(f"model must be a .keras file, got {os.fspath(model)!r}")
-        return pretrained.load_model_file(model)
-    return model
-
-
-def style_vector(net, style: ImageLike) -> np.ndarray:
-    """The style vector ``(style_dim,)`` of one image: cover-cropped to ``net.style_size`` squares, as in training.
-
-    Example:
-        >>> import numpy as np
-        >>> from tfstyle.models.ghiasi import ArbitraryStyleNet, CompactStylePredictor, StyleTransferNet
-        >>> net = ArbitraryStyleNet(CompactStylePredictor(width=0.25), StyleTransferNet(width=0.25))
-        >>> style_vector(net, np.full((300, 200, 3), 80, np.uint8)).shape
-        (100,)
-    """
-    image = cover_crop(load_image(style), (net.style_size, net.style_size))
-    return np.asarray(net.predict_style(image[None]), np.float32)[0]
 
 
 def blend_style_vectors(vectors: Sequence[np.ndarray], weights: Sequence[float] | None = None,
@@ -124,47 +81,6 @@ def _check_strength(strength: float) -> None:
         raise OptionError(f"strength must be in [0, 1], got {strength}")
 
 
-def style_parameters(net, style) -> np.ndarray:
-    """Flat style parameters ``(parameter_count,)`` of a style image or a :class:`~tfstyle.adapt.FittedStyle`.
-
-    An image goes through the predictor (:func:`style_vector`), then the transfer network's
-    :meth:`~tfstyle.models.ghiasi.StyleTransferNet.style_parameters`.
-
-    Example:
-        >>> import numpy as np
-        >>> from tfstyle.models.ghiasi import ArbitraryStyleNet, CompactStylePredictor, StyleTransferNet
-        >>> net = ArbitraryStyleNet(CompactStylePredictor(width=0.25), StyleTransferNet(width=0.25))
-        >>> style_parameters(net, np.full((40, 40, 3), 80, np.uint8)).shape == (net.transfer.parameter_count,)
-        True
-    """
-    from tfstyle.adapt import FittedStyle
-
-    if isinstance(style, FittedStyle):
-        if style.params.shape != (net.transfer.parameter_count,):
-            raise OptionError(f"this fitted style has {style.params.size} parameters, the network takes "
-                              f"{net.transfer.parameter_count}: it was fitted for another network")
-        return style.params
-    return np.asarray(net.transfer.style_parameters(style_vector(net, style)[None]), np.float32)[0]
-
-
-class ConditionedTransfer:
-    """A :class:`~tfstyle.models.ghiasi.StyleTransferNet` bound to one style's flat parameters.
-
-    Looks like a :class:`~tfstyle.models.JohnsonNet` to :func:`tfstyle.tiling.stylize_tiled`
-    (``net(images, stats=...)`` and ``net.norm_stats(images)``).
-    """
-
-    def __init__(self, transfer, params: np.ndarray):
-        self.transfer = transfer
-        self.conditioning = transfer.unpack(np.asarray(params, np.float32)[None])
-
-    def __call__(self, images, stats=None):
-        return self.transfer.transform(images, self.conditioning, stats=stats)
-
-    def norm_stats(self, images) -> list:
-        return self.transfer.norm_stats(images, conditioning=self.conditioning)
-
-
 def load_mask(source: str | os.PathLike) -> np.ndarray:
     """A greyscale mask image as ``(H, W)`` float32 in [0, 1] (white = 1).
 
@@ -200,7 +116,6 @@ def stylize_arbitrary(
     preserve_color: str | bool | None = None,
     size: int | None = None,
     model=None,
-    method: str | None = None,
     tile: int = 512,
     overlap: int = 64,
     stats_size: int = 1024,
@@ -211,7 +126,8 @@ def stylize_arbitrary(
     Args:
         content: the photo (path, PIL image or array; see :func:`tfstyle.load_image`).
         style: one style image, or a list of them (blended with ``style_weights``, or two
-            regions with ``mask``); Ghiasi also takes :class:`~tfstyle.adapt.FittedStyle` s.
+            regions with ``mask``); an ``ArbitraryStyleNet`` also takes
+            :class:`~tfstyle.models.ghiasi.FittedStyle` s.
         strength: 0 gives (nearly) the content, 1 the full style; values between interpolate
             (Ghiasi: style vectors; AdaIN: ``alpha``).
         fit_steps: Ghiasi: first fit each style image's parameters to this content with
@@ -222,12 +138,11 @@ def stylize_arbitrary(
             1 paints the first style, 0 the second (resized to the output).
         preserve_color: ``"luminance"``/``True`` or ``"histogram"`` keeps the content's colours.
         size: long side of the output (default: the content's own; never upscales).
-        model: ``None`` for the shipped network of ``method``, a ``.keras`` file, or a loaded
-            :class:`~tfstyle.models.ghiasi.ArbitraryStyleNet` / :class:`~tfstyle.models.AdaINNet` /
-            :class:`~tfstyle.magenta.MagentaHub` / :class:`~tfstyle.magenta.MagentaTFLite`.
-        method: ``"ghiasi"``, ``"adain"`` or ``"magenta"`` (default: from ``model``; ``"ghiasi"`` for
-            the shipped one). Magenta's Hub model takes one style (or two with a mask) at strength 1;
-            its TFLite pair takes strength and blends but no mask, and answers at its fixed size.
+        model: a preset name (``tfstyle.list_presets("arbitrary")``), a ``.keras`` file, a loaded
+            :class:`~tfstyle.models.ghiasi.ArbitraryStyleNet` / :class:`~tfstyle.models.AdaINNet`, or
+            :class:`~tfstyle.magenta.MagentaHub` / :class:`~tfstyle.magenta.MagentaTFLite` (Magenta's
+            Hub model takes one style, or two with a mask, at strength 1; its TFLite pair takes
+            strength and blends but no mask, and answers at its fixed size). Default: the shipped default.
         tile, overlap, stats_size: Ghiasi: large images run in tiles (see :func:`tfstyle.stylize_tiled`).
         progress: progress bar over tiles.
 
@@ -243,9 +158,8 @@ def stylize_arbitrary(
         >>> stylize_arbitrary(photo, [a, b], style_weights=[0.7, 0.3], strength=0.5, model=net).shape
         (64, 96, 3)
     """
-    from tfstyle.adapt import FittedStyle
     from tfstyle.magenta import MagentaHub, MagentaTFLite
-    from tfstyle.models import AdaINNet, ArbitraryStyleNet
+    from tfstyle.models.ghiasi import ArbitraryStyleNet, FittedStyle
 
     _check_strength(strength)
     mode = colors.check_preserve_color(preserve_color)
@@ -258,34 +172,34 @@ def stylize_arbitrary(
         raise OptionError(f"a mask needs exactly two styles (region 1, region 0), got {len(styles)}")
     if mask is not None and style_weights is not None:
         raise OptionError("pass either a mask or style_weights, not both")
-    net = load_arbitrary_model(model, method)
+    net = load_model(model, kind="arbitrary")
     image = load_image(content, max_size=size)
-    family = "magenta" if isinstance(net, (MagentaHub, MagentaTFLite)) else "adain" if isinstance(net, AdaINNet) \
-        else "ghiasi" if isinstance(net, ArbitraryStyleNet) else None
-    if family is None or family != (method or family):
-        raise OptionError(f"model is a {type(net).__name__}, not the {_NEEDS[method or 'ghiasi']} this method needs")
+    family = "magenta" if isinstance(net, (MagentaHub, MagentaTFLite)) else "ghiasi" \
+        if isinstance(net, ArbitraryStyleNet) else "feature" if hasattr(net, "stylize") else None
+    if family is None:
+        raise OptionError(f"model is a {type(net).__name__}, not an arbitrary-style network (see 'tfstyle presets')")
     if family != "ghiasi" and (fit_steps or any(isinstance(s, FittedStyle) for s in styles)):
-        raise OptionError("fitted styles (fit_steps, FittedStyle) belong to the Ghiasi network (method='ghiasi')")
+        raise OptionError("fitted styles (fit_steps, FittedStyle) belong to ArbitraryStyleNet networks")
 
     if family == "magenta":
         out = _stylize_magenta(net, image, styles, strength, style_weights, mask)
         image = cover_crop(image, out.shape[:2])  # the TFLite pair answers at its own size
-    elif family == "adain":
+    elif family == "feature":
         style_images = [load_image(s, max_size=ADAIN_STYLE_SIZE) for s in styles]
         out = net.stylize(image, style_images, alpha=strength, style_weights=style_weights,
                           mask=None if mask is None else _mask(mask, *image.shape[:2]))
         out = np.asarray(out, np.float32)
     else:
         if fit_steps:
-            from tfstyle.adapt import fit_style
+            from tfstyle.fit import fit_style
 
             styles = [s if isinstance(s, FittedStyle) else fit_style(s, image, model=net, steps=fit_steps,
                                                                      progress=progress) for s in styles]
-        params = [style_parameters(net, s) for s in styles]
-        own = style_parameters(net, image) if strength < 1 else None
+        params = [net.style_parameters(s) for s in styles]
+        own = net.style_parameters(image) if strength < 1 else None
 
         def paint(params):
-            return stylize_tiled(ConditionedTransfer(net.transfer, params), image, tile=tile, overlap=overlap,
+            return stylize_tiled(net.conditioned(params), image, tile=tile, overlap=overlap,
                                  stats_size=stats_size, progress=progress)
 
         if mask is None:

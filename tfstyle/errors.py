@@ -52,8 +52,8 @@ class WeightsError(TfstyleError, RuntimeError):
     """Model weights (for example VGG19's) are missing, unreadable or cannot be downloaded.
 
     Example:
-        >>> from tfstyle.pretrained import load_model_file
-        >>> load_model_file("no-such-model.keras")
+        >>> import tfstyle
+        >>> tfstyle.load_model("no-such-model.keras")
         Traceback (most recent call last):
         tfstyle.errors.WeightsError: model file not found: no-such-model.keras
     """
@@ -63,8 +63,8 @@ class OptionError(TfstyleError, ValueError):
     """An option has a value that cannot work (wrong range, wrong length, unknown name).
 
     Example:
-        >>> from tfstyle import pretrained
-        >>> pretrained.load("no_such_style")  # doctest: +ELLIPSIS
+        >>> import tfstyle
+        >>> tfstyle.load_model("no_such_style")  # doctest: +ELLIPSIS
         Traceback (most recent call last):
-        tfstyle.errors.OptionError: unknown style 'no_such_style'; shipped styles: ...
+        tfstyle.errors.OptionError: unknown preset 'no_such_style'; shipped: ...
     """

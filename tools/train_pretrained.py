@@ -70,10 +70,11 @@ def identity_init(data: pathlib.Path, work: pathlib.Path) -> pathlib.Path:
 
 
 def _default_loss() -> dict:
+    from tfstyle import vgg
     from tfstyle.training import johnson
 
-    return {"content_layers": list(johnson.CONTENT_LAYERS), "style_layers": list(johnson.STYLE_LAYERS),
-            "style_layer_weights": list(johnson.STYLE_LAYER_WEIGHTS), "style_weight": johnson.STYLE_WEIGHT,
+    return {"content_layers": list(vgg.JOHNSON_CONTENT_LAYERS), "style_layers": list(vgg.JOHNSON_STYLE_LAYERS),
+            "style_layer_weights": list(vgg.JOHNSON_STYLE_LAYER_WEIGHTS), "style_weight": johnson.STYLE_WEIGHT,
             "tv_weight": johnson.TV_WEIGHT}
 
 

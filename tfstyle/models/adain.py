@@ -26,6 +26,7 @@ from keras import ops
 from tfstyle.errors import OptionError
 from tfstyle.layers import InstanceNormalization, NearestUpsample2D, PaddedConv2D, Untracked
 from tfstyle.losses import normalize_weights
+from tfstyle.registry import PresetMixin
 from tfstyle.vgg import ENCODER_LAYERS, FEATURE_SCALES, vgg19_features
 
 #: Where AdaIN is applied: relu4_1, the last encoder layer.
@@ -167,7 +168,7 @@ def _as_batch(images, what: str):
 
 
 @keras.saving.register_keras_serializable(package="tfstyle")
-class AdaINNet(keras.Model):
+class AdaINNet(PresetMixin, keras.Model):
     """AdaIN style transfer: ``(content, style)`` RGB in [0, 255] -> stylized content in [0, 255].
 
     Only the decoder is saved: the VGG19 encoder is frozen ImageNet weights, rebuilt on
@@ -187,6 +188,8 @@ class AdaINNet(keras.Model):
         >>> tuple(net((content, style), alpha=0.5).shape)
         (1, 36, 40, 3)
     """
+
+    preset_kind = "arbitrary"
 
     def __init__(self, decoder_width: float = 1.0, vgg_weights: str | os.PathLike | None = None, **kwargs):
         super().__init__(**kwargs)

@@ -22,11 +22,15 @@ Two predictors share the same output space:
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 
 import keras
 import numpy as np
 from keras import ops
 
+from tfstyle.errors import OptionError
+from tfstyle.images import cover_crop, load_image
+from tfstyle.io import atomic_path
 from tfstyle.layers import InstanceNormalization, Untracked
 from tfstyle.models.johnson import JohnsonNet
 from tfstyle.vgg import ENCODER_LAYERS, FEATURE_SCALES, vgg19_features
@@ -161,6 +165,9 @@ class StyleTransferNet(JohnsonNet):
         (1, 32, 48, 3)
     """
 
+    #: Needs a style to paint: a component, not a shipped network of its own.
+    preset_kind = None
+
     def __init__(self, width: float = 0.5, residual_blocks: int = 5, padding_mode: str = "reflect",
                  style_dim: int = STYLE_DIM, **kwargs):
         super().__init__(width=width, residual_blocks=residual_blocks, padding_mode=padding_mode, **kwargs)
@@ -212,8 +219,48 @@ class StyleTransferNet(JohnsonNet):
         return {**super().get_config(), "style_dim": self.style_dim}
 
 
+@dataclass(frozen=True)
+class FittedStyle:
+    """A style fitted by :func:`fit_style`: flat style parameters of one transfer network.
+
+    Attributes:
+        params: ``(parameter_count,)`` float32, the layout of
+            :meth:`~tfstyle.models.ghiasi.StyleTransferNet.style_parameters`.
+        style_losses: the fitting loss's style term before each step (it should go down).
+
+    Example:
+        >>> import os, tempfile
+        >>> import numpy as np
+        >>> path = os.path.join(tempfile.mkdtemp(), "painting.npz")
+        >>> FittedStyle(np.zeros(8, "float32"), (0.5, 0.25)).save(path)
+        >>> FittedStyle.load(path).style_losses
+        (0.5, 0.25)
+    """
+
+    params: np.ndarray
+    style_losses: tuple[float, ...] = ()
+
+    def save(self, path: str | os.PathLike) -> None:
+        """Write an ``.npz`` file (never left half-written)."""
+        path = os.fspath(path)
+        if not path.endswith(".npz"):
+            raise OptionError(f"a fitted style is saved as .npz, got {path!r}")
+        with atomic_path(path) as tmp, open(tmp, "wb") as f:
+            np.savez(f, params=self.params, style_losses=np.asarray(self.style_losses, np.float64))
+
+    @classmethod
+    def load(cls, path: str | os.PathLike) -> FittedStyle:
+        """Read a file written by :meth:`save`."""
+        try:
+            with np.load(os.fspath(path)) as data:
+                return cls(np.asarray(data["params"], np.float32), tuple(float(x) for x in data["style_losses"]))
+        except (OSError, ValueError, KeyError) as error:
+            raise OptionError(f"{os.fspath(path)!r} is not a fitted style (.npz from FittedStyle.save): {error}") \
+                from None
+
+
 @keras.saving.register_keras_serializable(package="tfstyle")
-class ArbitraryStyleNet(keras.Model):
+class ArbitraryStyleNet(PresetMixin, keras.Model):
     """A style predictor and a :class:`StyleTransferNet`: ``call((content, style))`` -> stylized content.
 
     ``style`` is a batch of style images (``B`` or 1), best at ``style_size`` squares, the size
@@ -227,6 +274,8 @@ class ArbitraryStyleNet(keras.Model):
         >>> tuple(net((content, style)).shape), tuple(net.predict_style(style).shape)
         ((1, 32, 32, 3), (1, 100))
     """
+
+    preset_kind = "arbitrary"
 
     def __init__(self, predictor: keras.Model, transfer: StyleTransferNet, style_size: int = STYLE_SIZE, **kwargs):
         super().__init__(**kwargs)
@@ -249,6 +298,41 @@ class ArbitraryStyleNet(keras.Model):
         content, style = inputs
         return self.transfer((content, self.predict_style(style)), training=training)
 
+    def style_vector(self, style) -> np.ndarray:
+        """The style vector ``(style_dim,)`` of one image, cover-cropped to ``style_size`` squares as in training.
+
+        Example:
+            >>> import numpy as np
+            >>> net = ArbitraryStyleNet(CompactStylePredictor(width=0.25), StyleTransferNet(width=0.25))
+            >>> net.style_vector(np.full((300, 200, 3), 80, np.uint8)).shape
+            (100,)
+        """
+        image = cover_crop(load_image(style), (self.style_size, self.style_size))
+        return np.asarray(self.predict_style(image[None]), np.float32)[0]
+
+    def style_parameters(self, style) -> np.ndarray:
+        """Flat style parameters ``(parameter_count,)`` of a style image or a :class:`FittedStyle`.
+
+        An image goes through the predictor (:meth:`style_vector`), then the transfer network's
+        :meth:`StyleTransferNet.style_parameters`.
+
+        Example:
+            >>> import numpy as np
+            >>> net = ArbitraryStyleNet(CompactStylePredictor(width=0.25), StyleTransferNet(width=0.25))
+            >>> net.style_parameters(np.full((40, 40, 3), 80, np.uint8)).shape == (net.transfer.parameter_count,)
+            True
+        """
+        if isinstance(style, FittedStyle):
+            if style.params.shape != (self.transfer.parameter_count,):
+                raise OptionError(f"this fitted style has {style.params.size} parameters, the network takes "
+                                  f"{self.transfer.parameter_count}: it was fitted for another network")
+            return style.params
+        return np.asarray(self.transfer.style_parameters(self.style_vector(style)[None]), np.float32)[0]
+
+    def conditioned(self, params: np.ndarray) -> ConditionedTransfer:
+        """The transfer network bound to one style's flat parameters (a one-style network for tiling)."""
+        return ConditionedTransfer(self.transfer, params)
+
     def compute_output_shape(self, input_shape):
         return tuple(input_shape[0])
 
@@ -263,3 +347,21 @@ class ArbitraryStyleNet(keras.Model):
         predictor = keras.saving.deserialize_keras_object(config.pop("predictor"))
         transfer = keras.saving.deserialize_keras_object(config.pop("transfer"))
         return cls(predictor, transfer, **config)
+
+
+class ConditionedTransfer:
+    """A :class:`StyleTransferNet` bound to one style's flat parameters.
+
+    Looks like a :class:`~tfstyle.models.JohnsonNet` to :func:`tfstyle.tiling.stylize_tiled`
+    (``net(images, stats=...)`` and ``net.norm_stats(images)``).
+    """
+
+    def __init__(self, transfer: StyleTransferNet, params: np.ndarray):
+        self.transfer = transfer
+        self.conditioning = transfer.unpack(np.asarray(params, np.float32)[None])
+
+    def __call__(self, images, stats=None):
+        return self.transfer.transform(images, self.conditioning, stats=stats)
+
+    def norm_stats(self, images) -> list:
+        return self.transfer.norm_stats(images, conditioning=self.conditioning)

@@ -13,10 +13,11 @@ import keras
 from keras import ops
 
 from tfstyle.layers import InstanceNormalization, NearestUpsample2D, PaddedConv2D
+from tfstyle.registry import PresetMixin
 
 
 @keras.saving.register_keras_serializable(package="tfstyle")
-class JohnsonNet(keras.Model):
+class JohnsonNet(PresetMixin, keras.Model):
     """Image transform network: RGB ``(B, H, W, 3)`` in [0, 255] -> stylized, same shape.
 
     Any height and width work; sizes that are multiples of 4 come back exactly.
@@ -35,6 +36,9 @@ class JohnsonNet(keras.Model):
         >>> tuple(net(np.zeros((1, 64, 48, 3), "float32")).shape)
         (1, 64, 48, 3)
     """
+
+    #: What a shipped network of this class does (see :mod:`tfstyle.presets`).
+    preset_kind = "fast"
 
     def __init__(self, width: float = 1.0, residual_blocks: int = 5, padding_mode: str = "reflect", **kwargs):
         super().__init__(**kwargs)

@@ -39,7 +39,7 @@ from tfstyle.layers import InstanceNormalization
 from tfstyle.layers import Untracked
 from tfstyle.models.adain import BOTTLENECK, AdaINNet, adain
 from tfstyle.training.run import distribution_scope, fit_resumable, prepare_run, restore
-from tfstyle.training.trainer import TermLoggingTrainer
+from tfstyle.trainer import TermLoggingTrainer
 from tfstyle.vgg import ENCODER_LAYERS, FEATURE_SCALES, vgg19_features
 
 #: The paper's style weight; with the mean-squared forms on scale-normalized features (see the

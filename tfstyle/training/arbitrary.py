@@ -3,7 +3,7 @@
 :func:`train_arbitrary` trains a :class:`~tfstyle.models.ghiasi.StylePredictor` (VGG19
 statistics -> style vector) and a :class:`~tfstyle.models.ghiasi.StyleTransferNet` together,
 end to end, on pairs of random content photos and random paintings/textures, with the fast
-method's perceptual loss (:data:`tfstyle.training.johnson.STYLE_LAYERS` etc.) against each
+method's perceptual loss (:data:`tfstyle.vgg.JOHNSON_STYLE_LAYERS` etc.) against each
 pair's own style image. One VGG19 pass over the style batch serves both the predictor's
 statistics and the Gram targets.
 
@@ -41,30 +41,17 @@ from tfstyle import losses
 from tfstyle.data import ContentBatches, pair_dataset
 from tfstyle.errors import OptionError
 from tfstyle.io import save_model
-from tfstyle.models.adain import ENCODER_LAYERS, Untracked
+from tfstyle.layers import Untracked
 from tfstyle.models.ghiasi import STYLE_DIM, ArbitraryStyleNet, CompactStylePredictor, StylePredictor, StyleTransferNet
 from tfstyle.models.johnson import JohnsonNet
-from tfstyle.perceptual import DEFAULT_CONTENT_LAYERS, DEFAULT_STYLE_LAYERS, PerceptualLoss
-from tfstyle.training.johnson import CONTENT_LAYERS, STYLE_LAYER_WEIGHTS, STYLE_LAYERS, STYLE_WEIGHT, load_init
+from tfstyle.perceptual import LOSS_PRESETS, PerceptualLoss
+from tfstyle.presets import load_model
+from tfstyle.training.johnson import STYLE_WEIGHT
 from tfstyle.training.run import distribution_scope, fit_resumable, prepare_run, restore
-from tfstyle.training.trainer import TermLoggingTrainer
-from tfstyle.vgg import vgg19_features
+from tfstyle.trainer import TermLoggingTrainer
+from tfstyle.vgg import ENCODER_LAYERS, vgg19_features
 
 TERMS = ("content", "style", "reconstruction")
-
-#: Loss presets of :class:`ArbitraryTrainer` (``loss=``). ``"johnson"``: the fast method's layers and
-#: units (content relu2_2; Grams at relu1_2, relu2_2, relu3_3, relu4_3 weighted by 1/C^2).
-#: ``"relative"``: each pair's squared relative errors (:func:`tfstyle.losses.style_loss`), Grams at
-#: Gatys et al.'s relu1_1 .. relu5_1 and content at relu4_2 (the layers of :mod:`tfstyle.metrics`),
-#: so every painting and every layer counts the same whatever its brightness or contrast (the
-#: absolute loss lets high-contrast paintings dominate a batch); its weights are of order 1 (the
-#: shipped network's stage 4: content 0.1, style 1).
-LOSSES = {
-    "johnson": {"content_layers": CONTENT_LAYERS, "style_layers": STYLE_LAYERS,
-                "style_layer_weights": STYLE_LAYER_WEIGHTS, "relative": False},
-    "relative": {"content_layers": DEFAULT_CONTENT_LAYERS, "style_layers": DEFAULT_STYLE_LAYERS,
-                 "style_layer_weights": None, "relative": True},
-}
 
 _RESUME_KEYS = ("width", "residual_blocks", "style_dim", "image_size", "style_size", "batch_size",
                 "checkpoint_every", "learning_rate", "content_weight", "style_weight", "identity_pairs",
@@ -80,7 +67,7 @@ class ArbitraryTrainer(TermLoggingTrainer):
     learns, unless ``train_predictor``.
 
     Loss per pair: ``content_weight * content + style_weight * style`` against that pair's style
-    image, with the layers and units of ``loss`` (a :data:`LOSSES` preset: by default the fast
+    image, with the layers and units of ``loss`` (a :data:`~tfstyle.perceptual.LOSS_PRESETS` preset: by default the fast
     method's), plus ``reconstruction_weight`` times the pixel mean squared error of the identity
     pairs (training only). Reported as ``content_loss``, ``style_loss``, ``reconstruction_loss``.
     ``train_predictor=True`` also trains a compact predictor end to end (it then no longer
@@ -99,14 +86,14 @@ class ArbitraryTrainer(TermLoggingTrainer):
                  identity_pairs: int = 0, reconstruction_weight: float = 0.0, loss: str = "johnson",
                  train_predictor: bool = False, vgg_weights: str | os.PathLike | None = None, **kwargs):
         super().__init__(TERMS, **kwargs)
-        if loss not in LOSSES:
-            raise OptionError(f"loss must be one of {sorted(LOSSES)}, got {loss!r}")
+        if loss not in LOSS_PRESETS:
+            raise OptionError(f"loss must be one of {sorted(LOSS_PRESETS)}, got {loss!r}")
         self.net, self.identity_pairs = net, int(identity_pairs)
         self.reconstruction_weight = float(reconstruction_weight)
         self.end_to_end = isinstance(net.predictor, StylePredictor)
         # By default a distilled predictor keeps matching its teacher's vectors, so it does not train.
         net.predictor.trainable = self.end_to_end or bool(train_predictor)
-        preset = LOSSES[loss]
+        preset = LOSS_PRESETS[loss]
         self.style_layers = preset["style_layers"]
         # Frozen VGG19 (kept out of checkpoints): the loss, and one pass over each style batch that
         # gives both the Gram targets and the teacher predictor's statistics.
@@ -210,7 +197,7 @@ def train_arbitrary(
         content_weight, style_weight: the loss (see :class:`ArbitraryTrainer`).
         identity_pairs: samples per batch whose style is their own content (see the module doc).
         reconstruction_weight: weight of the identity pairs' pixel error (0: none).
-        loss: a :data:`LOSSES` preset (``"relative"`` needs weights of order 1).
+        loss: a :data:`~tfstyle.perceptual.LOSS_PRESETS` preset (``"relative"`` needs weights of order 1).
         train_predictor: with an ``init`` whose predictor is compact, train that predictor too.
         content_limit, style_limit: use only this many images of each folder.
         init: a ``JohnsonNet`` (or ``.keras``) of the same shape to start the transfer net from, or
@@ -253,7 +240,7 @@ def train_arbitrary(
         config["loss"] = loss
     if train_predictor:
         config["train_predictor"] = True
-    start = None if init is None else load_init(init)
+    start = None if init is None else load_model(init)
     if isinstance(start, ArbitraryStyleNet):
         config["init_network"] = type(start.predictor).__name__
     out, checkpoint_dir, state = prepare_run(out, steps, checkpoint_every, checkpoint_dir, config, _RESUME_KEYS)
@@ -303,7 +290,7 @@ def _continue_from(start: ArbitraryStyleNet, width: float, residual_blocks: int,
 
 def _copy_johnson_weights(source, transfer: StyleTransferNet) -> None:
     """Start ``transfer`` from a plain ``JohnsonNet`` of the same shape (conditioning stays zero)."""
-    source = load_init(source)
+    source = load_model(source, kind="fast")
     if (source.width, source.residual_blocks) != (transfer.width, transfer.residual_blocks):
         raise OptionError(f"init has width {source.width} and {source.residual_blocks} residual blocks, "
                           f"the transfer net {transfer.width} and {transfer.residual_blocks}")
@@ -398,10 +385,7 @@ def distill_predictor(
     """
     if batch_size < 2 or batch_size % 2:
         raise OptionError(f"batch_size must be even and >= 2, got {batch_size}")
-    if not isinstance(teacher, ArbitraryStyleNet):
-        from tfstyle.pretrained import load_model_file
-
-        teacher = load_model_file(teacher)
+    teacher = load_model(teacher, kind="arbitrary")
     if not isinstance(teacher.predictor, StylePredictor):
         raise OptionError(f"the teacher's predictor must be a StylePredictor, got {type(teacher.predictor).__name__}")
     if vgg_weights is not None:

@@ -21,18 +21,16 @@ from tfstyle.images import ImageLike, load_image
 from tfstyle.io import save_model
 from tfstyle.models.johnson import JohnsonNet
 from tfstyle.perceptual import PerceptualLoss
+from tfstyle.presets import load_model
 from tfstyle.training.callbacks import SampleImages
 from tfstyle.training.run import distribution_scope, fit_resumable, has_gpu, prepare_run, restore
-from tfstyle.training.trainer import StyleTransferTrainer
+from tfstyle.trainer import StyleTransferTrainer
+from tfstyle.vgg import JOHNSON_CONTENT_LAYERS, JOHNSON_STYLE_LAYER_WEIGHTS, JOHNSON_STYLE_LAYERS
 
-#: Default loss: Johnson et al.'s layers (content relu2_2; style relu1_2, relu2_2, relu3_3,
-#: relu4_3), style layers weighted by 1/C^2 (the paper divides each Gram by C), no total
+#: Default loss: Johnson et al.'s layers (:data:`tfstyle.vgg.JOHNSON_STYLE_LAYERS`), no total
 #: variation. The style weight was chosen on 128 px CPU runs (tools/train_pretrained.py):
 #: content stays legible and the texture is strong. A deeper content layer (relu4_2, as in
 #: Engstrom's recipe) kept too little content at 128 px.
-CONTENT_LAYERS = ("block2_conv2",)
-STYLE_LAYERS = ("block1_conv2", "block2_conv2", "block3_conv3", "block4_conv3")
-STYLE_LAYER_WEIGHTS = tuple(1.0 / c**2 for c in (64, 128, 256, 512))
 STYLE_WEIGHT = 3e-3
 TV_WEIGHT = 0.0
 
@@ -58,9 +56,9 @@ def train_johnson(
     content_weight: float = 1.0,
     style_weight: float = STYLE_WEIGHT,
     tv_weight: float = TV_WEIGHT,
-    content_layers: Sequence[str] = CONTENT_LAYERS,
-    style_layers: Sequence[str] = STYLE_LAYERS,
-    style_layer_weights: Sequence[float] | None = STYLE_LAYER_WEIGHTS,
+    content_layers: Sequence[str] = JOHNSON_CONTENT_LAYERS,
+    style_layers: Sequence[str] = JOHNSON_STYLE_LAYERS,
+    style_layer_weights: Sequence[float] | None = JOHNSON_STYLE_LAYER_WEIGHTS,
     style_size: int | None = None,
     val_dir: str | os.PathLike | None = None,
     val_batches: int = 2,
@@ -99,8 +97,8 @@ def train_johnson(
             sample images.
         content_limit: use only this many training photos (quick experiments, tests).
         seed: decides initialization and every batch.
-        init: start from these weights instead of random ones: a ``JohnsonNet``, a ``.keras``
-            file of the same shape (e.g. from :func:`pretrain_identity`).
+        init: start from these weights instead of random ones: a fast preset name, a ``.keras``
+            file or a ``JohnsonNet`` of the same shape (e.g. from :func:`pretrain_identity`).
         vgg_weights: see :func:`tfstyle.vgg.resolve_weights`.
         mixed_precision: ``mixed_float16`` / ``mixed_bfloat16`` on GPUs (default: on when a
             GPU is present).
@@ -157,7 +155,7 @@ def train_johnson(
             trainer.compile(optimizer=keras.optimizers.Adam(learning_rate), jit_compile=jit_compile)
             trainer(np.zeros((1, image_size, image_size, 3), np.float32))
             if init is not None:
-                net.set_weights(load_init(init).get_weights())
+                net.set_weights(load_model(init).get_weights())
             start_epoch = restore(trainer, checkpoint_dir, state)
         if uses_tf_data():
             make_data, val_data = batches.tf_dataset, val.tf_dataset(0, val_batches) if val else None
@@ -217,18 +215,6 @@ def pretrain_identity(
     net.fit(data, epochs=1, steps_per_epoch=steps, verbose=verbose, shuffle=False)
     save_model(net, out)
     return net
-
-
-def load_init(source: str | os.PathLike | keras.Model) -> keras.Model:
-    """A network to start training from (a ``JohnsonNet`` or an ``ArbitraryStyleNet``): itself, or its ``.keras`` file."""
-    if isinstance(source, keras.Model):
-        return source
-    path = pathlib.Path(source)
-    if not path.is_file():
-        raise OptionError(f"no such weights file: {path}")
-    if path.name.endswith(".weights.h5"):
-        raise OptionError("init needs a .keras file (its shape is read from it)")
-    return keras.saving.load_model(path, compile=False)
 
 
 def _as_float32(net: JohnsonNet) -> JohnsonNet:

@@ -6,10 +6,10 @@ space generalize (see ``benchmarks/results/arbitrary_validation.md``). :func:`fi
 from the predicted parameters and optimizes only them -- a scale and a shift for each channel of
 each instance normalization, about 1,600 numbers; the convolutions stay frozen -- against the
 perceptual loss on a few photos (by default the photo being painted). The result, a
-:class:`FittedStyle`, paints any photo at any size like a predicted style, blends, takes
+:class:`~tfstyle.models.ghiasi.FittedStyle`, paints any photo at any size like a predicted style, blends, takes
 strength and masks (:func:`tfstyle.stylize_arbitrary`), and saves to a small ``.npz`` file.
 
-The loss is the ``"relative"`` preset of :mod:`tfstyle.training.arbitrary`: squared relative Gram
+The loss is the ``"relative"`` preset of :data:`tfstyle.perceptual.LOSS_PRESETS`: squared relative Gram
 errors at relu1_1 .. relu5_1 and content at relu4_2, the layers of :mod:`tfstyle.metrics`.
 Each step runs the transfer network and VGG19 forward and backward on the photos, so it needs the
 VGG19 weights (:func:`tfstyle.vgg.resolve_weights`); on a 2-core CPU a step takes about
@@ -21,14 +21,15 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import numpy as np
 
 from tfstyle.errors import OptionError
 from tfstyle.images import ImageLike, cover_crop, load_image
+from tfstyle.models.ghiasi import FittedStyle
+from tfstyle.presets import load_model
 
-__all__ = ["FittedStyle", "fit_style", "FIT_SIZE", "FIT_STEPS"]
+__all__ = ["fit_style", "FIT_SIZE", "FIT_STEPS"]
 
 #: Long side of the photos (and the painting) a style is fitted at.
 FIT_SIZE = 256
@@ -38,52 +39,6 @@ FIT_STEPS = 30
 FIT_LEARNING_RATE = 0.03
 #: Content weight of the fitting loss (style weight 1), as in the shipped network's last training stage.
 FIT_CONTENT_WEIGHT = 0.1
-
-
-@dataclass(frozen=True)
-class FittedStyle:
-    """A style fitted by :func:`fit_style`: flat style parameters of one transfer network.
-
-    Attributes:
-        params: ``(parameter_count,)`` float32, the layout of
-            :meth:`~tfstyle.models.ghiasi.StyleTransferNet.style_parameters`.
-        style_losses: the fitting loss's style term before each step (it should go down).
-
-    Example:
-        >>> import os, tempfile
-        >>> import numpy as np
-        >>> path = os.path.join(tempfile.mkdtemp(), "painting.npz")
-        >>> FittedStyle(np.zeros(8, "float32"), (0.5, 0.25)).save(path)
-        >>> FittedStyle.load(path).style_losses
-        (0.5, 0.25)
-    """
-
-    params: np.ndarray
-    style_losses: tuple[float, ...] = ()
-
-    def save(self, path: str | os.PathLike) -> None:
-        """Write an ``.npz`` file (never left half-written)."""
-        path = os.fspath(path)
-        if not path.endswith(".npz"):
-            raise OptionError(f"a fitted style is saved as .npz, got {path!r}")
-        tmp = os.path.join(os.path.dirname(path) or ".", f".tmp-{os.path.basename(path)}")
-        try:
-            with open(tmp, "wb") as f:
-                np.savez(f, params=self.params, style_losses=np.asarray(self.style_losses, np.float64))
-            os.replace(tmp, path)
-        finally:
-            if os.path.exists(tmp):  # a failed write leaves nothing behind
-                os.remove(tmp)
-
-    @classmethod
-    def load(cls, path: str | os.PathLike) -> FittedStyle:
-        """Read a file written by :meth:`save`."""
-        try:
-            with np.load(os.fspath(path)) as data:
-                return cls(np.asarray(data["params"], np.float32), tuple(float(x) for x in data["style_losses"]))
-        except (OSError, ValueError, KeyError) as error:
-            raise OptionError(f"{os.fspath(path)!r} is not a fitted style (.npz from FittedStyle.save): {error}") \
-                from None
 
 
 def _photos(photos: Sequence[ImageLike], size: int) -> np.ndarray:
@@ -99,12 +54,11 @@ def _fitter(transfer, params: np.ndarray, photos: np.ndarray, style: np.ndarray,
     import keras
     from keras import ops
 
-    from tfstyle.models.adain import Untracked
-    from tfstyle.perceptual import PerceptualLoss
-    from tfstyle.training.arbitrary import LOSSES
-    from tfstyle.training.trainer import TermLoggingTrainer
+    from tfstyle.layers import Untracked
+    from tfstyle.perceptual import LOSS_PRESETS, PerceptualLoss
+    from tfstyle.trainer import TermLoggingTrainer
 
-    preset = LOSSES["relative"]
+    preset = LOSS_PRESETS["relative"]
     loss = PerceptualLoss(preset["content_layers"], preset["style_layers"], content_weight=content_weight,
                           style_weight=1.0, relative=True, weights=vgg_weights)
 
@@ -156,7 +110,7 @@ def fit_style(
         progress: show a progress bar over the steps.
 
     Returns:
-        A :class:`FittedStyle` to pass as a style to :func:`tfstyle.stylize_arbitrary`.
+        A :class:`~tfstyle.models.ghiasi.FittedStyle` to pass as a style to :func:`tfstyle.stylize_arbitrary`.
 
     Example:
         >>> import numpy as np
@@ -171,19 +125,18 @@ def fit_style(
     import keras
     from tqdm.auto import tqdm
 
-    from tfstyle.arbitrary import load_arbitrary_model, style_parameters
     from tfstyle.models import ArbitraryStyleNet
 
     if steps < 0 or size < 16:
         raise OptionError(f"steps must be >= 0 and size >= 16, got steps={steps}, size={size}")
-    net = load_arbitrary_model(model, "ghiasi")
+    net = load_model(model, kind="arbitrary")
     if not isinstance(net, ArbitraryStyleNet):
         raise OptionError(f"fit_style needs an ArbitraryStyleNet, got {type(net).__name__}")
     photos = list(photos) if isinstance(photos, (list, tuple)) else [photos]
     if not photos:
         raise OptionError("fit_style needs at least one photo")
     painting = load_image(style)
-    params = style_parameters(net, painting)
+    params = net.style_parameters(painting)
     if steps == 0:
         return FittedStyle(params)
     batch = _photos(photos, size)

@@ -1,0 +1,111 @@
+"""The table of shipped networks (``tfstyle/weights/presets.json``) and loading ``.keras`` files.
+
+A foundation module: it knows files and the table, not the model classes, so the model
+classes can offer ``Class.from_preset(name)`` (:class:`PresetMixin`) without importing
+anything above them. :mod:`tfstyle.presets` is the public front door built on it
+(``tfstyle.load_model``, ``tfstyle.list_presets``).
+
+Each entry of the table: ``kind`` (``"fast"``: one style, ``"arbitrary"``: any painting),
+``class`` (the Keras class the file holds), ``file`` (beside the table), ``title``, painting and
+credits, ``licence``, ``source``, ``recipe`` (how it was made) and ``quality`` (measured).
+``defaults`` names the network each kind uses when none is given.
+
+Example:
+    >>> entry = preset_entry("wave")
+    >>> entry["kind"], entry["class"]
+    ('fast', 'JohnsonNet')
+"""
+from __future__ import annotations
+
+import copy
+import functools
+import json
+import os
+import pathlib
+
+from tfstyle.errors import OptionError, WeightsError, first_line
+
+#: Folder of the shipped weights and their table.
+WEIGHTS_DIR = pathlib.Path(__file__).resolve().parent / "weights"
+PRESETS_FILE = WEIGHTS_DIR / "presets.json"
+#: What a network does: ``fast`` paints one style; ``arbitrary`` paints any style image.
+KINDS = ("fast", "arbitrary")
+
+
+@functools.lru_cache(maxsize=None)
+def _table() -> dict:
+    try:
+        table = json.loads(PRESETS_FILE.read_text())
+    except (OSError, ValueError) as exc:
+        raise WeightsError(f"the package's preset table {PRESETS_FILE} is missing or broken: {first_line(exc)}") \
+            from None
+    return {"defaults": table.get("defaults", {}), "presets": table.get("presets", {})}
+
+
+def _check_kind(kind: str | None) -> None:
+    if kind is not None and kind not in KINDS:
+        raise OptionError(f"kind must be one of {', '.join(KINDS)}, got {kind!r}")
+
+
+def preset_names(kind: str | None = None) -> list[str]:
+    """Names of the shipped networks (of one ``kind``), sorted."""
+    _check_kind(kind)
+    return sorted(name for name, entry in _table()["presets"].items() if kind in (None, entry["kind"]))
+
+
+def preset_entry(name: str) -> dict:
+    """A copy of the table's entry for ``name`` (:class:`OptionError` naming the choices if unknown)."""
+    presets = _table()["presets"]
+    if name not in presets:
+        raise OptionError(f"unknown preset {name!r}; shipped: {', '.join(sorted(presets)) or 'none'}")
+    return copy.deepcopy(presets[name])
+
+
+def default_preset(kind: str) -> str:
+    """The preset a ``kind`` uses when no network is given."""
+    _check_kind(kind)
+    name = _table()["defaults"].get(kind)
+    if name is None:
+        raise WeightsError(f"this installation ships no default {kind} network")
+    return name
+
+
+def preset_path(name: str) -> pathlib.Path:
+    """The weights file of preset ``name``."""
+    return WEIGHTS_DIR / preset_entry(name)["file"]
+
+
+def load_keras_file(path: str | os.PathLike):
+    """Load a ``.keras`` file with a one-line :class:`WeightsError` when that fails.
+
+    The classes in the file must be registered with Keras first (importing
+    :mod:`tfstyle.models` registers tfstyle's).
+    """
+    import keras
+
+    path = pathlib.Path(path)
+    if not path.is_file():
+        raise WeightsError(f"model file not found: {path}")
+    try:
+        return keras.saving.load_model(path, compile=False)
+    except Exception as exc:
+        raise WeightsError(f"could not load model {path}: {first_line(exc)}") from None
+
+
+class PresetMixin:
+    """Gives a model class ``from_preset(name)``, keras-hub style."""
+
+    @classmethod
+    def from_preset(cls, name: str):
+        """A new copy of the shipped network ``name``, which must be a ``cls``.
+
+        Example:
+            >>> from tfstyle.models import JohnsonNet
+            >>> JohnsonNet.from_preset("wave").width
+            0.5
+        """
+        entry = preset_entry(name)
+        model = load_keras_file(WEIGHTS_DIR / entry["file"])
+        if not isinstance(model, cls):
+            raise OptionError(f"preset {name!r} is a {type(model).__name__}, not a {cls.__name__}")
+        return model
