@@ -1,0 +1,61 @@
+"""The ``tfstyle`` command line: one module per command (stylize, presets, train, export, bench).
+
+Every failure a user can cause ends with one line on stderr and a non-zero exit code
+(2 for a bad command line, 1 for bad input or a failed run, 130 when interrupted);
+set ``TFSTYLE_DEBUG=1`` to see the Python traceback instead.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+
+from tfstyle import __version__
+from tfstyle.cli import bench, export, presets, stylize, train
+from tfstyle.cli.common import PROG, Parser
+from tfstyle.errors import TfstyleError, first_line
+
+#: The commands, in the order ``tfstyle --help`` lists them.
+COMMANDS = (stylize, presets, train, export, bench)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``tfstyle`` argument parser: each command module adds its own sub-parser."""
+    parser = Parser(prog=PROG, description="Neural style transfer for TensorFlow / Keras.")
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
+    sub.required = True
+    for command in COMMANDS:
+        command.add_parser(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``tfstyle`` command line; returns the process exit code.
+
+    Example:
+        >>> main(["--version"])
+        Traceback (most recent call last):
+        SystemExit: 0
+    """
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # TensorFlow C++ start-up chatter (e.g. no CUDA)
+    args = build_parser().parse_args(argv)
+    try:
+        args.run(args)
+    except TfstyleError as exc:
+        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # noqa: BLE001 - the CLI's promise: one line, no traceback
+        if os.environ.get("TFSTYLE_DEBUG"):
+            raise
+        print(f"{PROG}: error: {type(exc).__name__}: {first_line(exc)} (set TFSTYLE_DEBUG=1 for details)", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

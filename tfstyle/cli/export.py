@@ -1,0 +1,69 @@
+"""``tfstyle export``: a network to TensorFlow Lite (one file, or predictor + transfer for arbitrary style)."""
+from __future__ import annotations
+
+import argparse
+import os
+
+from tfstyle.cli.common import fixed_size, positive_int
+
+EPILOG = """examples:
+  tfstyle export --model wave -o wave.tflite --format float16
+  tfstyle export --model m.keras -o m_int8.tflite --format int8 --calibration photos/
+  tfstyle export --arbitrary -o models/ --format int8 --calibration photos/ --style-calibration paintings/"""
+
+
+def add_parser(sub) -> None:
+    """Add ``export`` to the command's sub-parsers."""
+    ex = sub.add_parser(
+        "export", help="convert a network to TensorFlow Lite",
+        description="Convert a network (--model NAME|FILE.keras; a fast preset with --style NAME) to a .tflite file "
+        "at a fixed size; metadata for apps is written beside it as FILE.tflite.json. An arbitrary-style network "
+        "becomes two files (predictor, transfer) in the folder -o.",
+        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ex.add_argument("--model", default=None, metavar="NAME|FILE.keras",
+                    help="a preset ('tfstyle presets') or a trained network")
+    ex.add_argument("--style", dest="preset", default=None, metavar="NAME", help="a fast preset (same as --model NAME)")
+    ex.add_argument("--arbitrary", action="store_true",
+                    help="export the default arbitrary-style network when no --model is given")
+    ex.add_argument("--style-calibration", default=None, metavar="DIR",
+                    help="arbitrary int8: folder of style images to calibrate the predictor on")
+    ex.add_argument("-o", "--output", required=True, help="the .tflite file to write (a folder for arbitrary style)")
+    ex.add_argument("--format", choices=["float32", "float16", "dynamic", "int8"], default="float32")
+    ex.add_argument("--size", type=positive_int, nargs="+", default=[384], metavar="N",
+                    help="fixed input size: N (square) or HEIGHT WIDTH (default 384)")
+    ex.add_argument("--calibration", default=None, metavar="DIR",
+                    help="int8: folder of real photos to calibrate on (required for int8)")
+    ex.add_argument("--require-gpu", action="store_true",
+                    help="fail if the model uses ops the TFLite GPU delegate cannot run")
+    ex.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> None:
+    """Export the chosen network and report the files written."""
+    from tfstyle.errors import OptionError
+    from tfstyle.presets import load_model, model_kind
+
+    if args.preset and args.model:
+        raise OptionError("give --model or --style, not both")
+    spec = args.model or args.preset
+    if spec is None and not args.arbitrary:
+        raise OptionError("give --model NAME|FILE.keras, --style NAME, or --arbitrary")
+    model = load_model(spec, kind="arbitrary" if args.arbitrary or spec is None else ("fast" if args.preset else None))
+    size = fixed_size(args.size)
+    if model_kind(model) == "arbitrary":
+        from tfstyle.export.arbitrary import export_arbitrary
+
+        metas = export_arbitrary(model, args.output, format=args.format, content_size=size,
+                                 representative_images=args.calibration, representative_styles=args.style_calibration,
+                                 require_gpu=args.require_gpu)
+        for meta in metas.values():
+            print(f"wrote {os.path.join(args.output, meta['file'])} ({meta['size_bytes'] / 1024:.0f} KB, "
+                  f"{args.format}) and its .json")
+        return
+    from tfstyle.export import export_tflite
+
+    meta = export_tflite(model, args.output, format=args.format, size=size, representative_images=args.calibration,
+                         require_gpu=args.require_gpu)
+    gpu = "GPU delegate: all ops supported" if meta["gpu_compatible"] else \
+        f"GPU delegate cannot run: {', '.join(meta['gpu_unsupported_ops'])}"
+    print(f"wrote {args.output} ({meta['size_bytes'] / 1024:.0f} KB, {args.format}; {gpu}) and {args.output}.json")

@@ -1,0 +1,189 @@
+"""``tfstyle stylize``: an image or a folder, by any method."""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+
+from tfstyle.cli.common import PROG, floats, given, names, non_negative, positive_int
+from tfstyle.errors import OptionError, TfstyleError
+
+METHODS = ("fast", "arbitrary", "magenta", "optimize")
+
+EPILOG = """examples:
+  tfstyle stylize photo.jpg --style wave -o out.jpg
+  tfstyle stylize photos/ --model udnie -o stylized/
+  tfstyle stylize photo.jpg painting.jpg --method arbitrary --strength 0.7 -o out.jpg
+  tfstyle stylize photo.jpg a.jpg b.jpg --method arbitrary --mask mask.png -o out.jpg
+  tfstyle stylize photo.jpg painting.jpg --method arbitrary --fit-steps 40 -o out.jpg
+  tfstyle stylize photo.jpg painting.jpg --model adain.keras -o out.jpg
+  tfstyle stylize photo.jpg starry_night.jpg -o out.jpg --method optimize"""
+
+# CLI option -> stylize_optimize keyword; only options the user gave are passed on.
+_OPTIMIZE_OPTIONS = {
+    "steps": "steps", "scales": "scales", "optimizer": "optimizer", "lr": "learning_rate", "init": "init",
+    "content_weight": "content_weight", "style_weight": "style_weight", "tv_weight": "tv_weight",
+    "content_layers": "content_layers", "style_layers": "style_layers",
+    "style_layer_weights": "style_layer_weights", "pooling": "pooling", "seed": "seed",
+    "vgg_weights": "vgg_weights",
+}
+
+
+def add_parser(sub) -> None:
+    """Add ``stylize`` to the command's sub-parsers."""
+    st = sub.add_parser(
+        "stylize", help="stylize an image or a folder of images",
+        description="Stylize CONTENT (an image, or a folder: then -o is a folder) with a network (--model "
+        "NAME|FILE.keras; --style NAME for a shipped fast style) or like STYLE images (--method arbitrary: one "
+        "forward pass; --method optimize: Gatys et al.).",
+        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    st.add_argument("content", help="content image (JPEG, PNG, WebP, ...) or a folder of them")
+    st.add_argument("styles", nargs="*", metavar="STYLE",
+                    help="style image(s) for --method arbitrary/optimize; several are blended")
+    st.add_argument("-o", "--output", required=True,
+                    help="output image (.jpg, .png or .webp); for a CONTENT folder, a folder (JPEGs are written)")
+    st.add_argument("--model", default=None, metavar="NAME|FILE.keras",
+                    help="a shipped network ('tfstyle presets') or one from 'tfstyle train'; for --method magenta "
+                    "a TF Hub handle or SavedModel folder")
+    st.add_argument("--style", dest="preset", default=None, metavar="NAME",
+                    help="a shipped fast style (see 'tfstyle styles'): the same as --model NAME")
+    st.add_argument("--method", choices=METHODS, default=None,
+                    help="fast: a one-style network (default with a fast --model/--style); arbitrary: any STYLE image "
+                    "in one pass (default with an arbitrary --model; the shipped default network otherwise); "
+                    "magenta: Magenta's TF Hub model, to compare; optimize: Gatys et al., optimizes the pixels "
+                    "(default with STYLE images and no --model)")
+    st.add_argument("--strength", type=float, default=1.0, help="arbitrary: 0 keeps the content, 1 the full style")
+    st.add_argument("--fit-steps", type=int, default=0, metavar="N",
+                    help="arbitrary: first fit each STYLE to the photo with N optimization steps, closer to the "
+                         "painting (about 2 s each on a 2-core CPU; needs the VGG19 weights; default 0)")
+    st.add_argument("--mask", default=None, metavar="IMAGE",
+                    help="arbitrary with two STYLE images: greyscale image, white paints the first style")
+    st.add_argument("--size", type=positive_int, default=None,
+                    help="long side of the output (default: the content's own; 384 for optimize)")
+    st.add_argument("--preserve-color", nargs="?", const="luminance", choices=["luminance", "histogram"],
+                    default=None, help="keep the content's colours (default mode: luminance)")
+    st.add_argument("--tile", type=positive_int, default=512, help="fast, arbitrary: tile size for large images")
+    st.add_argument("--style-size", type=positive_int, default=None,
+                    help="optimize: long side the style is scaled to (default: --size); smaller = larger strokes")
+    st.add_argument("--style-blend", type=floats, default=None, metavar="W,W,...",
+                    help="one weight per STYLE image, e.g. 0.7,0.3")
+    opt = st.add_argument_group("optimize method")
+    opt.add_argument("--steps", type=positive_int, default=None, help="iterations at full size (default 100)")
+    opt.add_argument("--scales", type=positive_int, default=None, help="coarse-to-fine scales (default 2)")
+    opt.add_argument("--optimizer", choices=["lbfgs", "adam"], default=None, help="default lbfgs")
+    opt.add_argument("--lr", type=non_negative, default=None, help="Adam learning rate on the 0-255 scale")
+    opt.add_argument("--init", choices=["content", "noise"], default=None, help="start image (default content)")
+    opt.add_argument("--content-weight", type=non_negative, default=None)
+    opt.add_argument("--style-weight", type=non_negative, default=None)
+    opt.add_argument("--tv-weight", type=non_negative, default=None)
+    opt.add_argument("--content-layers", type=names, default=None, metavar="L,L", help="VGG19 layer names")
+    opt.add_argument("--style-layers", type=names, default=None, metavar="L,L", help="VGG19 layer names")
+    opt.add_argument("--style-layer-weights", type=floats, default=None, metavar="W,W")
+    opt.add_argument("--pooling", choices=["max", "avg"], default=None)
+    opt.add_argument("--seed", type=int, default=None)
+    opt.add_argument("--vgg-weights", default=None, metavar="PATH",
+                     help="VGG19 notop .h5 (default: $TFSTYLE_VGG19_WEIGHTS, else download 'imagenet')")
+    st.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    st.set_defaults(run=run)
+
+
+def _network(args: argparse.Namespace):
+    """``(method, model)``: the method asked for or implied, and the network it runs (``None`` for optimize)."""
+    from tfstyle.presets import load_model, model_kind
+
+    if args.preset and args.model:
+        raise OptionError("give --style NAME or --model, not both")
+    if args.method == "magenta":
+        from tfstyle.magenta import HUB_HANDLE, MagentaHub
+
+        return "magenta", MagentaHub(args.model or HUB_HANDLE)
+    if args.method == "optimize" or (args.method is None and not (args.preset or args.model)):
+        if args.model or args.preset:
+            raise OptionError("--method optimize paints like STYLE images; it takes no --model/--style")
+        return ("optimize" if args.styles or args.method else "fast"), None
+    if args.preset and args.method == "arbitrary":
+        raise OptionError("--style NAME is a fast style; --method arbitrary takes STYLE images (and --model)")
+    spec = args.model or args.preset
+    if args.method == "fast" and spec is None:
+        raise OptionError("the fast method needs --style NAME (see 'tfstyle styles') or --model")
+    kind = args.method or ("fast" if args.preset else None)
+    model = load_model(spec, kind=kind or ("arbitrary" if spec is None else None))
+    return kind or model_kind(model) or "fast", model
+
+
+def _check(args: argparse.Namespace, method: str) -> None:
+    if method in ("arbitrary", "magenta"):
+        if not args.styles:
+            raise OptionError(f"--method {method} needs one or more STYLE images after CONTENT")
+        if not 0 <= args.strength <= 1:
+            raise OptionError(f"--strength must be in [0, 1], got {args.strength}")
+        if args.fit_steps < 0:
+            raise OptionError(f"--fit-steps must be >= 0, got {args.fit_steps}")
+        if args.fit_steps and method != "arbitrary":
+            raise OptionError("--fit-steps is for --method arbitrary")
+        return
+    if args.fit_steps:
+        raise OptionError("--fit-steps is for --method arbitrary")
+    if args.mask or args.strength != 1.0:
+        raise OptionError("--strength and --mask are for --method arbitrary")
+    if method == "fast" and args.styles:
+        raise OptionError("style images are for --method arbitrary or optimize; a fast network paints its own style")
+    if method == "fast" and not (args.model or args.preset):
+        raise OptionError("give --style NAME (see 'tfstyle styles'), --model, or STYLE images")
+
+
+def _runner(args: argparse.Namespace, method: str, model, batch: bool):
+    """A function image -> stylized image for ``method``, with the options of ``args`` bound."""
+    from tfstyle.images import load_image
+
+    progress = not args.quiet and not batch
+    if method == "fast":
+        from tfstyle.fast import stylize
+
+        return lambda image: stylize(image, model, size=args.size, preserve_color=args.preserve_color,
+                                     tile=args.tile, progress=progress)
+    if method in ("arbitrary", "magenta"):
+        from tfstyle.arbitrary import load_mask, stylize_arbitrary
+
+        styles = [load_image(path) for path in args.styles]
+        mask = load_mask(args.mask) if args.mask else None
+        return lambda image: stylize_arbitrary(image, styles, strength=args.strength, fit_steps=args.fit_steps,
+                                               style_weights=args.style_blend, mask=mask,
+                                               preserve_color=args.preserve_color, size=args.size, model=model,
+                                               tile=args.tile, progress=progress)
+    from tfstyle.optimize import stylize_optimize
+
+    styles = [load_image(path, max_size=args.style_size or args.size) for path in args.styles]
+    kwargs = {kw: getattr(args, name) for name, kw in _OPTIMIZE_OPTIONS.items() if getattr(args, name) is not None}
+    kwargs.update(given(args, ["size"]))
+    return lambda image: stylize_optimize(image, styles, style_size=args.style_size, style_blend=args.style_blend,
+                                          preserve_color=args.preserve_color, progress=progress, **kwargs)
+
+
+def run(args: argparse.Namespace) -> None:
+    """Stylize one image or a folder and report what was written."""
+    from tfstyle.images import check_output_path, load_image, save_image
+
+    method, model = _network(args)
+    _check(args, method)
+    batch = os.path.isdir(args.content)
+    # Check every input before the slow part starts, so a bad file fails in a second.
+    output = None if batch else check_output_path(args.output)
+    content = None if batch else load_image(args.content, max_size=args.size)
+    start = time.perf_counter()
+    paint = _runner(args, method, model, batch)
+    if batch:
+        from tfstyle.folders import stylize_folder
+
+        written, failed = stylize_folder(args.content, args.output, paint, progress=not args.quiet,
+                                         report=lambda line: print(f"{PROG}: {line}", file=sys.stderr))
+        if not args.quiet:
+            print(f"wrote {len(written)} images to {args.output} in {time.perf_counter() - start:.1f} s")
+        if failed:
+            raise TfstyleError(f"{len(failed)} of {len(written) + len(failed)} images failed (listed above)")
+        return
+    result = paint(content)
+    save_image(result, output)
+    if not args.quiet:
+        print(f"wrote {output} ({result.shape[1]}x{result.shape[0]}) in {time.perf_counter() - start:.1f} s")
