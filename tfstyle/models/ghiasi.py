@@ -33,6 +33,7 @@ from tfstyle.images import cover_crop, load_image
 from tfstyle.io import atomic_path
 from tfstyle.layers import InstanceNormalization, Untracked
 from tfstyle.models.johnson import JohnsonNet
+from tfstyle.registry import PresetMixin
 from tfstyle.vgg import ENCODER_LAYERS, FEATURE_SCALES, vgg19_features
 
 #: Length of the style vector (Magenta's bottleneck).
