@@ -16,6 +16,7 @@ do depends on the network's family:
 * Magenta's own published model, to compare with (:class:`~tfstyle.magenta.MagentaHub`: one
   style, or two with a mask; :class:`~tfstyle.magenta.MagentaTFLite`: strength and blends, at
   its fixed size).
+"""
 from __future__ import annotations
 
 import os
