@@ -142,14 +142,14 @@ def contract() -> dict:
 
 
 def test_contract_agrees_with_the_python_side(contract):
-    from tfstyle import pretrained
     from tfstyle.export import FORMATS
+    from tfstyle.registry import preset_names
 
     assert tuple(contract["roles"]) == ROLES
     assert contract["formats"] == list(FORMATS)
     assert contract["assets"]["contract"] == CONTRACT_PATH.name
     fast = contract["roles"]["fast_style"]
-    assert sorted(fast["styles"]) == pretrained.list_styles()
+    assert sorted(fast["styles"]) == preset_names("fast")
     for role, spec in contract["roles"].items():
         pattern = re.compile(spec["file_pattern"])  # also valid for java.util.regex: no (?P<...>) groups
         assert "(?P" not in spec["file_pattern"], role

@@ -14,7 +14,7 @@ BUILD = REPO / "docs" / "build_api.py"
 
 #: Pages that must exist in the built reference.
 KEY_PAGES = ("index.html", "tfstyle.html", "tfstyle/models.html", "tfstyle/export.html", "tfstyle/export/qat.html",
-             "tfstyle/export/tflite.html", "tfstyle/training.html", "tfstyle/pretrained.html", "tfstyle/metrics.html",
+             "tfstyle/export/tflite.html", "tfstyle/training.html", "tfstyle/presets.html", "tfstyle/metrics.html",
              "tfstyle/optimize.html", "tfstyle/fast.html")
 
 

@@ -89,7 +89,7 @@ def test_magenta_runner_strength_moves_from_content_to_style(magenta_dir):
     from tfstyle.arbitrary import stylize_arbitrary
 
     wave = SHARED / "data" / "style" / "named" / "wave.jpg"
-    same = stylize_arbitrary(photo, wave, strength=0.5, model=magenta, method="magenta")
+    same = stylize_arbitrary(photo, wave, strength=0.5, model=magenta)
     assert np.abs(same.astype(int) - outs[1].astype(int)).max() <= 1
     blend = stylize_arbitrary(photo, [wave, wave], style_weights=[0.3, 0.7], strength=0.5, model=magenta)
     assert np.abs(blend.astype(int) - outs[1].astype(int)).max() <= 1
@@ -98,10 +98,10 @@ def test_magenta_runner_strength_moves_from_content_to_style(magenta_dir):
 
 
 def test_equalization_keeps_float_and_lifts_int8_on_a_trained_style(tmp_path):
-    from tfstyle import pretrained
     from tfstyle.export.equalize import equalize_instance_norm
+    from tfstyle.presets import load_model
 
-    net = pretrained.load("wave")
+    net = load_model("wave")
     photos = sorted((SHARED / "data" / "content" / "test").glob("*.jpg"))
     calibration, evaluation = photos[:16], [cover_crop(load_image(p), (128, 128)) for p in photos[-3:]]
     reference = [np.asarray(net(x[None]))[0] for x in evaluation]
@@ -141,16 +141,17 @@ def test_magenta_hub_loader_runs_a_local_savedmodel(tmp_path, rng):
     # Behind tfstyle's API (a local folder instead of the handle), with a mask over two styles.
     from tfstyle.arbitrary import stylize_arbitrary
 
-    same = stylize_arbitrary(content, style, method="magenta", model=tmp_path / "magenta")
+    hub = MagentaHub(tmp_path / "magenta")
+    same = stylize_arbitrary(content, style, model=hub)
     assert np.abs(same.astype(int) - expected.astype(int)).max() <= 1
     mask = np.zeros((40, 60), np.float32)
     mask[:, :30] = 1.0
     black = np.zeros((50, 50, 3), np.float32)
-    masked = stylize_arbitrary(content, [style, black], mask=mask, method="magenta", model=tmp_path / "magenta")
+    masked = stylize_arbitrary(content, [style, black], mask=mask, model=hub)
     assert np.abs(masked[:, :30].astype(int) - expected[:, :30]).max() <= 1
     assert np.abs(masked[:, 30:].astype(int) - to_uint8(0.5 * content[:, 30:])).max() <= 1
     with pytest.raises(OptionError, match="not style vectors"):
-        stylize_arbitrary(content, style, strength=0.5, method="magenta", model=tmp_path / "magenta")
+        stylize_arbitrary(content, style, strength=0.5, model=hub)
     Image.fromarray(to_uint8(content)).save(tmp_path / "photo.png")
     Image.fromarray(to_uint8(style)).save(tmp_path / "style.png")
     assert main(["stylize", str(tmp_path / "photo.png"), str(tmp_path / "style.png"), "--method", "magenta",

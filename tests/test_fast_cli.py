@@ -68,11 +68,11 @@ def test_fast_method_errors(tmp_path, rng, capsys, extra, message):
 
 
 def test_styles_command_lists_catalog(capsys):
-    from tfstyle import pretrained
+    from tfstyle.registry import preset_names
 
     assert main(["styles"]) == 0
     listed = capsys.readouterr().out.split()
-    assert all(name in listed for name in pretrained.list_styles())
+    assert all(name in listed for name in preset_names("fast"))
 
 
 def test_train_johnson_cli(folder, tmp_path, rng, capsys, vgg_weights):

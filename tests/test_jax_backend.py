@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from tfstyle.fast import resolve_model
+from tfstyle.presets import load_model
 
 from .conftest import smooth_image
 
@@ -46,6 +46,6 @@ def test_trains_under_jax_and_loads_under_tensorflow(tmp_path, rng, vgg_weights)
     result = json.loads(done.stdout.strip().splitlines()[-1])
     assert result["epochs"] == 2  # the PyDataset path with checkpoints every 2 steps
     # The .keras file written under JAX loads here (TensorFlow backend) and computes the same.
-    net = resolve_model(str(out))
+    net = load_model(str(out))
     here = np.asarray(net(np.asarray(result["input"], "float32")))
     assert np.abs(here - np.asarray(result["output"])).max() < 0.01

@@ -8,7 +8,7 @@ import pathlib
 
 import pytest
 
-from tfstyle import pretrained
+from tfstyle.registry import preset_names
 
 from .conftest import SHARED
 
@@ -20,7 +20,7 @@ def test_pipeline_builds_files_and_report(tmp_path):
     spec = importlib.util.spec_from_file_location("pipeline", PIPELINE)
     pipeline = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(pipeline)
-    style = pretrained.list_styles()[0]
+    style = preset_names("fast")[0]
     report = tmp_path / "REPORT.md"
     assert pipeline.main(["--styles", style, "--formats", "float32,int8", "--size", "64", "--eval-images", "1",
                           "--runs", "1", "--no-op-profile", "--qat-steps", "0", "--out", str(tmp_path), "--report", str(report),

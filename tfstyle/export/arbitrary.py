@@ -7,7 +7,7 @@ for strength), the transfer network once per frame, and an app blends style vect
 * ``<prefix>_predictor_<format>_<S>.tflite``: input ``style`` ``[1, S, S, 3]`` in [0, 255] (S = 256 by
   default, as Magenta's) -> output ``style_vector`` ``[1, 100]``. The model first resizes the
   image (bilinear) to the square size the predictor was trained on (``net.style_size``), so
-  the vectors match :func:`tfstyle.arbitrary.style_vector`.
+  the vectors match :meth:`tfstyle.models.ghiasi.ArbitraryStyleNet.style_vector`.
 * ``<prefix>_transfer_<format>_<content size>.tflite``: inputs ``content`` ``[1, H, W, 3]`` in
   [0, 255] and ``style_vector`` ``[1, 100]`` -> output ``stylized`` ``[1, H, W, 3]``.
 

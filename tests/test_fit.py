@@ -3,7 +3,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from tfstyle.adapt import FittedStyle, fit_style
+from tfstyle.fit import fit_style
+from tfstyle.models.ghiasi import FittedStyle
 from tfstyle.arbitrary import stylize_arbitrary
 from tfstyle.cli import main
 from tfstyle.errors import OptionError
