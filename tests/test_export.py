@@ -213,7 +213,7 @@ def test_failed_conversion_leaves_nothing(net, tmp_path, monkeypatch):
 
 
 def test_failed_write_keeps_old_file(net, tmp_path, monkeypatch):
-    import tfstyle.export.tflite as tflite_module
+    import tfstyle.io as io_module
 
     path = tmp_path / "old.tflite"
     path.write_bytes(b"old")
@@ -221,7 +221,7 @@ def test_failed_write_keeps_old_file(net, tmp_path, monkeypatch):
     def broken_replace(src, dst):
         raise OSError("disk full")
 
-    monkeypatch.setattr(tflite_module.os, "replace", broken_replace)
+    monkeypatch.setattr(io_module.os, "replace", broken_replace)
     with pytest.raises(TfstyleError, match="disk full"):
         export_tflite(net, path, size=SIZE)
     assert path.read_bytes() == b"old" and sorted(p.name for p in tmp_path.iterdir()) == ["old.tflite"]

@@ -52,9 +52,9 @@ def test_folder_skips_bad_file_and_does_the_rest(model_file, folder, tmp_path, c
 @pytest.mark.parametrize(
     "extra, message",
     [
-        (["--style", "no_such_style"], "unknown style 'no_such_style'"),
+        (["--style", "no_such_style"], "unknown preset 'no_such_style'"),
         (["--method", "fast"], "needs --style NAME"),
-        ([], "give one or more STYLE images"),
+        ([], "or STYLE images"),
         (["--model", "missing.keras"], "model file not found"),
     ],
 )

@@ -87,7 +87,7 @@ def test_cli_fit_steps(net, images, tmp_path, vgg_weights, capsys):
     base = ["stylize", str(photo), str(painting), "-q"]
     assert main([*base, "--method", "arbitrary", "--model", str(model), "--fit-steps", "2", "-o", str(out)]) == 0
     assert Image.open(out).size == (64, 48)
-    for extra in (["--method", "adain"], ["--method", "arbitrary", "--fit-steps", "-1"], ["--style", "wave"]):
+    for extra in (["--method", "optimize"], ["--method", "arbitrary", "--fit-steps", "-1"], ["--style", "wave"]):
         assert main([*base, "--fit-steps", "2", *extra, "-o", str(tmp_path / "x.png")]) == 1
         assert "--fit-steps" in capsys.readouterr().err
     assert not (tmp_path / "x.png").exists()

@@ -101,9 +101,12 @@ def atomic_path(path: str | os.PathLike) -> Iterator[pathlib.Path]:
 
 def write_files(files: dict[str | os.PathLike, bytes | str]) -> None:
     """Write several files (bytes, or text as UTF-8) so that all of them, or none, appear."""
-    with atomic_paths(*files) as temps:
-        for tmp, data in zip(temps, files.values()):
-            tmp.write_bytes(data.encode() if isinstance(data, str) else data)
+    try:
+        with atomic_paths(*files) as temps:
+            for tmp, data in zip(temps, files.values()):
+                tmp.write_bytes(data.encode() if isinstance(data, str) else data)
+    except OSError as exc:
+        raise TfstyleError(f"could not write {', '.join(os.fspath(f) for f in files)}: {exc}") from exc
 
 
 def write_bytes(path: str | os.PathLike, data: bytes) -> pathlib.Path:
