@@ -30,20 +30,19 @@ import numpy as np  # noqa: E402
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
-sys.path[:0] = [str(ROOT / "benchmarks"), str(ROOT / "export"), str(ROOT / "android_demo" / "tools")]
+#: The Android app's model contract (names the predictor's signature and tensors).
+CONTRACT = ROOT / "android_demo" / "app" / "src" / "main" / "assets" / "contract.json"
 # Offline machines: the distances need VGG19; use ../shared's copy unless told otherwise.
 if (SHARED / "weights" / "vgg19_notop.h5").is_file():
     os.environ.setdefault("TFSTYLE_VGG19_WEIGHTS", str(SHARED / "weights" / "vgg19_notop.h5"))
 
-from machine import describe  # noqa: E402  (benchmarks/machine.py)
-from make_style_vectors import style_vectors  # noqa: E402  (android_demo/tools/make_style_vectors.py)
-from op_profile import profile  # noqa: E402  (export/op_profile.py)
-
-from tfstyle import pretrained  # noqa: E402
-from tfstyle.arbitrary import style_vector  # noqa: E402
+from tfstyle.machine import describe  # noqa: E402
+from tfstyle.export.op_profile import profile  # noqa: E402
+from tfstyle.presets import load_model  # noqa: E402
+from tfstyle.registry import preset_entry, preset_names  # noqa: E402
 from tfstyle.export import FORMATS, export_tflite, run_tflite  # noqa: E402
 from tfstyle.export.aeq import quantize_tflite  # noqa: E402
-from tfstyle.export.arbitrary import export_arbitrary  # noqa: E402
+from tfstyle.export.arbitrary import export_arbitrary, style_vectors  # noqa: E402
 from tfstyle.export.equalize import equalize_instance_norm  # noqa: E402
 from tfstyle.export.qat import export_qat_int8  # noqa: E402
 from tfstyle.export.tflite import calibration_images  # noqa: E402
@@ -69,7 +68,7 @@ def _distances(scorer: Scorer, outputs: list[np.ndarray], contents: list[np.ndar
 
 def export_style(name: str, args, contents: list[np.ndarray], scorer: Scorer) -> list[dict]:
     """Every format of one shipped style: files, timings and quality."""
-    net = pretrained.load(name)
+    net = load_model(name, kind="fast")
     reference = [np.asarray(net(image[None]))[0] for image in contents]
     rows = [{"model": name, "format": "keras float32", "size_bytes": None, "psnr": None,
              "distances": _distances(scorer, reference, contents)}]
@@ -134,12 +133,12 @@ def _keep_best_int8(name: str, rows: list[dict], args) -> list[dict]:
 def arbitrary_rows(args, contents: list[np.ndarray], styles: dict) -> list[dict]:
     """The shipped arbitrary network: predictor + transfer files per format, on the same photos and paintings."""
     try:
-        net = pretrained.load_arbitrary()
+        net = load_model(kind="arbitrary")
     except Exception as exc:  # noqa: BLE001 - the report says what is missing
         print(f"skipping the arbitrary network: {exc}", file=sys.stderr)
         return []
     squares = {name: cover_crop(image, (256, 256)) for name, (image, _) in styles.items()}
-    vectors = {name: style_vector(net, image)[None] for name, (image, _) in styles.items()}
+    vectors = {name: net.style_vector(image)[None] for name, (image, _) in styles.items()}
     reference = {name: [np.clip(np.asarray(net.transfer((c[None], vectors[name])))[0], 0, 255) for c in contents]
                  for name in styles}
     rows = [{"model": "tfstyle arbitrary transfer", "format": "keras float32", "size_bytes": None,
@@ -150,7 +149,7 @@ def arbitrary_rows(args, contents: list[np.ndarray], styles: dict) -> list[dict]
         predictor, transfer = (args.out / metas[k]["file"] for k in ("predictor", "transfer"))
         if fmt == "float32":
             # The Android demo's built-in styles: the shipped styles' paintings as style vectors.
-            vectors = style_vectors(predictor, {name: image for name, (image, _) in styles.items()})
+            vectors = style_vectors(predictor, {name: image for name, (image, _) in styles.items()}, json.loads(CONTRACT.read_text()))
             (args.out / "style_vectors.json").write_text(json.dumps(vectors) + "\n")
         outputs = {}
         for name in styles:
@@ -278,7 +277,7 @@ def _shown(path: pathlib.Path) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--styles", default=",".join(pretrained.list_styles()))
+    parser.add_argument("--styles", default=",".join(preset_names("fast")))
     parser.add_argument("--formats", default=",".join(FORMATS))
     parser.add_argument("--size", type=int, default=384)
     parser.add_argument("--calibration", type=pathlib.Path, default=SHARED / "data" / "content" / "test")
@@ -302,10 +301,9 @@ def main(argv: list[str] | None = None) -> int:
     start = time.perf_counter()
 
     contents = [cover_crop(load_image(p), (args.size, args.size)) for p in list_images(args.eval)[:args.eval_images]]
-    catalog = pretrained.catalog()
     styles = {}
     for name in [n for n in args.styles.split(",") if n]:
-        image = load_image(args.style_dir / catalog[name].get("style_image", f"{name}.jpg"), max_size=args.size)
+        image = load_image(args.style_dir / preset_entry(name).get("style_image", f"{name}.jpg"), max_size=args.size)
         styles[name] = (image, Scorer(image))
     rows = [row for name, (_, scorer) in styles.items() for row in export_style(name, args, contents, scorer)]
     arbitrary = [] if args.no_arbitrary else arbitrary_rows(args, contents, styles)
@@ -357,7 +355,7 @@ distances average over the same paintings as the fast styles and Magenta's rows.
 ## Where the time goes: float32 vs INT8 per block
 
 Each block of the network alone, at the size it has in a width-0.5 network at 384x384
-(`export/op_profile.py`); "reference" = TFLite's built-in kernels without XNNPACK:
+(`python -m tfstyle.export.op_profile`); "reference" = TFLite's built-in kernels without XNNPACK:
 
 {ops}
 """

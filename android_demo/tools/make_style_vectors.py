@@ -24,39 +24,12 @@ import os
 import pathlib
 import sys
 
-import numpy as np
-
 CONTRACT = pathlib.Path(__file__).resolve().parents[1] / "app" / "src" / "main" / "assets" / "contract.json"
 
 
 def load_contract(path: str | os.PathLike = CONTRACT) -> dict:
     with open(path, encoding="utf-8") as handle:
         return json.load(handle)
-
-
-def style_vectors(predictor: str | os.PathLike, images: dict[str, object], contract: dict | None = None) -> dict[str, list[float]]:
-    """Run ``predictor`` on each named image (a path or an ``HxWx3`` array in [0, 255]); return name -> vector."""
-    from tfstyle.litert import make_interpreter, run_signature
-    from tfstyle.images import cover_crop, load_image
-
-    contract = contract or load_contract()
-    role = contract["roles"]["arbitrary_predictor"]
-    (input_spec,), (output_spec,) = role["inputs"], role["outputs"]
-    length = int(contract["style_vector_length"])
-    runner = make_interpreter(model_path=os.fspath(predictor)).get_signature_runner(role["signature"])
-    height, width = (int(s) for s in runner.get_input_details()[input_spec["name"]]["shape"][1:3])
-    vectors = {}
-    for name, source in images.items():
-        image = cover_crop(load_image(source), (height, width))
-        # run_signature quantizes the input and dequantizes the output as the app's TensorCodec does.
-        result = run_signature(predictor, {input_spec["name"]: image[None]}, num_threads=1)
-        vector = result[output_spec["name"]].reshape(-1)
-        if vector.size != length:
-            raise ValueError(f"{predictor} gives {vector.size} values per style, the contract says {length}")
-        if not np.isfinite(vector).all():
-            raise ValueError(f"{predictor} gives non-finite values for {name}")
-        vectors[name] = [float(f"{v:.7g}") for v in vector]
-    return vectors
 
 
 def _named(items: list[str]) -> dict[str, str]:
@@ -78,6 +51,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=pathlib.Path, required=True, help="style_vectors.json to write")
     parser.add_argument("--contract", type=pathlib.Path, default=CONTRACT)
     args = parser.parse_args(argv)
+    from tfstyle.export.arbitrary import style_vectors
+
     vectors = style_vectors(args.predictor, _named(args.images), load_contract(args.contract))
     args.out.write_text(json.dumps(vectors, indent=1) + "\n", encoding="utf-8")
     print(f"{len(vectors)} style vectors -> {args.out}")

@@ -153,3 +153,31 @@ def export_arbitrary(
             (folder / name).unlink(missing_ok=True)
         raise
     return metas
+
+
+def style_vectors(predictor: str | os.PathLike, images: dict[str, object], contract: dict) -> dict[str, list[float]]:
+    """Run ``predictor`` on each named image (a path or an ``HxWx3`` array in [0, 255]); return name -> vector.
+
+    ``contract`` is the Android app's model contract (``android_demo/app/src/main/assets/contract.json``):
+    its ``arbitrary_predictor`` role names the signature and tensors, as the app reads them.
+    """
+    from tfstyle.images import cover_crop, load_image
+    from tfstyle.litert import make_interpreter, run_signature
+
+    role = contract["roles"]["arbitrary_predictor"]
+    (input_spec,), (output_spec,) = role["inputs"], role["outputs"]
+    length = int(contract["style_vector_length"])
+    runner = make_interpreter(model_path=os.fspath(predictor)).get_signature_runner(role["signature"])
+    height, width = (int(s) for s in runner.get_input_details()[input_spec["name"]]["shape"][1:3])
+    vectors = {}
+    for name, source in images.items():
+        image = cover_crop(load_image(source), (height, width))
+        # run_signature quantizes the input and dequantizes the output as the app's TensorCodec does.
+        result = run_signature(predictor, {input_spec["name"]: image[None]}, num_threads=1)
+        vector = result[output_spec["name"]].reshape(-1)
+        if vector.size != length:
+            raise ValueError(f"{predictor} gives {vector.size} values per style, the contract says {length}")
+        if not np.isfinite(vector).all():
+            raise ValueError(f"{predictor} gives non-finite values for {name}")
+        vectors[name] = [float(f"{v:.7g}") for v in vector]
+    return vectors
