@@ -1,6 +1,6 @@
 """Quick checks of arbitrary-style networks on validation data: strength 0 and full strength.
 
-For each model (``--model FILE.keras`` with ``--method ghiasi|adain``, repeatable; ``-`` for the
+For each model (``--model FILE.keras`` with a label, repeatable; ``-`` for the
 shipped Ghiasi network) it reports
 
 * the PSNR of the strength-0 output against the photo (strength 0 should give the photo back),
@@ -40,7 +40,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     os.environ.setdefault("TFSTYLE_VGG19_WEIGHTS", str(SHARED / "weights" / "vgg19_notop.h5"))
 
-    from tfstyle.arbitrary import load_arbitrary_model, stylize_arbitrary
+    from tfstyle.arbitrary import stylize_arbitrary
+    from tfstyle.presets import load_model
     from tfstyle.images import cover_crop, list_images, load_image
     from tfstyle.metrics import Scorer, psnr
 
@@ -51,9 +52,9 @@ def main(argv: list[str] | None = None) -> int:
              f"{args.size} px", "", f"Machine: {describe()}", "",
              "| model | method | strength-0 PSNR (dB) | style distance | content distance |", "|---|---|---|---|---|"]
     for file, method in args.model:
-        net = load_arbitrary_model(None if file == "-" else file, method)
-        at_zero = [psnr(stylize_arbitrary(p, styles[0], strength=0.0, model=net, method=method), p) for p in photos]
-        scores = [scorer.score(stylize_arbitrary(p, style, model=net, method=method), p)
+        net = load_model(None if file == "-" else file, kind="arbitrary")
+        at_zero = [psnr(stylize_arbitrary(p, styles[0], strength=0.0, model=net), p) for p in photos]
+        scores = [scorer.score(stylize_arbitrary(p, style, model=net), p)
                   for style, scorer in zip(styles, scorers) for p in photos[:3]]
         lines.append(f"| {'shipped' if file == '-' else file} | {method} | {np.mean(at_zero):.2f} | "
                      f"{np.mean([s['style'] for s in scores]):.3f} | {np.mean([s['content'] for s in scores]):.3f} |")

@@ -63,9 +63,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     os.environ.setdefault("TFSTYLE_VGG19_WEIGHTS", str(SHARED / "weights" / "vgg19_notop.h5"))
 
-    from tfstyle import pretrained
-    from tfstyle.adapt import fit_style
-    from tfstyle.arbitrary import load_arbitrary_model, stylize_arbitrary
+    from tfstyle.arbitrary import stylize_arbitrary
+    from tfstyle.fit import fit_style
+    from tfstyle.presets import load_model
     from tfstyle.images import cover_crop, list_images, load_image
     from tfstyle.magenta import MagentaTFLite
     from tfstyle.metrics import Scorer
@@ -74,18 +74,17 @@ def main(argv: list[str] | None = None) -> int:
     all_styles = list_images(args.styles)
     step = max(1, len(all_styles) // args.styles_count)
     styles = all_styles[::step][:args.styles_count]
-    net = load_arbitrary_model(args.model)
-    args.no_adain |= args.adain_model is None and not pretrained.ADAIN_FILE.is_file()
-    adain = None if args.no_adain else load_arbitrary_model(args.adain_model, "adain")
+    net = load_model(args.model, kind="arbitrary")
+    args.no_adain |= args.adain_model is None
+    adain = None if args.no_adain else load_model(args.adain_model, kind="arbitrary")
     magenta = MagentaTFLite(args.magenta / "predict_int8_256.tflite", args.magenta / "transfer_f16_384.tflite")
     side = (args.size, args.size)
     photos = [cover_crop(load_image(p), side) for p in contents]
     systems = {"tfstyle arbitrary (Keras float32, shipped)" if args.model is None else f"tfstyle {args.model}":
                lambda photo, style: stylize_arbitrary(photo, style, model=net),
                **({} if args.no_adain else {
-                   "tfstyle AdaIN (VGG19 encoder + shipped decoder, Keras float32)" if args.adain_model is None
-                   else f"tfstyle AdaIN {args.adain_model}":
-                   lambda photo, style: stylize_arbitrary(photo, style, model=adain, method="adain")}),
+                   f"tfstyle AdaIN {args.adain_model}":
+                   lambda photo, style: stylize_arbitrary(photo, style, model=adain)}),
                **({} if not args.fit_steps else {
                    f"tfstyle arbitrary + fit_style ({args.fit_steps} steps per style)":
                    lambda photo, style: stylize_arbitrary(photo, fitted["style"], model=net)}

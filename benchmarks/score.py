@@ -30,7 +30,6 @@ the painting its catalogue entry names (``style_image``) in ``--style-dir``.
 from __future__ import annotations
 
 import argparse
-import importlib
 import os
 import statistics
 import sys
@@ -79,24 +78,9 @@ def crop_to_multiple(image: np.ndarray, multiple: int = 4) -> np.ndarray:
 def load_net(entry: Entry, args: argparse.Namespace):
     """Return a callable mapping (1, H, W, 3) images in [0, 255] to stylized images."""
     if entry.kind == "preset":
-        try:
-            pretrained = importlib.import_module("tfstyle.pretrained")
-        except ModuleNotFoundError as exc:
-            if exc.name not in ("tfstyle.pretrained", "tfstyle"):
-                raise
-            raise UsageError(
-                "--preset needs tfstyle.pretrained, which this tfstyle installation does not have; "
-                "score a model file with --model FILE instead"
-            ) from None
-        if not hasattr(pretrained, "load"):
-            raise UsageError("tfstyle.pretrained has no load(); score a model file with --model FILE instead")
-        net = pretrained.load(entry.source)
-        if isinstance(net, tuple):
-            net = net[0]
-        if not callable(net):
-            net = getattr(net, "model", net)
-        if not callable(net):
-            raise UsageError(f"tfstyle.pretrained.load({entry.source!r}) returned {type(net).__name__}, not a model")
+        from tfstyle.presets import load_model
+
+        net = load_model(entry.source, kind="fast")
         return net
 
     import keras
@@ -132,9 +116,9 @@ def resolve_styles(entries: list[Entry], styles: list[str], style_dir: str) -> N
         if styles:
             entry.style = styles[0] if len(styles) == 1 else styles[i]
         elif entry.kind == "preset":
-            from tfstyle import pretrained
+            from tfstyle.registry import preset_entry
 
-            image = pretrained.catalog().get(entry.source, {}).get("style_image", f"{entry.source}.jpg")
+            image = preset_entry(entry.source).get("style_image", f"{entry.source}.jpg")
             entry.style = os.path.join(style_dir, image)
             if not os.path.isfile(entry.style):
                 raise UsageError(f"no --style given and no {entry.style}: give the preset's style image with --style")
@@ -163,7 +147,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model", dest="entries", action="append", type=lambda s: Entry("model", s),
                         help="a JohnsonNet .keras file or .weights.h5 file (with --width); repeatable")
     parser.add_argument("--preset", dest="entries", action="append", type=lambda s: Entry("preset", s),
-                        help="a style shipped with tfstyle (tfstyle.pretrained.load(NAME)); repeatable")
+                        help="a style shipped with tfstyle (a fast preset, tfstyle.load_model(NAME)); repeatable")
     parser.add_argument("--style", action="append", default=[], help="style image: one for all models or one per model")
     parser.add_argument("--style-dir", default="../shared/data/style/named",
                         help="where a preset's painting (its catalogue's style_image) is looked up when --style is not given")
