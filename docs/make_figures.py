@@ -1,7 +1,7 @@
 """Make the README's results grids: public-domain photos x public-domain paintings.
 
-Three grids: the shipped fast styles (``--pretrained``: every style in
-``tfstyle.pretrained``, each labelled with its painter), the shipped arbitrary-style network
+Three grids: the shipped fast styles (``--pretrained``: every fast preset in
+``tfstyle.list_presets``, each labelled with its painter), the shipped arbitrary-style network
 on the same paintings (``--arbitrary DIR``, the paintings' folder; a last row shows strength
 0 to 1) and optimization-based stylization (``--styles DIR``).
 
@@ -59,22 +59,21 @@ def main() -> None:
     args.out = args.out or f"docs/images/{kind}_grid.jpg"
     strengths = None
     if args.arbitrary:
-        from tfstyle import pretrained
+        from tfstyle.registry import preset_entry, preset_names
 
-        catalog = pretrained.catalog()
-        styles = [(name, name) for name in catalog]
-        paintings = {name: os.path.join(args.arbitrary, entry["style_image"]) for name, entry in catalog.items()}
+        styles = [(name, name) for name in preset_names("fast")]
+        paintings = {name: os.path.join(args.arbitrary, preset_entry(name)["style_image"]) for name, _ in styles}
         strengths = (0.0, 0.25, 0.5, 0.75, 1.0, 1.0)
 
         def paint(content, name, strength=1.0):
             return tfstyle.stylize_arbitrary(content, paintings[name], strength=strength)
     elif args.pretrained:
-        from tfstyle import pretrained
+        from tfstyle.registry import preset_names
 
-        styles = [(name, name) for name in pretrained.catalog()]
+        styles = [(name, name) for name in preset_names("fast")]
 
         def paint(content, name):
-            return tfstyle.stylize(content, style=name)
+            return tfstyle.stylize(content, model=name)
     else:
         styles = list(STYLES)
 

@@ -289,26 +289,25 @@ def quickstart() -> list:
         md("""
             ## 1. Shipped fast styles
 
-            `tfstyle.pretrained` lists the styles that ship inside the package (no download, no VGG19).
+            `tfstyle.list_presets()` lists the networks that ship inside the package (no download, no VGG19);
+            `model=` takes a preset name, a `.keras` file or a loaded network.
             """),
         code("""
-            from tfstyle import pretrained
-
-            for name, entry in pretrained.catalog().items():
-                print(f"{name:16} {entry['artist']}, {entry['painting']}")
-            print(pretrained.list_styles())
+            for preset in tfstyle.list_presets():
+                print(f"{preset['name']:22} {preset['kind']:9} {preset['title']}")
+            FAST_STYLES = [p["name"] for p in tfstyle.list_presets("fast")]
             """),
         code("""
             start = time.perf_counter()
-            fast = tfstyle.stylize(content, style=STYLE, size=SIZE)
+            fast = tfstyle.stylize(content, model=STYLE, size=SIZE)
             print(f"{STYLE}: {fast.shape[1]}x{fast.shape[0]} in {time.perf_counter() - start:.2f} s (first call loads the network)")
             tfstyle.save_image(fast, OUT / f"fast_{STYLE}.jpg")
             show([content, fast], ["photo", STYLE])
             """),
         md("All of them (each network is loaded once, then cached):"),
         code("""
-            names = pretrained.list_styles()
-            show([tfstyle.stylize(content, style=name, size=SIZE) for name in names], names, height=3)
+            names = FAST_STYLES
+            show([tfstyle.stylize(content, model=name, size=SIZE) for name in names], names, height=3)
             """),
         md("""
             ## 2. Any painting: arbitrary style
@@ -378,7 +377,7 @@ def quickstart() -> list:
             image afterwards.
             """),
         code("""
-            kept_fast = tfstyle.stylize(content, style=STYLE, size=SIZE, preserve_color="luminance")
+            kept_fast = tfstyle.stylize(content, model=STYLE, size=SIZE, preserve_color="luminance")
             photo = tfstyle.load_image(content, max_size=SIZE)
             kept_optimized = tfstyle.transfer_color(optimized, tfstyle.resize_image(photo, size=optimized.shape[:2]))
             show([fast, kept_fast, optimized, kept_optimized],
@@ -413,7 +412,7 @@ def train_your_own_style() -> list:
 
         Use a **GPU runtime** (Runtime > Change runtime type). On a CPU, a usable network takes about
         400 steps at 128 px from the identity start below (some 12 minutes on 2 cores, see
-        [RECIPE.md](https://github.com/tfstyle/tfstyle/blob/main/tfstyle/pretrained/RECIPE.md)).
+        [RECIPE.md](https://github.com/tfstyle/tfstyle/blob/main/tfstyle/weights/RECIPE.md)).
         """, """
         IMAGE_SIZE = 256       # training crops (Johnson et al.: 256; on a CPU: 128)
         BATCH_SIZE = 4
@@ -522,8 +521,8 @@ def train_your_own_style() -> list:
         code("""
             content = pick_content("Upload a photo to stylize (Cancel: a sample photo)", sample="chelsea")
             model_path = RUNS / f"{RUN_NAME}.keras"
-            mine = tfstyle.stylize(content, style=model_path, size=SIZE)
-            kept = tfstyle.stylize(content, style=model_path, size=SIZE, preserve_color="luminance")
+            mine = tfstyle.stylize(content, model=model_path, size=SIZE)
+            kept = tfstyle.stylize(content, model=model_path, size=SIZE, preserve_color="luminance")
             tfstyle.save_image(mine, OUT / f"{RUN_NAME}.jpg")
             show([content, style, mine, kept], ["photo", "style", RUN_NAME, "photo's colours"], height=3)
             """),
@@ -573,13 +572,13 @@ def export_to_phone() -> list:
             `MyDrive/<DRIVE_DIR>/photos/`, the folder in `$TFSTYLE_CONTENT_DIR`, or scikit-image's samples.
             """),
         code("""
-            from tfstyle import export, pretrained
+            from tfstyle import export
             from tfstyle.export.bench import latency
             from tfstyle.export.qat import export_qat_int8
             from tfstyle.images import cover_crop
             from tfstyle.metrics import psnr
 
-            net = pretrained.load(STYLE) if STYLE in pretrained.list_styles() else pretrained.load_model_file(STYLE)
+            net = tfstyle.load_model(STYLE)  # a fast preset name or a .keras file
             name = pathlib.Path(STYLE).stem
             photos = photo_folder("Upload calibration photos, several at once (Cancel: the defaults)")
             MODELS = OUT / "tflite"
@@ -744,12 +743,12 @@ def compare_methods() -> list:
             image = tfstyle.stylize_optimize(photo, style, steps=STEPS, size=SIZE, progress=False)
             results["optimization (Gatys)"] = (image, time.perf_counter() - start)
             print(f"{'optimization (Gatys)':24} {STEPS} steps {results['optimization (Gatys)'][1]:6.2f} s")
-            run(f"fast ({FAST_STYLE})", lambda: tfstyle.stylize(photo, style=FAST_STYLE))
+            run(f"fast ({FAST_STYLE})", lambda: tfstyle.stylize(photo, model=FAST_STYLE))
             """),
         code("""
             run("arbitrary (Ghiasi)", lambda: tfstyle.stylize_arbitrary(photo, style, model=ARBITRARY_MODEL))
             if ADAIN_MODEL:
-                run("AdaIN", lambda: tfstyle.stylize_arbitrary(photo, style, method="adain", model=ADAIN_MODEL))
+                run("AdaIN", lambda: tfstyle.stylize_arbitrary(photo, style, model=ADAIN_MODEL))
             else:
                 print("AdaIN: no trained network given (ADAIN_MODEL), skipped")
             """),
