@@ -156,7 +156,7 @@ def read_legacy_checkpoint(path: str | os.PathLike) -> "collections.OrderedDict[
     """
     path = pathlib.Path(path)
     with open(path, "rb") as f:
-        if f.read(2)[:1] == b"PK":
+        if f.read(2) == b"PK":
             raise CheckpointError(f"{path}: a zip checkpoint (PyTorch >= 1.6 format), not the legacy format")
         f.seek(0)
         try:
