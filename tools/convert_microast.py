@@ -276,8 +276,8 @@ def registry_entry(tensors: dict, sources: dict[str, str], quality: dict | None)
         },
         "licence": "MIT",
         "licence_file": "MICROAST_LICENSE.md",
-        "credit": "Zhizhong Wang, Lei Zhao, Zhiwen Zuo, Ailin Li, Haibo Chen, Wei Xing, Dongming Lu "
-                  "(Zhejiang University); weights published by the authors, converted by tools/convert_microast.py",
+        "credit": "Zhizhong Wang, Lei Zhao, Zhiwen Zuo, Ailin Li, Haibo Chen, Wei Xing, Dongming Lu"
+                  "; weights published by the authors, converted by tools/convert_microast.py",
         "quality": quality or {},
     }
 
