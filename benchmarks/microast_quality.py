@@ -120,7 +120,8 @@ def main(argv: list[str] | None = None) -> int:
     micro, mag = scores[next(iter(systems))], scores["Magenta predict_int8_256 + transfer_f16_384 (TFLite)"]
     content_change = statistics.mean(micro["content"]) / statistics.mean(mag["content"]) - 1
     style_change = statistics.mean(micro["style"]) / statistics.mean(mag["style"]) - 1
-    lines = [f"### {len(contents)} holdout photo x painting pairs, {args.size}x{args.size} ({datetime.date.today()})", "",
+    title = f"### {len(contents)} holdout photo x painting pairs, {args.size}x{args.size} ({datetime.date.today()})"
+    lines = [title, "",
              f"Machine: {describe()}", "",
              "| system | style distance | content distance | SSIM to photo | s / image (median) |",
              "|---|---|---|---|---|"]

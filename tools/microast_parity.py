@@ -90,9 +90,10 @@ def main(argv: list[str] | None = None) -> int:
     for i, (c, s) in enumerate(zip(contents, styles)):
         np.save(args.work / f"style{i}.npy", (cover_crop(load_image(s), (384, 384)) / 255.0).astype(np.float32))
         for h, w in sizes:
-            np.save(args.work / f"content{i}_{h}x{w}.npy", (cover_crop(load_image(c), (h, w)) / 255.0).astype(np.float32))
-            jobs.append({"content": f"content{i}_{h}x{w}.npy", "style": f"style{i}.npy", "output": f"authors{i}_{h}x{w}.npy",
-                         "names": [c.name, s.name], "size": [h, w]})
+            photo = (cover_crop(load_image(c), (h, w)) / 255.0).astype(np.float32)
+            np.save(args.work / f"content{i}_{h}x{w}.npy", photo)
+            jobs.append({"content": f"content{i}_{h}x{w}.npy", "style": f"style{i}.npy",
+                         "output": f"authors{i}_{h}x{w}.npy", "names": [c.name, s.name], "size": [h, w]})
     (args.work / "jobs.json").write_text(json.dumps(jobs))
     (args.work / "run_authors.py").write_text(RUNNER)
     done = subprocess.run([args.torch_python, str(args.work / "run_authors.py"), str(args.authors_code.resolve()),
