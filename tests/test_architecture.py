@@ -119,4 +119,4 @@ def test_the_reader_sees_lazy_and_relative_imports(tmp_path):
                       "    from tfstyle import color\n")
     found = _imports(source, "tfstyle.fast")
     assert {"tfstyle.images", "tfstyle.cli", "tfstyle.color"} <= found
-    assert any(_layer(m) > _layer("tfstyle.fast") for m in found)  # the cli import would be refused
+    assert any(_layer(m) > _layer("tfstyle.fast") for m in found if m != "tfstyle")  # the cli import would be refused

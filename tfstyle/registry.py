@@ -24,6 +24,7 @@ import os
 import pathlib
 
 from tfstyle.errors import OptionError, WeightsError, first_line
+from tfstyle.io import write_text
 
 #: Folder of the shipped weights and their table.
 WEIGHTS_DIR = pathlib.Path(__file__).resolve().parent / "weights"
@@ -73,6 +74,20 @@ def default_preset(kind: str) -> str:
 def preset_path(name: str) -> pathlib.Path:
     """The weights file of preset ``name``."""
     return WEIGHTS_DIR / preset_entry(name)["file"]
+
+
+def write_entry(folder: str | os.PathLike, name: str, entry: dict) -> pathlib.Path:
+    """Add or replace preset ``name`` in ``folder/presets.json`` (atomically); converters and trainers use it.
+
+    Keys the new entry leaves empty (e.g. ``quality`` before it was measured) keep their old values.
+    """
+    path = pathlib.Path(folder) / PRESETS_FILE.name
+    table = json.loads(path.read_text()) if path.is_file() else {"defaults": {}, "presets": {}}
+    old = table["presets"].get(name, {})
+    table["presets"][name] = {**old, **{key: value for key, value in entry.items() if value or key not in old}}
+    write_text(path, json.dumps(table, indent=2) + "\n")
+    _table.cache_clear()
+    return path
 
 
 def load_keras_file(path: str | os.PathLike):

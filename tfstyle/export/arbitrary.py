@@ -80,13 +80,16 @@ def export_arbitrary(
         equalize: ``int8``: rescale the transfer net's pre-norm channels first (same function).
 
     Returns:
-        ``{"predictor": metadata, "transfer": metadata}``; each also records its ``file``.
+        ``{"predictor": metadata, "transfer": metadata}``; each also records its ``file``. A network
+        without a predictor (MicroAST, AdaIN: the style image goes straight into the network) is
+        written as one file by :func:`export_image_pair`: ``{"stylize": metadata}``.
     """
-    if format not in FORMATS:
-        raise OptionError(f"format must be one of {', '.join(FORMATS)}; got {format!r}")
-    folder = pathlib.Path(folder)
-    if not folder.is_dir():
-        raise OptionError(f"output folder does not exist: {folder}")
+    folder = _check_folder(folder, format)
+    if not hasattr(net, "predictor"):
+        return {"stylize": export_image_pair(net, folder, format=format, content_size=content_size,
+                                             style_size=style_input_size, representative_images=representative_images,
+                                             representative_styles=representative_styles,
+                                             num_calibration=num_calibration, prefix=prefix, require_gpu=require_gpu)}
     height, width = parse_size(content_size)
     side, dim = int(style_input_size), net.style_dim
     names = arbitrary_file_names(prefix, format, side, (height, width))
@@ -153,6 +156,50 @@ def export_arbitrary(
             (folder / name).unlink(missing_ok=True)
         raise
     return metas
+
+
+def _check_folder(folder: str | os.PathLike, format: str) -> pathlib.Path:
+    if format not in FORMATS:
+        raise OptionError(f"format must be one of {', '.join(FORMATS)}; got {format!r}")
+    folder = pathlib.Path(folder)
+    if not folder.is_dir():
+        raise OptionError(f"output folder does not exist: {folder}")
+    return folder
+
+
+def export_image_pair(net, folder: str | os.PathLike, *, format: str = "float32",
+                      content_size: int | tuple[int, int] = 384, style_size: int = 256, representative_images=None,
+                      representative_styles=None, num_calibration: int = 32, prefix: str = "arbitrary",
+                      require_gpu: bool = False) -> dict:
+    """One ``.tflite`` file for a network called as ``net((content, style))`` (e.g. MicroAST); its metadata.
+
+    Signature ``content`` ``[1, H, W, 3]`` and ``style`` ``[1, S, S, 3]`` in [0, 255] -> ``stylized``;
+    the file is ``<prefix>_stylize_<format>_<H>[x<W>].tflite``. ``int8`` is calibrated on photo and
+    style pairs (both needed), as :func:`export_arbitrary`.
+    """
+    folder = _check_folder(folder, format)
+    height, width = parse_size(content_size)
+    side = int(style_size)
+    size = f"{height}" if height == width else f"{height}x{width}"
+    name = f"{prefix}_stylize_{format}_{size}.tflite"
+    pin, samples = format == "int8", None
+    if pin:
+        if representative_images is None or representative_styles is None:
+            raise OptionError("format 'int8' needs representative_images (photos) and representative_styles")
+        photos = calibration_images(representative_images, (height, width), num_calibration)
+        styles = calibration_images(representative_styles, (side, side), num_calibration)
+        samples = [{CONTENT_INPUT: p[None], STYLE_INPUT: styles[i % len(styles)][None]} for i, p in enumerate(photos)]
+
+    def serve(content, style):
+        return {OUTPUT: net((pin_pixels(content) if pin else content, pin_pixels(style) if pin else style))}
+
+    content = convert_signature(net, serve, {CONTENT_INPUT: (1, height, width, 3), STYLE_INPUT: (1, side, side, 3)},
+                                format, samples)
+    return write_signature_model(
+        content, folder / name, format=format, size=(height, width),
+        shapes={CONTENT_INPUT: [1, height, width, 3], STYLE_INPUT: [1, side, side, 3], OUTPUT: [1, height, width, 3]},
+        ranges={CONTENT_INPUT: [0, 255], STYLE_INPUT: [0, 255], OUTPUT: [0, 255]}, model=net,
+        require_gpu=require_gpu, extra={"role": "arbitrary_stylize", "file": name})
 
 
 def style_vectors(predictor: str | os.PathLike, images: dict[str, object], contract: dict) -> dict[str, list[float]]:
