@@ -7,44 +7,45 @@ import os
 import pathlib
 import time
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import keras
 
 from tfstyle.data import has_tensorflow
 from tfstyle.errors import OptionError
 from tfstyle.training.callbacks import STATE_WEIGHTS, ResumableCheckpoint, read_state
+from tfstyle.training.recipes import Recipe
 
 
 def prepare_run(
     out: str | os.PathLike,
-    steps: int,
-    checkpoint_every: int,
+    recipe: Recipe,
     checkpoint_dir: str | os.PathLike | None,
-    config: dict,
-    resume_keys: Sequence[str],
-) -> tuple[pathlib.Path, pathlib.Path, dict | None]:
-    """Check the output and step options; return ``(out, checkpoint_dir, state)``.
+    **derived: Any,
+) -> tuple[pathlib.Path, pathlib.Path, dict | None, dict]:
+    """Check the output; return ``(out, checkpoint_dir, state, config)``.
 
-    ``state`` is the checkpoint to resume (``None`` for a new run); a checkpoint made with
-    other values of ``resume_keys`` is refused, so a resume never mixes two recipes.
+    ``config`` is what the checkpoint records: ``recipe.to_dict()`` plus the ``derived`` settings
+    that are not ``None`` (facts of the inputs, e.g. the teacher's ``style_size``). ``state`` is the
+    checkpoint to resume (``None`` for a new run); a checkpoint made with other values of the
+    recipe's resume fields or of ``derived`` is refused, so a resume never mixes two recipes.
     """
     out = pathlib.Path(out)
     if out.suffix != ".keras":
         raise OptionError(f"the trained network is saved as .keras, got {out}")
     if not out.parent.is_dir():
         raise OptionError(f"output folder does not exist: {out.parent}")
-    if steps < 1 or checkpoint_every < 1:
-        raise OptionError(f"steps and checkpoint_every must be >= 1, got {steps} and {checkpoint_every}")
     checkpoint_dir = pathlib.Path(checkpoint_dir) if checkpoint_dir else out.with_suffix(".ckpt")
+    config = {**recipe.to_dict(), **{k: v for k, v in derived.items() if v is not None}}
     state = read_state(checkpoint_dir)
     if state is not None:
-        changed = [k for k in resume_keys if state["config"].get(k) != config.get(k)]
+        changed = recipe.changed(state["config"]) + [k for k, v in derived.items() if state["config"].get(k) != v]
         if changed:
             raise OptionError(
                 f"{checkpoint_dir} holds a run with other settings ({', '.join(changed)}); "
                 f"delete it or pass another checkpoint_dir"
             )
-    return out, checkpoint_dir, state
+    return out, checkpoint_dir, state, config
 
 
 def restore(trainer: keras.Model, checkpoint_dir: pathlib.Path, state: dict | None) -> int:
