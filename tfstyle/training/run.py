@@ -3,6 +3,7 @@ with checkpoints and logs, scale-out, and the atomic save of the result."""
 from __future__ import annotations
 
 import contextlib
+import csv
 import os
 import pathlib
 import time
@@ -92,6 +93,33 @@ def fit_resumable(
                 verbose=verbose, shuffle=False)
     with open(checkpoint_dir / "timing.csv", "a") as f:
         f.write(f"{end_step - start_step},{time.perf_counter() - started:.1f},{keras.backend.backend()}\n")
+
+
+def last_losses(checkpoint_dir: str | os.PathLike) -> dict[str, float]:
+    """The last row of a run's ``history.csv`` (losses, validation losses), as numbers; ``{}`` before any."""
+    with open(pathlib.Path(checkpoint_dir) / "history.csv") as f:
+        rows = list(csv.DictReader(f))
+    return {k: float(v) for k, v in rows[-1].items() if v not in ("", "NA") and k != "epoch"} if rows else {}
+
+
+def timed_run(run: Callable[[], object], checkpoint_dir: str | os.PathLike, record: str | os.PathLike) -> float:
+    """Call ``run()`` (a training run checkpointing to ``checkpoint_dir``) and add the seconds it took
+    to the total kept in the text file ``record``; return that total (a resumed run adds up).
+
+    A run whose checkpoint did not advance was already done and only reloaded its data: its time
+    is not training time and is not added.
+    """
+    def epoch() -> int | None:
+        state = read_state(pathlib.Path(checkpoint_dir))
+        return None if state is None else state["epoch"]
+
+    record = pathlib.Path(record)
+    before, start = epoch(), time.perf_counter()
+    run()
+    spent = time.perf_counter() - start if epoch() != before else 0.0
+    total = spent + (float(record.read_text()) if record.exists() else 0.0)
+    record.write_text(f"{total:.0f}")
+    return total
 
 
 def distribution_scope():
