@@ -196,6 +196,7 @@ _CONTENT_LIMIT = "use only this many content photos (quick experiments, tests)"
 _STYLE_LIMIT = "use only this many style images"
 _WIDTH = "channel multiplier of the network"
 _RESIDUAL_BLOCKS = "residual blocks of the network"
+_PADDING_MODES = ("reflect", "zero")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -212,7 +213,7 @@ class JohnsonRecipe(Recipe):
     width: float = option(0.5, _WIDTH)
     residual_blocks: int = option(5, _RESIDUAL_BLOCKS)
     padding_mode: str = option("reflect", "'reflect' (no border artefacts) or 'zero' (faster in TFLite)",
-                               flag="--padding", choices=("reflect", "zero"))
+                               flag="--padding", choices=_PADDING_MODES)
     image_size: int = option(256, "side of the square training crops")
     batch_size: int = option(4, "crops per step")
     steps: int = option(20000, _STEPS, resume=False)
@@ -240,7 +241,7 @@ class IdentityRecipe(Recipe):
     width: float = option(0.5, _WIDTH, resume=False)
     residual_blocks: int = option(5, _RESIDUAL_BLOCKS, resume=False)
     padding_mode: str = option("reflect", "'reflect' or 'zero' (as in train johnson)", resume=False,
-                               flag="--padding", choices=("reflect", "zero"))
+                               flag="--padding", choices=_PADDING_MODES)
     image_size: int = option(256, "side of the square training crops", resume=False)
     batch_size: int = option(4, "crops per step", resume=False)
     steps: int = option(300, "optimizer steps", resume=False)
