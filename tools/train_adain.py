@@ -1,11 +1,11 @@
-"""Train an AdaIN decoder; with ``--ship``, make it the package's ``tfstyle/pretrained/adain.keras``.
+"""Train an AdaIN decoder; with ``--ship``, make it the package's ``adain.keras``.
 
 ``train_adain`` (Huang & Belongie's recipe, :mod:`tfstyle.training.adain`) on ``content/train`` x
 ``style/train``, checkpointed under ``--work`` and resumed exactly when the command is repeated
 (stop it any time, run it again with the same ``--steps``, or with more to train further).
 The file holds only the decoder; the VGG19 encoder comes from the standard ImageNet weights
 (``weights="imagenet"`` or ``TFSTYLE_VGG19_WEIGHTS``). The record (recipe, seconds, last
-losses) is written beside it as ``adain.json``; ``--ship`` copies both into ``tfstyle/pretrained``,
+losses) is written beside it as ``adain.json``; ``--ship`` copies both into the package's weights folder,
 where ``method="adain"`` finds them. Ship a decoder only when it gives the photo back at
 strength 0 (``tests/test_pretrained.py`` then checks that): a CPU budget of a few thousand
 steps does not (see ``benchmarks/results/arbitrary_vs_magenta.md``); the paper trains 160k.
@@ -15,6 +15,7 @@ steps does not (see ``benchmarks/results/arbitrary_vs_magenta.md``); the paper t
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import pathlib
@@ -23,11 +24,15 @@ import sys
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from train_arbitrary import PRETRAINED, ROOT, _last_row, _timed  # noqa: E402  (tools/train_arbitrary.py)
+from tfstyle.registry import WEIGHTS_DIR as PRETRAINED  # noqa: E402  (the installed package's weights folder)
+from tfstyle.training.recipes import AdainRecipe  # noqa: E402
+from tfstyle.training.run import last_losses, timed_run  # noqa: E402
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
 
 #: CPU budget: 128 px crops of images resized to a short side of 256, batches of 4, and a
 #: learning rate 5x the paper's (1e-4 is tuned for 160k steps; this run has a few thousand).
-TRAIN = {"decoder_width": 0.5, "image_size": 128, "batch_size": 4, "learning_rate": 5e-4, "checkpoint_every": 250}
+TRAIN = AdainRecipe(decoder_width=0.5, image_size=128, batch_size=4, learning_rate=5e-4, checkpoint_every=250)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -40,12 +45,12 @@ def main(argv: list[str] | None = None) -> int:
     from tfstyle.training.adain import train_adain
 
     args.work.mkdir(parents=True, exist_ok=True)
-    out = args.work / "adain.keras"
-    seconds = _timed(args.work, "adain", out, lambda: train_adain(
-        args.data / "content" / "train", args.data / "style" / "train", out, steps=args.steps, verbose=2, **TRAIN))
+    out, recipe = args.work / "adain.keras", dataclasses.replace(TRAIN, steps=args.steps)
+    seconds = timed_run(lambda: train_adain(args.data / "content" / "train", args.data / "style" / "train", out,
+                                            recipe=recipe, verbose=2),
+                        out.with_suffix(".ckpt"), args.work / "adain.seconds")
     record = {"file": "adain.keras",
-              "train": {**TRAIN, "steps": args.steps, "seconds": round(seconds),
-                        "last_losses": _last_row(out.with_suffix(".ckpt") / "history.csv")},
+              "train": {**recipe.to_dict(), "seconds": round(seconds), "last_losses": last_losses(out.with_suffix(".ckpt"))},
               "data": "content/train (1549 photos) x style/train (1770 paintings and textures) of ../shared/data"}
     (args.work / "adain.json").write_text(json.dumps(record, indent=2) + "\n")
     if args.ship:

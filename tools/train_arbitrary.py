@@ -13,8 +13,8 @@ Two stages, each checkpointed under ``--work`` and resumed exactly when the comm
    loss (every painting and VGG19 layer weighted the same; Gatys et al.'s layers), the compact
    predictor now trained end to end with the transfer network.
 
-The last network is copied into ``tfstyle/pretrained`` and its record (recipe, seconds per
-stage, last losses, machine) written afresh to ``tfstyle/pretrained/arbitrary.json`` (measurements
+The last network is copied into the package's weights folder and its record (recipe, seconds per
+stage, last losses, machine) written afresh to ``arbitrary.json`` there (measurements
 added by hand for an earlier network are dropped: re-measure and add them again).
 
     python tools/train_arbitrary.py --data ../shared/data --distill-steps 500 --finetune-steps 600 --refine-steps 1500
@@ -22,63 +22,46 @@ added by hand for an earlier network are dropped: re-measure and add them again)
 from __future__ import annotations
 
 import argparse
-import csv
+import dataclasses
 import json
 import os
 import pathlib
 import shutil
 import sys
-import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
+from tfstyle.machine import describe  # noqa: E402
+from tfstyle.registry import WEIGHTS_DIR as PRETRAINED  # noqa: E402  (the installed package's weights folder)
+from tfstyle.training.recipes import ArbitraryRecipe, DistillRecipe, Recipe  # noqa: E402
+from tfstyle.training.run import last_losses, timed_run  # noqa: E402
+
 ROOT = pathlib.Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "benchmarks"))
-from machine import describe  # noqa: E402  (benchmarks/machine.py)
+#: What every stage trains on.
+DATA = "content/train (1549 photos) x style/train (1770 paintings and textures) of ../shared/data"
 
-PRETRAINED = ROOT / "tfstyle" / "pretrained"
-
-#: Stage 1 (see ``tfstyle.training.arbitrary.train_arbitrary``); CPU budget: 128 px crops.
-TRAIN = {"width": 0.5, "image_size": 128, "style_size": 128, "batch_size": 4, "learning_rate": 5e-4,
-         "style_weight": 1e-3, "identity_pairs": 1, "checkpoint_every": 100}
-#: Stage 2 (see ``distill_predictor``).
-DISTILL = {"width": 1.0, "batch_size": 16, "learning_rate": 1e-3, "checkpoint_every": 250}
+#: Stage 1 (:class:`~tfstyle.training.recipes.ArbitraryRecipe`); CPU budget: 128 px crops.
+TRAIN = ArbitraryRecipe(width=0.5, image_size=128, style_size=128, batch_size=4, learning_rate=5e-4,
+                        style_weight=1e-3, identity_pairs=1, checkpoint_every=100)
+#: Stage 2 (:class:`~tfstyle.training.recipes.DistillRecipe`).
+DISTILL = DistillRecipe(width=1.0, batch_size=16, learning_rate=1e-3, checkpoint_every=250)
 #: Stage 3: stage 1's recipe at a lower learning rate, plus the identity pairs' pixel error. Its
 #: weight puts that error (~3000 in [0, 255] units when the output is still painted) on the
 #: scale of the weighted style loss (~1.5e6).
-FINETUNE = {**TRAIN, "learning_rate": 2e-4, "reconstruction_weight": 300.0}
+FINETUNE = dataclasses.replace(TRAIN, learning_rate=2e-4, reconstruction_weight=300.0)
 #: Stage 4: relative errors (content ~0.7, style ~0.45 at its start), so weights of order 1; the
 #: pixel term (~1000) at ~0.1. Content weight 0.5 kept too much of the photo (validation style
 #: distance rose from 0.60 to 0.66 in 700 steps while the content distance fell to 0.79); 0.1 lowers both.
-REFINE = {**TRAIN, "learning_rate": 2e-4, "loss": "relative", "content_weight": 0.1, "style_weight": 1.0,
-          "reconstruction_weight": 1e-4, "train_predictor": True}
+REFINE = dataclasses.replace(TRAIN, learning_rate=2e-4, loss="relative", content_weight=0.1, style_weight=1.0,
+                             reconstruction_weight=1e-4, train_predictor=True)
 
 
-def _timed(work: pathlib.Path, name: str, out: pathlib.Path, run) -> float:
-    """Run ``run()``, which trains ``out``; add its time to ``<name>.seconds`` (a resumed stage adds up).
-
-    A stage whose checkpoint (``out``'s ``.ckpt``) did not advance was already done and only
-    reloaded its data, so that time is not training time and is not added.
-    """
-    from tfstyle.training.callbacks import read_state
-
-    def epoch() -> int | None:
-        state = read_state(out.with_suffix(".ckpt"))
-        return None if state is None else state["epoch"]
-
-    before, start = epoch(), time.perf_counter()
-    run()
-    record = work / f"{name}.seconds"
-    spent = time.perf_counter() - start if epoch() != before else 0.0
-    total = spent + (float(record.read_text()) if record.exists() else 0.0)
-    record.write_text(f"{total:.0f}")
-    return total
-
-
-def _last_row(history: pathlib.Path) -> dict:
-    with history.open() as f:
-        rows = list(csv.DictReader(f))
-    return {k: float(v) for k, v in rows[-1].items() if v not in ("", "NA") and k != "epoch"} if rows else {}
+def stage(work: pathlib.Path, name: str, out: pathlib.Path, recipe: Recipe, train, **notes) -> dict:
+    """Train (or resume) ``out`` with ``train(out, recipe)``; its record: the recipe, ``notes``, the
+    seconds spent (a resumed stage adds up) and the last losses."""
+    checkpoint = out.with_suffix(".ckpt")
+    seconds = timed_run(lambda: train(out, recipe), checkpoint, work / f"{name}.seconds")
+    return {**recipe.to_dict(), **notes, "seconds": round(seconds), "last_losses": last_losses(checkpoint)}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -94,43 +77,32 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     from tfstyle.training.arbitrary import distill_predictor, train_arbitrary
 
-    args.work.mkdir(parents=True, exist_ok=True)
-    teacher, compact = args.work / "teacher.keras", args.work / "arbitrary.keras"
-    train_seconds = _timed(args.work, "teacher", teacher, lambda: train_arbitrary(
-        args.data / "content" / "train", args.data / "style" / "train", teacher, steps=args.steps,
-        init=args.init if args.init.is_file() else None, verbose=2, **TRAIN))
-    distill_seconds = _timed(args.work, "distill", compact, lambda: distill_predictor(
-        teacher, args.data / "style" / "train", args.data / "content" / "train", compact, steps=args.distill_steps,
-        verbose=2, **DISTILL))
+    work, content, styles = args.work, args.data / "content" / "train", args.data / "style" / "train"
+    work.mkdir(parents=True, exist_ok=True)
+
+    def arbitrary(init):
+        return lambda out, recipe: train_arbitrary(content, styles, out, recipe=recipe, init=init, verbose=2)
+
+    teacher, compact = work / "teacher.keras", work / "arbitrary.keras"
+    record = {"file": "arbitrary.keras"}
+    record["train"] = stage(work, "teacher", teacher, dataclasses.replace(TRAIN, steps=args.steps),
+                            arbitrary(args.init if args.init.is_file() else None),
+                            init="identity JohnsonNet (tools/train_pretrained.py)")
+    record["distill"] = stage(work, "distill", compact, dataclasses.replace(DISTILL, steps=args.distill_steps),
+                              lambda out, recipe: distill_predictor(teacher, styles, content, out, recipe=recipe,
+                                                                    verbose=2))
     shipped = compact
     if args.finetune_steps:
-        shipped = args.work / "finetuned.keras"
-        finetune_seconds = _timed(args.work, "finetune", shipped, lambda: train_arbitrary(
-            args.data / "content" / "train", args.data / "style" / "train", shipped, steps=args.finetune_steps,
-            init=compact, verbose=2, **FINETUNE))
+        shipped = work / "finetuned.keras"
+        record["finetune"] = stage(work, "finetune", shipped, dataclasses.replace(FINETUNE, steps=args.finetune_steps),
+                                   arbitrary(compact), init="the distilled network (predictor frozen)")
     if args.finetune_steps and args.refine_steps:
-        finetuned, shipped = shipped, args.work / "refined.keras"
-        refine_seconds = _timed(args.work, "refine", shipped, lambda: train_arbitrary(
-            args.data / "content" / "train", args.data / "style" / "train", shipped, steps=args.refine_steps,
-            init=finetuned, verbose=2, **REFINE))
+        finetuned, shipped = shipped, work / "refined.keras"
+        record["refine"] = stage(work, "refine", shipped, dataclasses.replace(REFINE, steps=args.refine_steps),
+                                 arbitrary(finetuned),
+                                 init="the stage 3 (finetune) network; compact predictor trained too")
     shutil.copyfile(shipped, PRETRAINED / "arbitrary.keras")
-    record = {
-        "file": "arbitrary.keras",
-        "train": {**TRAIN, "steps": args.steps, "init": "identity JohnsonNet (tools/train_pretrained.py)",
-                  "seconds": round(train_seconds), "last_losses": _last_row(teacher.with_suffix(".ckpt") / "history.csv")},
-        "distill": {**DISTILL, "steps": args.distill_steps, "seconds": round(distill_seconds),
-                    "last_losses": _last_row(compact.with_suffix(".ckpt") / "history.csv")},
-        **({"finetune": {**FINETUNE, "steps": args.finetune_steps, "init": "the distilled network (predictor frozen)",
-                         "seconds": round(finetune_seconds),
-                         "last_losses": _last_row(args.work / "finetuned.ckpt" / "history.csv")}}
-           if args.finetune_steps else {}),
-        **({"refine": {**REFINE, "steps": args.refine_steps,
-                       "init": "the stage 3 (finetune) network; compact predictor trained too",
-                       "seconds": round(refine_seconds),
-                       "last_losses": _last_row(shipped.with_suffix(".ckpt") / "history.csv")}}
-           if args.finetune_steps and args.refine_steps else {}),
-        "data": "content/train (1549 photos) x style/train (1770 paintings and textures) of ../shared/data",
-    }
+    record["data"] = DATA
     # Written afresh: measurements noted by hand for an earlier network (validation scores, vector
     # errors) would describe a network that no longer ships; re-measure and add them again.
     record["machine"] = describe()

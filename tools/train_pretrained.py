@@ -14,7 +14,6 @@ entry (painting, recipe, training time, validation losses) is written to ``catal
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import os
 import pathlib
@@ -24,8 +23,11 @@ import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
+from tfstyle.registry import WEIGHTS_DIR as PRETRAINED  # noqa: E402  (the installed package's weights folder)
+from tfstyle.training.recipes import IdentityRecipe, JohnsonRecipe  # noqa: E402
+from tfstyle.training.run import last_losses, timed_run  # noqa: E402
+
 ROOT = pathlib.Path(__file__).resolve().parents[1]
-PRETRAINED = ROOT / "tfstyle" / "pretrained"
 
 #: Public-domain paintings only (their pictures appear in the docs).
 STYLES = {
@@ -39,22 +41,12 @@ STYLES = {
                        "painting": "Woman with a Hat (1905)"},
 }
 
-#: Shared by every style (see ``tfstyle.training.johnson.train_johnson`` for each knob).
-RECIPE = {
-    "width": 0.5,
-    "image_size": 128,
-    "batch_size": 4,
-    "style_size": 256,
-    "checkpoint_every": 100,
-}  # the loss is train_johnson's default
-STEPS, LEARNING_RATE = 400, 2e-4
-IDENTITY = {"width": RECIPE["width"], "image_size": RECIPE["image_size"], "steps": 400, "learning_rate": 2e-3}
-
-
-def _last_row(history: pathlib.Path) -> dict:
-    with history.open() as f:
-        rows = list(csv.DictReader(f))
-    return rows[-1] if rows else {}
+#: The shared starting point: pixel loss only, trained once.
+IDENTITY = IdentityRecipe(width=0.5, image_size=128, steps=400, learning_rate=2e-3)
+#: Shared by every style (:class:`~tfstyle.training.recipes.JohnsonRecipe` says what each knob means);
+#: the loss is the default.
+RECIPE = JohnsonRecipe(width=IDENTITY.width, image_size=IDENTITY.image_size, batch_size=4, style_size=256,
+                       checkpoint_every=100, steps=400, learning_rate=2e-4)
 
 
 def identity_init(data: pathlib.Path, work: pathlib.Path) -> pathlib.Path:
@@ -64,42 +56,27 @@ def identity_init(data: pathlib.Path, work: pathlib.Path) -> pathlib.Path:
     out = work / "identity.keras"
     if not out.exists():
         start = time.perf_counter()
-        pretrain_identity(data / "content" / "train", out, verbose=2, **IDENTITY)
+        pretrain_identity(data / "content" / "train", out, recipe=IDENTITY, verbose=2)
         (work / "identity.seconds").write_text(f"{time.perf_counter() - start:.0f}")
     return out
-
-
-def _default_loss() -> dict:
-    from tfstyle import vgg
-    from tfstyle.training import johnson
-
-    return {"content_layers": list(vgg.JOHNSON_CONTENT_LAYERS), "style_layers": list(vgg.JOHNSON_STYLE_LAYERS),
-            "style_layer_weights": list(vgg.JOHNSON_STYLE_LAYER_WEIGHTS), "style_weight": johnson.STYLE_WEIGHT,
-            "tv_weight": johnson.TV_WEIGHT}
 
 
 def train_style(name: str, data: pathlib.Path, work: pathlib.Path, init: pathlib.Path) -> dict:
     """Train (or resume) style ``name``; return its catalogue entry."""
     from tfstyle.training.johnson import train_johnson
 
-    out = work / f"{name}.keras"
-    start = time.perf_counter()
-    train_johnson(data / "style" / "named" / STYLES[name]["image"], data / "content" / "train", out,
-                  val_dir=data / "content" / "test", steps=STEPS, learning_rate=LEARNING_RATE, init=init,
-                  verbose=2, **RECIPE)
-    seconds = time.perf_counter() - start
-    timing = work / f"{name}.seconds"
-    # A resumed run adds to the time already spent.
-    total = seconds + (float(timing.read_text()) if timing.exists() else 0.0)
-    timing.write_text(f"{total:.0f}")
-    last = _last_row(work / f"{name}.ckpt" / "history.csv")
+    out, checkpoint = work / f"{name}.keras", work / f"{name}.ckpt"
+    total = timed_run(lambda: train_johnson(data / "style" / "named" / STYLES[name]["image"], data / "content" / "train",
+                                            out, recipe=RECIPE, val_dir=data / "content" / "test", init=init,
+                                            verbose=2),
+                      checkpoint, work / f"{name}.seconds")
     shutil.copyfile(out, PRETRAINED / f"{name}.keras")
     return {
         "file": f"{name}.keras", "artist": STYLES[name]["artist"], "painting": STYLES[name]["painting"],
         "style_image": STYLES[name]["image"],
-        "recipe": {**RECIPE, **_default_loss(), "steps": STEPS, "learning_rate": LEARNING_RATE, "init": {"identity": IDENTITY}},
+        "recipe": {**RECIPE.to_dict(), "init": {"identity": IDENTITY.to_dict()}},
         "train_seconds": round(total),
-        "val_losses": {k[4:]: float(v) for k, v in last.items() if k.startswith("val_")},
+        "val_losses": {k[4:]: v for k, v in last_losses(checkpoint).items() if k.startswith("val_")},
     }
 
 

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from typing import Any
 
 import keras
 import numpy as np
@@ -38,23 +39,14 @@ from tfstyle.io import save_model
 from tfstyle.layers import InstanceNormalization
 from tfstyle.layers import Untracked
 from tfstyle.models.adain import BOTTLENECK, AdaINNet, adain
+from tfstyle.training.recipes import AdainRecipe
 from tfstyle.training.run import distribution_scope, fit_resumable, prepare_run, restore
 from tfstyle.trainer import TermLoggingTrainer
 from tfstyle.vgg import ENCODER_LAYERS, FEATURE_SCALES, vgg19_features
 
-#: The paper's style weight; with the mean-squared forms on scale-normalized features (see the
-#: module doc) it keeps its meaning, as in the reference implementations.
-STYLE_WEIGHT = 10.0
-#: Inverse-time learning-rate decay per step, as in the reference code.
-LR_DECAY = 5e-5
-#: Stored images have a short side of ZOOM * image_size (the paper: 512 for 256 crops).
-#: Memory: ~3 * (ZOOM * image_size)^2 * 4/3 bytes per image (~1 MB at 256 px); use the limits.
-ZOOM = 2.0
+#: The paper's style weight (:class:`~tfstyle.training.recipes.AdainRecipe` says why it keeps its meaning here).
+STYLE_WEIGHT = AdainRecipe.style_weight
 TERMS = ("content", "style")
-
-#: Settings that must match for a checkpoint to be resumed.
-_RESUME_KEYS = ("decoder_width", "image_size", "batch_size", "checkpoint_every", "learning_rate", "lr_decay",
-                "style_weight", "content_limit", "style_limit", "zoom", "seed", "feature_scales")
 
 
 def _mean_std(features, epsilon: float = 1e-5):
@@ -130,38 +122,26 @@ def train_adain(
     style_dir: str | os.PathLike | Sequence[str],
     out: str | os.PathLike,
     *,
-    decoder_width: float = 1.0,
-    image_size: int = 256,
-    batch_size: int = 8,
-    steps: int = 160000,
-    checkpoint_every: int = 500,
-    learning_rate: float = 1e-4,
-    style_weight: float = STYLE_WEIGHT,
-    content_limit: int | None = None,
-    style_limit: int | None = None,
-    seed: int = 0,
+    recipe: AdainRecipe | None = None,
     vgg_weights: str | os.PathLike | None = None,
     jit_compile: bool | str = True,
     verbose: int | str = "auto",
     checkpoint_dir: str | os.PathLike | None = None,
+    **overrides: Any,
 ) -> AdaINNet:
     """Train an :class:`~tfstyle.models.AdaINNet` on content photos and style images; save it to ``out``.
+
+    Each step sees ``batch_size`` content crops and as many style crops of ``image_size``
+    squares, taken from images resized to a short side of ``zoom * image_size``.
 
     Args:
         content_dir: folder of content photos (COCO in the paper), or a list of paths.
         style_dir: folder of style images (WikiArt in the paper), or a list of paths.
         out: where the trained network is saved (``.keras``; only the decoder's weights, the
             encoder is rebuilt from VGG19 weights when it is loaded).
-        decoder_width: decoder channel multiplier (1.0 as in the paper, 0.5 for phones).
-        image_size, batch_size: each step sees ``batch_size`` content crops and as many style
-            crops of ``image_size`` squares, taken from images resized to a short side of
-            ``2 * image_size`` (:data:`ZOOM`).
-        steps: total optimizer steps (a resumed run counts the steps already done).
-        checkpoint_every: steps per checkpoint (and per Keras epoch).
-        learning_rate: Adam's initial learning rate (decays as ``1 / (1 + 5e-5 * step)``).
-        style_weight: weight of the style loss (content weight 1); see the module doc.
-        content_limit, style_limit: use only this many images of each folder.
-        seed: decides initialization and every batch.
+        recipe: the hyper-parameters (:class:`~tfstyle.training.recipes.AdainRecipe`, whose fields
+            say what each means); keyword ``overrides`` replace some of them
+            (``dataclasses.replace(recipe or AdainRecipe(), **overrides)``).
         vgg_weights: VGG19 weights for training (see :func:`tfstyle.vgg.resolve_weights`). The
             saved file records ``None`` (it never names a path of this machine); the returned
             network uses ``vgg_weights``.
@@ -185,31 +165,27 @@ def train_adain(
         >>> tuple(net((np.zeros((1, 32, 32, 3)), np.ones((1, 32, 32, 3)))).shape)
         (1, 32, 32, 3)
     """
-    config = {
-        "decoder_width": float(decoder_width), "image_size": image_size, "batch_size": batch_size,
-        "checkpoint_every": checkpoint_every, "learning_rate": learning_rate, "lr_decay": LR_DECAY,
-        "style_weight": style_weight, "content_limit": content_limit, "style_limit": style_limit, "zoom": ZOOM,
-        "seed": seed, "feature_scales": [FEATURE_SCALES[layer] for layer in ENCODER_LAYERS],
-    }
-    out, checkpoint_dir, state = prepare_run(out, steps, checkpoint_every, checkpoint_dir, config, _RESUME_KEYS)
+    r = AdainRecipe.build(recipe, **overrides)
+    out, checkpoint_dir, state, config = prepare_run(
+        out, r, checkpoint_dir, feature_scales=[FEATURE_SCALES[layer] for layer in ENCODER_LAYERS])
 
-    contents = ContentBatches(content_dir, batch_size=batch_size, image_size=image_size, seed=seed, zoom=ZOOM,
-                              limit=content_limit, progress=bool(verbose))
+    contents = ContentBatches(content_dir, batch_size=r.batch_size, image_size=r.image_size, seed=r.seed, zoom=r.zoom,
+                              limit=r.content_limit, progress=bool(verbose))
     # Another seed: the style crop of a step is independent of its content crop.
-    styles = ContentBatches(style_dir, batch_size=batch_size, image_size=image_size, seed=seed + 1, zoom=ZOOM,
-                            limit=style_limit, progress=bool(verbose))
+    styles = ContentBatches(style_dir, batch_size=r.batch_size, image_size=r.image_size, seed=r.seed + 1, zoom=r.zoom,
+                            limit=r.style_limit, progress=bool(verbose))
 
-    keras.utils.set_random_seed(seed)
+    keras.utils.set_random_seed(r.seed)
     with distribution_scope():
         # Saved with vgg_weights=None so the file is portable; set to the training weights after saving.
-        net = AdaINNet(decoder_width=decoder_width, vgg_weights=None)
-        trainer = AdaINTrainer(net.decoder, style_weight=style_weight, vgg_weights=vgg_weights)
-        schedule = keras.optimizers.schedules.InverseTimeDecay(learning_rate, decay_steps=1, decay_rate=LR_DECAY)
+        net = AdaINNet(decoder_width=r.decoder_width, vgg_weights=None)
+        trainer = AdaINTrainer(net.decoder, style_weight=r.style_weight, vgg_weights=vgg_weights)
+        schedule = keras.optimizers.schedules.InverseTimeDecay(r.learning_rate, decay_steps=1, decay_rate=r.lr_decay)
         trainer.compile(optimizer=keras.optimizers.Adam(schedule), jit_compile=jit_compile)
         trainer((np.zeros((1, 32, 32, 3), np.float32), np.zeros((1, 32, 32, 3), np.float32)))
         start_epoch = restore(trainer, checkpoint_dir, state)
     fit_resumable(trainer, lambda start, end: pair_dataset(contents, styles, start, end),
-                  checkpoint_dir=checkpoint_dir, config=config, steps=steps, checkpoint_every=checkpoint_every,
+                  checkpoint_dir=checkpoint_dir, config=config, steps=r.steps, checkpoint_every=r.checkpoint_every,
                   start_epoch=start_epoch, verbose=verbose)
     save_model(net, out)
     net.vgg_weights = None if vgg_weights is None else os.fspath(vgg_weights)

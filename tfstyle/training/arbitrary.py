@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from typing import Any
 
 import keras
 import numpy as np
@@ -42,21 +43,16 @@ from tfstyle.data import ContentBatches, pair_dataset
 from tfstyle.errors import OptionError
 from tfstyle.io import save_model
 from tfstyle.layers import Untracked
-from tfstyle.models.ghiasi import STYLE_DIM, ArbitraryStyleNet, CompactStylePredictor, StylePredictor, StyleTransferNet
+from tfstyle.models.ghiasi import ArbitraryStyleNet, CompactStylePredictor, StylePredictor, StyleTransferNet
 from tfstyle.models.johnson import JohnsonNet
 from tfstyle.perceptual import LOSS_PRESETS, PerceptualLoss
 from tfstyle.presets import load_model
-from tfstyle.training.johnson import STYLE_WEIGHT
+from tfstyle.training.recipes import STYLE_WEIGHT, ArbitraryRecipe, DistillRecipe
 from tfstyle.training.run import distribution_scope, fit_resumable, prepare_run, restore
 from tfstyle.trainer import TermLoggingTrainer
 from tfstyle.vgg import ENCODER_LAYERS, vgg19_features
 
 TERMS = ("content", "style", "reconstruction")
-
-_RESUME_KEYS = ("width", "residual_blocks", "style_dim", "image_size", "style_size", "batch_size",
-                "checkpoint_every", "learning_rate", "content_weight", "style_weight", "identity_pairs",
-                "content_limit", "style_limit", "seed", "reconstruction_weight", "init_network", "loss",
-                "train_predictor")
 
 
 class ArbitraryTrainer(TermLoggingTrainer):
@@ -157,29 +153,13 @@ def train_arbitrary(
     style_dir: str | os.PathLike | Sequence[str],
     out: str | os.PathLike,
     *,
-    width: float = 0.5,
-    residual_blocks: int = 5,
-    style_dim: int = STYLE_DIM,
-    image_size: int = 256,
-    style_size: int = 256,
-    batch_size: int = 8,
-    steps: int = 40000,
-    checkpoint_every: int = 200,
-    learning_rate: float = 5e-4,
-    content_weight: float = 1.0,
-    style_weight: float = STYLE_WEIGHT,
-    identity_pairs: int = 1,
-    reconstruction_weight: float = 0.0,
-    loss: str = "johnson",
-    train_predictor: bool = False,
-    content_limit: int | None = None,
-    style_limit: int | None = None,
+    recipe: ArbitraryRecipe | None = None,
     init: str | os.PathLike | JohnsonNet | ArbitraryStyleNet | None = None,
-    seed: int = 0,
     vgg_weights: str | os.PathLike | None = None,
     jit_compile: bool | str = True,
     verbose: int | str = "auto",
     checkpoint_dir: str | os.PathLike | None = None,
+    **overrides: Any,
 ) -> ArbitraryStyleNet:
     """Train a VGG19 style predictor and a conditional transfer network; save them to ``out``.
 
@@ -187,23 +167,13 @@ def train_arbitrary(
         content_dir: folder of content photos (or a list of paths).
         style_dir: folder of paintings and textures (or a list of paths).
         out: ``.keras`` file for the trained :class:`~tfstyle.models.ghiasi.ArbitraryStyleNet`.
-        width, residual_blocks, style_dim: network shape (Magenta's phone model: width 0.25).
-        image_size: content crops; style_size: style crops, from images resized to a short side
-            of ``style_size`` (the whole painting, as the predictor sees it at inference). With
-            an ``ArbitraryStyleNet`` init whose compact predictor learned another size, the loss
-            uses ``style_size`` and the predictor still gets the init's size (resized), so the
-            shipped 128 px network can continue at 256 px.
-        batch_size, steps, checkpoint_every, learning_rate: Adam, one Keras epoch per checkpoint.
-        content_weight, style_weight: the loss (see :class:`ArbitraryTrainer`).
-        identity_pairs: samples per batch whose style is their own content (see the module doc).
-        reconstruction_weight: weight of the identity pairs' pixel error (0: none).
-        loss: a :data:`~tfstyle.perceptual.LOSS_PRESETS` preset (``"relative"`` needs weights of order 1).
-        train_predictor: with an ``init`` whose predictor is compact, train that predictor too.
-        content_limit, style_limit: use only this many images of each folder.
+        recipe: the hyper-parameters (:class:`~tfstyle.training.recipes.ArbitraryRecipe`, whose fields
+            say what each means; the loss is :class:`ArbitraryTrainer`'s); keyword ``overrides``
+            replace some of them (``dataclasses.replace(recipe or ArbitraryRecipe(), **overrides)``).
         init: a ``JohnsonNet`` (or ``.keras``) of the same shape to start the transfer net from, or
             an ``ArbitraryStyleNet`` (or ``.keras``) to continue (a compact predictor stays frozen
-            unless ``train_predictor``).
-        seed: decides initialization and every batch.
+            unless ``train_predictor``; it keeps seeing paintings at its own size, resized, so the
+            shipped 128 px network can continue at ``style_size=256``).
         vgg_weights: see :func:`tfstyle.vgg.resolve_weights`.
         jit_compile: passed to ``compile`` (XLA; ~30% faster steps on CPU).
         verbose: Keras progress bar setting.
@@ -223,49 +193,33 @@ def train_arbitrary(
         >>> tuple(net((np.zeros((1, 32, 32, 3)), np.ones((1, 32, 32, 3)))).shape)
         (1, 32, 32, 3)
     """
-    if not 0 <= identity_pairs < batch_size:
-        raise OptionError(f"identity_pairs must be in [0, batch_size), got {identity_pairs}")
-    if identity_pairs and image_size != style_size:
-        raise OptionError("identity_pairs needs image_size == style_size (a content crop serves as the style)")
-    config = {
-        "width": float(width), "residual_blocks": residual_blocks, "style_dim": style_dim, "image_size": image_size,
-        "style_size": style_size, "batch_size": batch_size, "checkpoint_every": checkpoint_every,
-        "learning_rate": learning_rate, "content_weight": content_weight, "style_weight": style_weight,
-        "identity_pairs": identity_pairs, "content_limit": content_limit, "style_limit": style_limit, "seed": seed,
-    }
-    # Only recorded when used, so checkpoints of runs made before these options still resume.
-    if reconstruction_weight:
-        config["reconstruction_weight"] = float(reconstruction_weight)
-    if loss != "johnson":
-        config["loss"] = loss
-    if train_predictor:
-        config["train_predictor"] = True
+    r = ArbitraryRecipe.build(recipe, **overrides)
     start = None if init is None else load_model(init)
-    if isinstance(start, ArbitraryStyleNet):
-        config["init_network"] = type(start.predictor).__name__
-    out, checkpoint_dir, state = prepare_run(out, steps, checkpoint_every, checkpoint_dir, config, _RESUME_KEYS)
-    contents = ContentBatches(content_dir, batch_size=batch_size, image_size=image_size, seed=seed,
-                              limit=content_limit, progress=bool(verbose))
-    styles = ContentBatches(style_dir, batch_size=batch_size, image_size=style_size, seed=seed + 1, zoom=1.0,
-                            limit=style_limit, progress=bool(verbose))
+    # Continuing an ArbitraryStyleNet is another run than starting one (recorded only then).
+    init_network = type(start.predictor).__name__ if isinstance(start, ArbitraryStyleNet) else None
+    out, checkpoint_dir, state, config = prepare_run(out, r, checkpoint_dir, init_network=init_network)
+    contents = ContentBatches(content_dir, batch_size=r.batch_size, image_size=r.image_size, seed=r.seed,
+                              limit=r.content_limit, progress=bool(verbose))
+    styles = ContentBatches(style_dir, batch_size=r.batch_size, image_size=r.style_size, seed=r.seed + 1, zoom=1.0,
+                            limit=r.style_limit, progress=bool(verbose))
 
-    keras.utils.set_random_seed(seed)
+    keras.utils.set_random_seed(r.seed)
     with distribution_scope():
         if isinstance(start, ArbitraryStyleNet):
-            net = _continue_from(start, width, residual_blocks, style_dim)
+            net = _continue_from(start, r.width, r.residual_blocks, r.style_dim)
         else:
-            transfer = StyleTransferNet(width=width, residual_blocks=residual_blocks, style_dim=style_dim)
+            transfer = StyleTransferNet(width=r.width, residual_blocks=r.residual_blocks, style_dim=r.style_dim)
             if start is not None:
                 _copy_johnson_weights(start, transfer)
-            net = ArbitraryStyleNet(StylePredictor(style_dim=style_dim), transfer, style_size=style_size)
-        trainer = ArbitraryTrainer(net, content_weight=content_weight, style_weight=style_weight,
-                                   identity_pairs=identity_pairs, reconstruction_weight=reconstruction_weight,
-                                   loss=loss, train_predictor=train_predictor, vgg_weights=vgg_weights)
-        trainer.compile(optimizer=keras.optimizers.Adam(learning_rate), jit_compile=jit_compile)
+            net = ArbitraryStyleNet(StylePredictor(style_dim=r.style_dim), transfer, style_size=r.style_size)
+        trainer = ArbitraryTrainer(net, content_weight=r.content_weight, style_weight=r.style_weight,
+                                   identity_pairs=r.identity_pairs, reconstruction_weight=r.reconstruction_weight,
+                                   loss=r.loss, train_predictor=r.train_predictor, vgg_weights=vgg_weights)
+        trainer.compile(optimizer=keras.optimizers.Adam(r.learning_rate), jit_compile=jit_compile)
         trainer((np.zeros((1, 32, 32, 3), np.float32), np.zeros((1, 32, 32, 3), np.float32)))
         start_epoch = restore(trainer, checkpoint_dir, state)
     fit_resumable(trainer, lambda start, end: pair_dataset(contents, styles, start, end),
-                  checkpoint_dir=checkpoint_dir, config=config, steps=steps, checkpoint_every=checkpoint_every,
+                  checkpoint_dir=checkpoint_dir, config=config, steps=r.steps, checkpoint_every=r.checkpoint_every,
                   start_epoch=start_epoch, verbose=verbose)
     net.predictor.trainable = True  # saved as an ordinary network
     save_model(net, out)
@@ -338,17 +292,11 @@ def distill_predictor(
     content_dir: str | os.PathLike | Sequence[str],
     out: str | os.PathLike,
     *,
-    width: float = 1.0,
-    batch_size: int = 16,
-    steps: int = 3000,
-    checkpoint_every: int = 250,
-    learning_rate: float = 1e-3,
-    style_limit: int | None = None,
-    content_limit: int | None = None,
-    seed: int = 0,
+    recipe: DistillRecipe | None = None,
     vgg_weights: str | os.PathLike | None = None,
     verbose: int | str = "auto",
     checkpoint_dir: str | os.PathLike | None = None,
+    **overrides: Any,
 ) -> ArbitraryStyleNet:
     """Distil a :class:`~tfstyle.models.ghiasi.CompactStylePredictor` from a trained network's VGG19 predictor.
 
@@ -362,10 +310,10 @@ def distill_predictor(
             ``StylePredictor``.
         style_dir, content_dir: images to distil on (folders or lists of paths).
         out: ``.keras`` file for the compact network.
-        width: the student's channel multiplier.
-        batch_size, steps, checkpoint_every, learning_rate: Adam on the mean squared error.
-        style_limit, content_limit, seed, verbose, checkpoint_dir: as in :func:`train_arbitrary`.
+        recipe: the hyper-parameters (:class:`~tfstyle.training.recipes.DistillRecipe`); keyword
+            ``overrides`` replace some of them, as in :func:`train_arbitrary`.
         vgg_weights: VGG19 weights for the teacher.
+        verbose, checkpoint_dir: as in :func:`train_arbitrary`.
 
     Returns:
         The compact network (also saved to ``out``).
@@ -383,30 +331,26 @@ def distill_predictor(
         >>> type(net.predictor).__name__
         'CompactStylePredictor'
     """
-    if batch_size < 2 or batch_size % 2:
-        raise OptionError(f"batch_size must be even and >= 2, got {batch_size}")
+    r = DistillRecipe.build(recipe, **overrides)
     teacher = load_model(teacher, kind="arbitrary")
     if not isinstance(teacher.predictor, StylePredictor):
         raise OptionError(f"the teacher's predictor must be a StylePredictor, got {type(teacher.predictor).__name__}")
     if vgg_weights is not None:
         teacher.predictor.vgg_weights = os.fspath(vgg_weights)
-    config = {"width": float(width), "batch_size": batch_size, "checkpoint_every": checkpoint_every,
-              "learning_rate": learning_rate, "style_limit": style_limit, "content_limit": content_limit,
-              "seed": seed, "style_size": teacher.style_size}
-    out, checkpoint_dir, state = prepare_run(out, steps, checkpoint_every, checkpoint_dir, config, tuple(config))
-    half, size = batch_size // 2, teacher.style_size
-    styles = ContentBatches(style_dir, batch_size=half, image_size=size, seed=seed, zoom=1.0, limit=style_limit,
+    out, checkpoint_dir, state, config = prepare_run(out, r, checkpoint_dir, style_size=teacher.style_size)
+    half, size = r.batch_size // 2, teacher.style_size
+    styles = ContentBatches(style_dir, batch_size=half, image_size=size, seed=r.seed, zoom=1.0, limit=r.style_limit,
                             progress=bool(verbose))
-    contents = ContentBatches(content_dir, batch_size=half, image_size=size, seed=seed + 1, zoom=1.0,
-                              limit=content_limit, progress=bool(verbose))
-    keras.utils.set_random_seed(seed)
-    student = CompactStylePredictor(style_dim=teacher.style_dim, width=width)
+    contents = ContentBatches(content_dir, batch_size=half, image_size=size, seed=r.seed + 1, zoom=1.0,
+                              limit=r.content_limit, progress=bool(verbose))
+    keras.utils.set_random_seed(r.seed)
+    student = CompactStylePredictor(style_dim=teacher.style_dim, width=r.width)
     trainer = DistillTrainer(student)
-    trainer.compile(optimizer=keras.optimizers.Adam(learning_rate), loss="mse")
+    trainer.compile(optimizer=keras.optimizers.Adam(r.learning_rate), loss="mse")
     trainer(np.zeros((1, size, size, 3), np.float32))
     start_epoch = restore(trainer, checkpoint_dir, state)
     fit_resumable(trainer, lambda start, end: _TeacherVectors(teacher.predictor, styles, contents, start, end),
-                  checkpoint_dir=checkpoint_dir, config=config, steps=steps, checkpoint_every=checkpoint_every,
+                  checkpoint_dir=checkpoint_dir, config=config, steps=r.steps, checkpoint_every=r.checkpoint_every,
                   start_epoch=start_epoch, verbose=verbose)
     net = ArbitraryStyleNet(student, teacher.transfer, style_size=teacher.style_size)
     save_model(net, out)

@@ -3,48 +3,50 @@ with checkpoints and logs, scale-out, and the atomic save of the result."""
 from __future__ import annotations
 
 import contextlib
+import csv
 import os
 import pathlib
 import time
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import keras
 
 from tfstyle.data import has_tensorflow
 from tfstyle.errors import OptionError
 from tfstyle.training.callbacks import STATE_WEIGHTS, ResumableCheckpoint, read_state
+from tfstyle.training.recipes import Recipe
 
 
 def prepare_run(
     out: str | os.PathLike,
-    steps: int,
-    checkpoint_every: int,
+    recipe: Recipe,
     checkpoint_dir: str | os.PathLike | None,
-    config: dict,
-    resume_keys: Sequence[str],
-) -> tuple[pathlib.Path, pathlib.Path, dict | None]:
-    """Check the output and step options; return ``(out, checkpoint_dir, state)``.
+    **derived: Any,
+) -> tuple[pathlib.Path, pathlib.Path, dict | None, dict]:
+    """Check the output; return ``(out, checkpoint_dir, state, config)``.
 
-    ``state`` is the checkpoint to resume (``None`` for a new run); a checkpoint made with
-    other values of ``resume_keys`` is refused, so a resume never mixes two recipes.
+    ``config`` is what the checkpoint records: ``recipe.to_dict()`` plus the ``derived`` settings
+    that are not ``None`` (facts of the inputs, e.g. the teacher's ``style_size``). ``state`` is the
+    checkpoint to resume (``None`` for a new run); a checkpoint made with other values of the
+    recipe's resume fields or of ``derived`` is refused, so a resume never mixes two recipes.
     """
     out = pathlib.Path(out)
     if out.suffix != ".keras":
         raise OptionError(f"the trained network is saved as .keras, got {out}")
     if not out.parent.is_dir():
         raise OptionError(f"output folder does not exist: {out.parent}")
-    if steps < 1 or checkpoint_every < 1:
-        raise OptionError(f"steps and checkpoint_every must be >= 1, got {steps} and {checkpoint_every}")
     checkpoint_dir = pathlib.Path(checkpoint_dir) if checkpoint_dir else out.with_suffix(".ckpt")
+    config = {**recipe.to_dict(), **{k: v for k, v in derived.items() if v is not None}}
     state = read_state(checkpoint_dir)
     if state is not None:
-        changed = [k for k in resume_keys if state["config"].get(k) != config.get(k)]
+        changed = recipe.changed(state["config"]) + [k for k, v in derived.items() if state["config"].get(k) != v]
         if changed:
             raise OptionError(
                 f"{checkpoint_dir} holds a run with other settings ({', '.join(changed)}); "
                 f"delete it or pass another checkpoint_dir"
             )
-    return out, checkpoint_dir, state
+    return out, checkpoint_dir, state, config
 
 
 def restore(trainer: keras.Model, checkpoint_dir: pathlib.Path, state: dict | None) -> int:
@@ -91,6 +93,33 @@ def fit_resumable(
                 verbose=verbose, shuffle=False)
     with open(checkpoint_dir / "timing.csv", "a") as f:
         f.write(f"{end_step - start_step},{time.perf_counter() - started:.1f},{keras.backend.backend()}\n")
+
+
+def last_losses(checkpoint_dir: str | os.PathLike) -> dict[str, float]:
+    """The last row of a run's ``history.csv`` (losses, validation losses), as numbers; ``{}`` before any."""
+    with open(pathlib.Path(checkpoint_dir) / "history.csv") as f:
+        rows = list(csv.DictReader(f))
+    return {k: float(v) for k, v in rows[-1].items() if v not in ("", "NA") and k != "epoch"} if rows else {}
+
+
+def timed_run(run: Callable[[], object], checkpoint_dir: str | os.PathLike, record: str | os.PathLike) -> float:
+    """Call ``run()`` (a training run checkpointing to ``checkpoint_dir``) and add the seconds it took
+    to the total kept in the text file ``record``; return that total (a resumed run adds up).
+
+    A run whose checkpoint did not advance was already done and only reloaded its data: its time
+    is not training time and is not added.
+    """
+    def epoch() -> int | None:
+        state = read_state(pathlib.Path(checkpoint_dir))
+        return None if state is None else state["epoch"]
+
+    record = pathlib.Path(record)
+    before, start = epoch(), time.perf_counter()
+    run()
+    spent = time.perf_counter() - start if epoch() != before else 0.0
+    total = spent + (float(record.read_text()) if record.exists() else 0.0)
+    record.write_text(f"{total:.0f}")
+    return total
 
 
 def distribution_scope():
