@@ -26,7 +26,7 @@ import tfstyle  # noqa: E402
 from tfstyle.images import load_image, resize_image  # noqa: E402
 from tfstyle.vgg import STYLE_LAYERS as DEFAULT_STYLE_LAYERS  # noqa: E402
 from tfstyle.vgg import vgg19_features  # noqa: E402
-from machine import describe  # noqa: E402  (benchmarks/machine.py)
+from tfstyle.machine import describe  # noqa: E402
 
 CONTENT_LAYER = "block5_conv2"
 STYLE_WEIGHT, CONTENT_WEIGHT = 1e-2, 1e4

@@ -42,7 +42,7 @@ import numpy as np  # noqa: E402
 
 from tfstyle.errors import TfstyleError  # noqa: E402
 from tfstyle.images import list_images, load_image, to_uint8  # noqa: E402
-from machine import describe  # noqa: E402  (benchmarks/machine.py)
+from tfstyle.machine import describe  # noqa: E402
 
 HEADER = (
     "| model | style | style distance (mean ± std) | content distance (mean ± std) | images | size |\n"

@@ -27,7 +27,7 @@ import keras  # noqa: E402
 from tfstyle.images import IMAGE_EXTENSIONS, load_image, resize_image  # noqa: E402
 from tfstyle.models.johnson import JohnsonNet  # noqa: E402
 from tfstyle.tiling import stylize_tiled  # noqa: E402
-from machine import describe  # noqa: E402  (benchmarks/machine.py)
+from tfstyle.machine import describe  # noqa: E402
 
 PHOTOS = pathlib.Path(__file__).resolve().parents[2] / "shared" / "data" / "content" / "photos"
 LIMIT_GB = 4.0

@@ -16,7 +16,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
-from machine import describe  # noqa: E402  (benchmarks/machine.py)
+from tfstyle.machine import describe  # noqa: E402
 
 from tfstyle.models import JohnsonNet  # noqa: E402
 from tfstyle.perceptual import PerceptualLoss  # noqa: E402

@@ -22,9 +22,9 @@ from tfstyle.metrics import psnr
 from tfstyle.models.microast import CODE_SIZE, MicroASTNet, upsample_bilinear2x
 from tfstyle.registry import preset_path
 
-MICROAST_FILE = preset_path("microast_v1")
-
 from .conftest import SHARED, smooth_image
+
+MICROAST_FILE = preset_path("microast_v1")
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 REFERENCE = pathlib.Path(__file__).resolve().parent / "data" / "microast_reference.npz"

@@ -19,7 +19,6 @@ from __future__ import annotations
 import contextlib
 import os
 import pathlib
-import tempfile
 import warnings
 from typing import Union
 

@@ -285,7 +285,6 @@ def main(argv: list[str] | None = None) -> int:
                         help="folder for microast_v1.keras and presets.json (tfstyle/weights updates the package)")
     parser.add_argument("--quality", help="JSON file of measured quality numbers to record in the registry entry")
     args = parser.parse_args(argv)
-    import keras
 
     try:
         tensors = load_checkpoints(args.src)

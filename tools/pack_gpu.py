@@ -13,7 +13,7 @@ until everything fits). ``tfstyle`` itself travels as the working tree.
     # arbitrary style: also pack a share of the training paintings (--style-train-share of the budget)
     python tools/pack_gpu.py --data ../shared/data --style-train-share 0.4
     bash .gpu/run.sh train arbitrary --content-dir .gpu/content --style-dir .gpu/style_train \\
-        --out .gpu/out/refined.keras --init tfstyle/pretrained/arbitrary.keras --train-predictor \\
+        --out .gpu/out/refined.keras --init tfstyle/weights/arbitrary.keras --train-predictor \\
         --loss relative --content-weight 0.1 --style-weight 1 --reconstruction-weight 1e-4 \\
         --image-size 256 --style-size 256 --batch-size 8 --steps 20000
 

@@ -25,6 +25,7 @@ import sys
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 from tfstyle.registry import WEIGHTS_DIR as PRETRAINED  # noqa: E402  (the installed package's weights folder)
+from tfstyle.registry import write_entry  # noqa: E402
 from tfstyle.training.recipes import AdainRecipe  # noqa: E402
 from tfstyle.training.run import last_losses, timed_run  # noqa: E402
 
@@ -55,7 +56,10 @@ def main(argv: list[str] | None = None) -> int:
     (args.work / "adain.json").write_text(json.dumps(record, indent=2) + "\n")
     if args.ship:
         shutil.copyfile(out, PRETRAINED / "adain.keras")
-        shutil.copyfile(args.work / "adain.json", PRETRAINED / "adain.json")
+        write_entry(PRETRAINED, "adain_v1", {
+            "kind": "arbitrary", "class": "AdaINNet", "file": "adain.keras", "recipe": record,
+            "title": "AdaIN decoder trained by tfstyle (Huang & Belongie 2017); VGG19 encoder from ImageNet weights",
+            "licence": "Apache-2.0 (weights trained by tfstyle)", "source": "tools/train_adain.py"})
     print(json.dumps(record, indent=2))
     return 0
 

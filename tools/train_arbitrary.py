@@ -1,4 +1,4 @@
-"""Train the arbitrary-style network shipped as ``tfstyle/pretrained/arbitrary.keras``.
+"""Train the arbitrary-style network shipped as ``tfstyle/weights/arbitrary.keras`` (preset ``tfstyle_arbitrary_v1``).
 
 Two stages, each checkpointed under ``--work`` and resumed exactly when the command is repeated:
 
@@ -14,7 +14,7 @@ Two stages, each checkpointed under ``--work`` and resumed exactly when the comm
    predictor now trained end to end with the transfer network.
 
 The last network is copied into the package's weights folder and its record (recipe, seconds per
-stage, last losses, machine) written afresh to ``arbitrary.json`` there (measurements
+stage, last losses, machine) written afresh to its registry entry's ``recipe`` (``presets.json``) (measurements
 added by hand for an earlier network are dropped: re-measure and add them again).
 
     python tools/train_arbitrary.py --data ../shared/data --distill-steps 500 --finetune-steps 600 --refine-steps 1500
@@ -33,6 +33,10 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 from tfstyle.machine import describe  # noqa: E402
 from tfstyle.registry import WEIGHTS_DIR as PRETRAINED  # noqa: E402  (the installed package's weights folder)
+from tfstyle.registry import write_entry  # noqa: E402
+
+#: The preset this tool trains.
+PRESET = "tfstyle_arbitrary_v1"
 from tfstyle.training.recipes import ArbitraryRecipe, DistillRecipe, Recipe  # noqa: E402
 from tfstyle.training.run import last_losses, timed_run  # noqa: E402
 
@@ -106,7 +110,8 @@ def main(argv: list[str] | None = None) -> int:
     # Written afresh: measurements noted by hand for an earlier network (validation scores, vector
     # errors) would describe a network that no longer ships; re-measure and add them again.
     record["machine"] = describe()
-    (PRETRAINED / "arbitrary.json").write_text(json.dumps(record, indent=2) + "\n")
+    write_entry(PRETRAINED, PRESET, {"kind": "arbitrary", "class": "ArbitraryStyleNet", "file": "arbitrary.keras",
+                                     "recipe": record})
     print(json.dumps(record, indent=2))
     return 0
 

@@ -1,12 +1,12 @@
-"""Train the fast-style networks shipped in ``tfstyle/pretrained`` and write their catalogue.
+"""Train the fast-style networks shipped in ``tfstyle/weights`` and write their catalogue.
 
 The recipe (:data:`RECIPE`) is the one the shipped files were trained with. Every style starts
 from the same identity-pretrained network (``pretrain_identity``, pixel loss only) with a
 small learning rate: on a CPU budget of a few hundred steps this keeps the content, where a
 random start or Adam at 1e-3 first wipes it out and leaves dark blobs. Every run checkpoints under ``--work`` and
 resumes exactly when the command is repeated, so a CPU run can be spread over several
-sessions. When a style finishes, its network is copied into ``tfstyle/pretrained`` and its
-entry (painting, recipe, training time, validation losses) is written to ``catalog.json``.
+sessions. When a style finishes, its network is copied into ``tfstyle/weights`` and its
+entry (painting, recipe, training time, validation losses) is written to the registry, ``presets.json``.
 
     python tools/train_pretrained.py --data ../shared/data            # all styles
     python tools/train_pretrained.py --data ../shared/data --styles wave,udnie
@@ -14,7 +14,6 @@ entry (painting, recipe, training time, validation losses) is written to ``catal
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import pathlib
 import shutil
@@ -24,6 +23,7 @@ import time
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 from tfstyle.registry import WEIGHTS_DIR as PRETRAINED  # noqa: E402  (the installed package's weights folder)
+from tfstyle.registry import write_entry  # noqa: E402
 from tfstyle.training.recipes import IdentityRecipe, JohnsonRecipe  # noqa: E402
 from tfstyle.training.run import last_losses, timed_run  # noqa: E402
 
@@ -71,8 +71,12 @@ def train_style(name: str, data: pathlib.Path, work: pathlib.Path, init: pathlib
                                             verbose=2),
                       checkpoint, work / f"{name}.seconds")
     shutil.copyfile(out, PRETRAINED / f"{name}.keras")
+    artist, painting = STYLES[name]["artist"], STYLES[name]["painting"]
     return {
-        "file": f"{name}.keras", "artist": STYLES[name]["artist"], "painting": STYLES[name]["painting"],
+        "kind": "fast", "class": "JohnsonNet", "file": f"{name}.keras", "title": f"{artist}, {painting}",
+        "artist": artist, "painting": painting,
+        "licence": "Apache-2.0 (weights trained by tfstyle; the painting is in the public domain)",
+        "source": "trained by tfstyle (tools/train_pretrained.py, tfstyle/weights/RECIPE.md)",
         "style_image": STYLES[name]["image"],
         "recipe": {**RECIPE.to_dict(), "init": {"identity": IDENTITY.to_dict()}},
         "train_seconds": round(total),
@@ -92,12 +96,10 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"unknown styles {unknown}; known: {sorted(STYLES)}")
     args.work.mkdir(parents=True, exist_ok=True)
     init = identity_init(args.data, args.work)
-    catalog_file = PRETRAINED / "catalog.json"
-    catalog = json.loads(catalog_file.read_text()) if catalog_file.exists() else {}
     for name in names:
-        catalog[name] = train_style(name, args.data, args.work, init)
-        catalog_file.write_text(json.dumps(dict(sorted(catalog.items())), indent=2) + "\n")
-        print(f"{name}: {catalog[name]['train_seconds']} s, val {catalog[name]['val_losses']}", flush=True)
+        entry = train_style(name, args.data, args.work, init)
+        write_entry(PRETRAINED, name, entry)  # the registry; measured quality (benchmarks/score.py) is kept
+        print(f"{name}: {entry['train_seconds']} s, val {entry['val_losses']}", flush=True)
     return 0
 
 

@@ -340,7 +340,7 @@ class MicroASTDecoder(keras.layers.Layer):
 
     def torch_layers(self) -> dict:
         """``{PyTorch module path: conv layer}``."""
-        layers = {f"dec1.conv1": self.res1.conv1, "dec1.conv2": self.res1.conv2,
+        layers = {"dec1.conv1": self.res1.conv1, "dec1.conv2": self.res1.conv2,
                   "dec2.conv1": self.res2.conv1, "dec2.conv2": self.res2.conv2}
         layers.update({f"dec3.{n}": conv for (n, *_), conv in zip(self.PLAN, self.convs)})
         return layers
