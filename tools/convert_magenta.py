@@ -23,7 +23,10 @@ What the files compute (read from their op graphs):
   convs of the 100-d bottleneck ``v``: gamma is used directly, not ``1 + gamma``).
 * Predictor (``MobilenetV2/...``): style image in [0, 1] with no other preprocessing, MobileNetV2
   1.0 (ReLU6, "same" padding, batch norms folded into conv biases), mean over H, W of
-  ``Conv_1`` (1280), then the 1x1 conv ``mobilenet_conv/Conv`` to 100 numbers.
+  ``Conv_1`` (1280), then the 1x1 conv ``mobilenet_conv/Conv`` to 100 numbers. Its activations
+  are int8 (per-tensor scales); the port computes them in float32, except that the output's int8
+  range ([-2.05, 3.02]), where the file's vectors saturate, is kept as a clip (``--no-saturate``
+  leaves it out).
 """
 from __future__ import annotations
 
@@ -242,11 +245,14 @@ def convert_transfer(source: TensorSource, content_size: int | None = None):
     return net
 
 
-def convert_predictor(source: TensorSource):
-    """A :class:`~tfstyle.models.MobileNetStylePredictor` with the weights of Magenta's predictor file."""
+def convert_predictor(source: TensorSource, output_range: tuple[float, float] | None = None):
+    """A :class:`~tfstyle.models.MobileNetStylePredictor` with the weights of Magenta's predictor file.
+
+    ``output_range``: where the file's int8 output saturates (:func:`output_range`), or ``None``.
+    """
     from tfstyle.models.mobilenet_predictor import MobileNetStylePredictor, block_names
 
-    predictor = MobileNetStylePredictor(name="magenta_predictor")
+    predictor = MobileNetStylePredictor(output_range=output_range, name="magenta_predictor")
 
     def conv(layer, prefix, weights_name="weights", bias_name="Conv2D_bias", depthwise=False):
         weights = source.take(f"{prefix}/{weights_name}")
@@ -271,8 +277,33 @@ def convert_predictor(source: TensorSource):
     return predictor
 
 
-def convert(predictor_path: str | os.PathLike, transfer_path: str | os.PathLike):
-    """The :class:`~tfstyle.models.ArbitraryStyleNet` of Magenta's two TFLite files."""
+def output_range(path: str | os.PathLike) -> tuple[float, float] | None:
+    """The range a quantized model's output can take before it is dequantized (``None`` if float).
+
+    Magenta's predictor ends in ``mobilenet_conv/Conv/BiasAdd_int8`` (int8, one scale and zero
+    point) -> DEQUANTIZE: its style vectors are clipped to ``[(-128 - z) s, (127 - z) s]``.
+    """
+    from ai_edge_litert.interpreter import Interpreter
+
+    interpreter = Interpreter(model_path=os.fspath(path))
+    details = {d["index"]: d for d in interpreter.get_tensor_details()}
+    output = interpreter.get_output_details()[0]["index"]
+    for op in interpreter._get_ops_details():
+        if op["op_name"] == "DEQUANTIZE" and op["outputs"][0] == output:
+            quantized = details[op["inputs"][0]]
+            scales, zeros = quantized["quantization_parameters"]["scales"], quantized["quantization_parameters"][
+                "zero_points"]
+            info = np.iinfo(quantized["dtype"])
+            if len(scales) == 1:
+                return float((info.min - zeros[0]) * scales[0]), float((info.max - zeros[0]) * scales[0])
+    return None
+
+
+def convert(predictor_path: str | os.PathLike, transfer_path: str | os.PathLike, saturate: bool = True):
+    """The :class:`~tfstyle.models.ArbitraryStyleNet` of Magenta's two TFLite files.
+
+    ``saturate``: clip the style vectors where the int8 predictor's output saturates (as the file does).
+    """
     from ai_edge_litert.interpreter import Interpreter
 
     from tfstyle.models import ArbitraryStyleNet
@@ -280,7 +311,7 @@ def convert(predictor_path: str | os.PathLike, transfer_path: str | os.PathLike)
     predictor_in = Interpreter(model_path=os.fspath(predictor_path)).get_input_details()[0]["shape"]
     content_in = [d["shape"] for d in Interpreter(model_path=os.fspath(transfer_path)).get_input_details()
                   if d["shape"][-1] == 3][0]
-    predictor = convert_predictor(read_tflite(predictor_path))
+    predictor = convert_predictor(read_tflite(predictor_path), output_range(predictor_path) if saturate else None)
     transfer = convert_transfer(read_tflite(transfer_path), content_size=int(content_in[1]))
     return ArbitraryStyleNet(predictor, transfer, style_size=int(predictor_in[1]), name=NAME)
 
@@ -340,11 +371,13 @@ def main(argv=None) -> int:
     parser.add_argument("--transfer", default=str(SHARED_MAGENTA / "transfer_f16_384.tflite"))
     parser.add_argument("--out", default=str(ROOT / "tfstyle" / "weights"))
     parser.add_argument("--no-parity", action="store_true", help="skip the quick parity check on holdout images")
+    parser.add_argument("--no-saturate", action="store_true",
+                        help="do not clip the style vectors to the int8 predictor's output range")
     args = parser.parse_args(argv)
     out = pathlib.Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     try:
-        net = convert(args.predictor, args.transfer)
+        net = convert(args.predictor, args.transfer, saturate=not args.no_saturate)
     except ConversionError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

@@ -36,6 +36,13 @@ class MobileNetStylePredictor(keras.Model):
     and a block adds its input when stride and channels allow (as MobileNetV2). Magenta ran it on
     256x256 squares; any size works (the features are averaged).
 
+    Args:
+        style_dim: length of the style vector.
+        output_range: ``(low, high)`` to clip the style vector to, or ``None``. Magenta's int8
+            file stores its output as int8 with one scale, so its vectors saturate at that
+            range ([-2.05, 3.02]); the converter sets it so the port saturates in the same way
+            (15 of the 79 holdout paintings reach it).
+
     Example:
         >>> import numpy as np
         >>> predictor = MobileNetStylePredictor()
@@ -43,9 +50,14 @@ class MobileNetStylePredictor(keras.Model):
         ((2, 100), 100)
     """
 
-    def __init__(self, style_dim: int = 100, **kwargs):
+    def __init__(self, style_dim: int = 100, output_range: tuple[float, float] | None = None, **kwargs):
         super().__init__(**kwargs)
         self.style_dim = int(style_dim)
+        if output_range is not None:
+            output_range = (float(output_range[0]), float(output_range[1]))
+            if not output_range[0] < output_range[1]:
+                raise ValueError(f"output_range must be (low, high) with low < high, got {output_range}")
+        self.output_range = output_range
         layers = keras.layers
         self.stem = layers.Conv2D(32, 3, strides=2, padding="same", name="Conv")
         self.blocks = []
@@ -81,10 +93,12 @@ class MobileNetStylePredictor(keras.Model):
             y = project(ops.relu6(depthwise(y)))
             x = x + y if residual else y
         x = ops.relu6(self.head(x))
-        return self.bottleneck(ops.mean(x, axis=(1, 2)))
+        vectors = self.bottleneck(ops.mean(x, axis=(1, 2)))
+        return vectors if self.output_range is None else ops.clip(vectors, *self.output_range)
 
     def compute_output_shape(self, input_shape):
         return (input_shape[0], self.style_dim)
 
     def get_config(self):
-        return {"style_dim": self.style_dim, "name": self.name}
+        return {"style_dim": self.style_dim, "output_range": None if self.output_range is None else
+                list(self.output_range), "name": self.name}
