@@ -142,6 +142,9 @@ def test_converter_rebuilds_the_shipped_arrays(magenta_dir, magenta_net):
     ours, shipped = net.get_weights(), magenta_net.get_weights()
     assert len(ours) == len(shipped)
     assert all(a.dtype == b.dtype and np.array_equal(a, b) for a, b in zip(ours, shipped))
+    assert net.get_config()["predictor"]["config"] == magenta_net.get_config()["predictor"]["config"]
+    low, high = net.predictor.output_range  # the int8 output's range: Magenta's vectors saturate there
+    assert -2.1 < low < -2.0 and 3.0 < high < 3.05
     record = json.loads((SHIPPED.parent / "magenta_v1.json").read_text())
     assert record["kind"] == "arbitrary" and record["licence"] == "Apache-2.0" and record["file"] == SHIPPED.name
     assert (SHIPPED.parent / record["licence_file"]).is_file()
