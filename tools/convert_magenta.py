@@ -6,7 +6,8 @@
 writes ``OUT/magenta_v1.keras`` (an :class:`~tfstyle.models.ArbitraryStyleNet`: a
 :class:`~tfstyle.models.MobileNetStylePredictor` and a :class:`~tfstyle.models.StyleTransferNet`
 configured as :data:`~tfstyle.models.ghiasi.MAGENTA_TRANSFER`) and ``OUT/magenta_v1.json`` (its
-registry record). Every constant tensor of both files is mapped by name: weights and biases
+registry record). Every constant tensor of both files (every tensor that no op produces and that
+is not a model input; activations are computed, not stored) is mapped by name: weights and biases
 into Keras variables (int8 dequantized with their per-channel scales and zero points, float16
 cast to float32), and the structural constants (paddings, resize sizes, reduction axes, the
 norms' epsilon) checked against the Keras configuration. A tensor left over or missing stops
@@ -309,8 +310,8 @@ def convert(predictor_path: str | os.PathLike, transfer_path: str | os.PathLike,
     from tfstyle.models import ArbitraryStyleNet
 
     predictor_in = Interpreter(model_path=os.fspath(predictor_path)).get_input_details()[0]["shape"]
-    content_in = [d["shape"] for d in Interpreter(model_path=os.fspath(transfer_path)).get_input_details()
-                  if d["shape"][-1] == 3][0]
+    content_in = next(d["shape"] for d in Interpreter(model_path=os.fspath(transfer_path)).get_input_details()
+                      if d["shape"][-1] == 3)
     predictor = convert_predictor(read_tflite(predictor_path), output_range(predictor_path) if saturate else None)
     transfer = convert_transfer(read_tflite(transfer_path), content_size=int(content_in[1]))
     return ArbitraryStyleNet(predictor, transfer, style_size=int(predictor_in[1]), name=NAME)
