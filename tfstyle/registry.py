@@ -76,6 +76,12 @@ def preset_path(name: str) -> pathlib.Path:
     return WEIGHTS_DIR / preset_entry(name)["file"]
 
 
+def read_entry(folder: str | os.PathLike, name: str) -> dict:
+    """Preset ``name`` of ``folder/presets.json`` (``{}`` when the file or the entry is missing)."""
+    path = pathlib.Path(folder) / PRESETS_FILE.name
+    return json.loads(path.read_text()).get("presets", {}).get(name, {}) if path.is_file() else {}
+
+
 def write_entry(folder: str | os.PathLike, name: str, entry: dict) -> pathlib.Path:
     """Add or replace preset ``name`` in ``folder/presets.json`` (atomically); converters and trainers use it.
 

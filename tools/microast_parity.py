@@ -33,8 +33,6 @@ import numpy as np  # noqa: E402
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
 
 RUNNER = textwrap.dedent('''
     import json, sys, numpy as np, torch
@@ -103,10 +101,11 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     torch_line = done.stdout.strip().splitlines()[-1]
 
-    sys.path.insert(0, str(ROOT / "tools"))
-    from convert_microast import PARTS, load_checkpoints
+    from tfstyle.torch_checkpoint import read_legacy_checkpoint
 
-    ours_tensors = load_checkpoints(args.checkpoints)
+    PARTS = ("content_encoder", "style_encoder", "modulator", "decoder")
+    ours_tensors = {f"{part}.{name}": value for part in PARTS
+                    for name, value in read_legacy_checkpoint(args.checkpoints / f"{part}_iter_160000.pth.tar").items()}
     torch_tensors = {}
     for part in PARTS:
         with np.load(args.work / f"torch_{part}.npz") as archive:

@@ -40,6 +40,13 @@ from tfstyle.vgg import ENCODER_LAYERS, FEATURE_SCALES, vgg19_features
 STYLE_DIM = 100
 #: Side of the square style image the predictors see (Magenta: 256).
 STYLE_SIZE = 256
+#: :class:`StyleTransferNet` options of Magenta's published transfer network (``transfer_*.tflite``,
+#: Ghiasi et al. 2017): width 0.25, reflection padding, conv + bias + ReLU encoder (batch norm
+#: folded), conditional instance norm (epsilon 1e-5) after every residual and decoder conv and
+#: after the output conv, gamma used as the scale itself, [0, 1] input, sigmoid output.
+MAGENTA_TRANSFER = {"width": 0.25, "residual_blocks": 5, "padding_mode": "reflect", "encoder_norm": False,
+                    "output_norm": True, "input_range": "unit", "output_activation": "sigmoid", "epsilon": 1e-5,
+                    "scale_offset": 0.0}
 
 
 def _mean_std_pool(x, epsilon: float = 1e-5):
@@ -153,26 +160,35 @@ class StyleTransferNet(JohnsonNet):
     ``call((images, style_vectors))``: images ``(B, H, W, 3)`` in [0, 255] and style vectors
     ``(B, style_dim)`` (or ``(1, style_dim)``, shared) -> stylized images, same shape.
 
-    One dense layer maps the style vector to a scale ``1 + a`` and a shift ``b`` for every
-    instance-norm layer (Magenta: "style parameters"); it starts at zero, so a new network is
-    the plain :class:`~tfstyle.models.JohnsonNet` it extends, and its weights can start from
-    one (e.g. :func:`~tfstyle.training.johnson.pretrain_identity`). Use :meth:`conditioning` and
-    :meth:`~JohnsonNet.transform` to run it with given per-layer parameters (tiling, blending).
+    One dense layer maps the style vector to a scale ``scale_offset + a`` and a shift ``b`` for
+    every instance-norm layer (Magenta: "style parameters"); it starts at zero, so a new network
+    (``scale_offset=1``) is the plain :class:`~tfstyle.models.JohnsonNet` it extends, and its
+    weights can start from one (e.g. :func:`~tfstyle.training.johnson.pretrain_identity`). Use
+    :meth:`conditioning` and :meth:`~JohnsonNet.transform` to run it with given per-layer
+    parameters (tiling, blending). Other keyword arguments are :class:`~tfstyle.models.JohnsonNet`'s.
+
+    :data:`MAGENTA_TRANSFER` is the configuration of Magenta's published network (width 0.25,
+    ``scale_offset=0``: Magenta's projection gives the scale itself; no encoder norms, a norm on
+    the output, sigmoid output); ``tools/convert_magenta.py`` fills it with Magenta's weights.
 
     Example:
         >>> import numpy as np
         >>> net = StyleTransferNet(width=0.25)
         >>> tuple(net((np.zeros((1, 32, 48, 3), "float32"), np.zeros((1, 100), "float32"))).shape)
         (1, 32, 48, 3)
+        >>> magenta = StyleTransferNet(**MAGENTA_TRANSFER)
+        >>> magenta.parameter_count, len(magenta.norms)
+        (694, 13)
     """
 
     #: Needs a style to paint: a component, not a shipped network of its own.
     preset_kind = None
 
     def __init__(self, width: float = 0.5, residual_blocks: int = 5, padding_mode: str = "reflect",
-                 style_dim: int = STYLE_DIM, **kwargs):
+                 style_dim: int = STYLE_DIM, scale_offset: float = 1.0, **kwargs):
         super().__init__(width=width, residual_blocks=residual_blocks, padding_mode=padding_mode, **kwargs)
         self.style_dim = int(style_dim)
+        self.scale_offset = float(scale_offset)
         self.norm_channels = [conv.filters for conv in self.normalized_convs()]
         self.style_params = keras.layers.Dense(2 * sum(self.norm_channels), kernel_initializer="zeros",
                                                name="style_params")
@@ -187,7 +203,7 @@ class StyleTransferNet(JohnsonNet):
         return 2 * sum(self.norm_channels)
 
     def style_parameters(self, style_vectors):
-        """Flat per-channel ``(scale - 1, shift)`` of every instance norm, ``(B, parameter_count)``.
+        """Flat per-channel ``(scale - scale_offset, shift)`` of every instance norm, ``(B, parameter_count)``.
 
         An affine function of the style vector, so blending vectors and blending these agree; a
         style fitted by :func:`tfstyle.fit_style` is one of these, not a vector.
@@ -201,7 +217,7 @@ class StyleTransferNet(JohnsonNet):
         for channels in self.norm_channels:
             scale = params[:, start:start + channels]
             shift = params[:, start + channels:start + 2 * channels]
-            pairs.append((1.0 + scale[:, None, None, :], shift[:, None, None, :]))
+            pairs.append((self.scale_offset + scale[:, None, None, :], shift[:, None, None, :]))
             start += 2 * channels
         return pairs
 
@@ -217,7 +233,8 @@ class StyleTransferNet(JohnsonNet):
         return tuple(input_shape[0][:-1]) + (3,)
 
     def get_config(self):
-        return {**super().get_config(), "style_dim": self.style_dim}
+        config = {**super().get_config(), "style_dim": self.style_dim}
+        return config if self.scale_offset == 1.0 else {**config, "scale_offset": self.scale_offset}
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,11 @@ after every inner conv, a linear output around 127.5, clipped to [0, 255] except
 training (a tanh output saturates, and its dead gradients leave black blobs that training
 cannot remove). Upsampling is nearest resize + conv
 (transposed convolutions lose ~15 dB PSNR under INT8 and cause checkerboard artefacts).
+
+Options reproduce Magenta's variant of the architecture (Ghiasi et al. 2017, see
+:mod:`tfstyle.models.ghiasi`): plain convolutions with a bias (batch norm folded) and no norm in
+the encoder (``encoder_norm=False``), a norm after the output convolution (``output_norm=True``),
+inputs in [0, 1] (``input_range="unit"``), a sigmoid output (``output_activation="sigmoid"``).
 """
 from __future__ import annotations
 
@@ -14,6 +19,9 @@ from keras import ops
 
 from tfstyle.layers import InstanceNormalization, NearestUpsample2D, PaddedConv2D
 from tfstyle.registry import PresetMixin
+
+INPUT_RANGES = ("signed", "unit")
+OUTPUT_ACTIVATIONS = ("linear", "sigmoid")
 
 
 @keras.saving.register_keras_serializable(package="tfstyle")
@@ -26,6 +34,12 @@ class JohnsonNet(PresetMixin, keras.Model):
         width: channel multiplier (1.0 as in the paper; 0.5 and 0.25 for phones).
         residual_blocks: number of 128-channel (times ``width``) residual blocks.
         padding_mode: ``"reflect"`` (no border artefacts) or ``"zero"`` (faster in TFLite).
+        encoder_norm: instance norm after the three encoder convolutions (``False``: conv + bias + ReLU).
+        output_norm: instance norm (conditioned, in :class:`~tfstyle.models.StyleTransferNet`) after the
+            output convolution.
+        input_range: the network sees images scaled to [-1, 1] (``"signed"``) or [0, 1] (``"unit"``).
+        output_activation: ``"linear"`` (``127.5 + 127.5 x``, clipped) or ``"sigmoid"`` (``255 sigmoid(x)``).
+        epsilon: the instance norms' variance epsilon.
 
     ``call(images, stats=None)``: ``stats`` as returned by :meth:`norm_stats` replaces each
     instance-norm layer's own statistics (used for tiled stylization of large images).
@@ -40,11 +54,19 @@ class JohnsonNet(PresetMixin, keras.Model):
     #: What a shipped network of this class does (see :mod:`tfstyle.presets`).
     preset_kind = "fast"
 
-    def __init__(self, width: float = 1.0, residual_blocks: int = 5, padding_mode: str = "reflect", **kwargs):
+    def __init__(self, width: float = 1.0, residual_blocks: int = 5, padding_mode: str = "reflect",
+                 encoder_norm: bool = True, output_norm: bool = False, input_range: str = "signed",
+                 output_activation: str = "linear", epsilon: float = 1e-5, **kwargs):
         super().__init__(**kwargs)
         if not 0 < width <= 4:
             raise ValueError(f"width must be in (0, 4], got {width}")
+        if input_range not in INPUT_RANGES:
+            raise ValueError(f"input_range must be one of {INPUT_RANGES}, got {input_range!r}")
+        if output_activation not in OUTPUT_ACTIVATIONS:
+            raise ValueError(f"output_activation must be one of {OUTPUT_ACTIVATIONS}, got {output_activation!r}")
         self.width, self.residual_blocks, self.padding_mode = float(width), int(residual_blocks), padding_mode
+        self.encoder_norm, self.output_norm = bool(encoder_norm), bool(output_norm)
+        self.input_range, self.output_activation, self.epsilon = input_range, output_activation, float(epsilon)
 
         def ch(n: int) -> int:
             return max(8, int(round(n * width)))
@@ -60,8 +82,8 @@ class JohnsonNet(PresetMixin, keras.Model):
         self.decoder = [conv(ch(64), 3, name="dec1"), conv(ch(32), 3, name="dec2")]
         self.upsample = NearestUpsample2D(2, name="upsample")
         self.output_conv = conv(3, 9, name="out")
-        n_norms = len(self.encoder) + 2 * residual_blocks + len(self.decoder)
-        self.norms = [InstanceNormalization(name=f"in{i}") for i in range(n_norms)]
+        n_norms = len(self.normalized_convs())
+        self.norms = [InstanceNormalization(epsilon=self.epsilon, name=f"in{i}") for i in range(n_norms)]
 
     def _forward(self, images, stats=None, collect=None, training=None, conditioning=None):
         norms = iter(self.norms)
@@ -80,15 +102,23 @@ class JohnsonNet(PresetMixin, keras.Model):
                 y = y * ops.cast(scale, y.dtype) + ops.cast(shift, y.dtype)
             return y
 
-        x = ops.cast(images, self.compute_dtype) / 127.5 - 1.0
+        x = ops.cast(images, self.compute_dtype)
+        x = x / 255.0 if self.input_range == "unit" else x / 127.5 - 1.0
         for layer in self.encoder:
-            x = ops.relu(norm(layer(x)))
+            x = layer(x)
+            x = ops.relu(norm(x) if self.encoder_norm else x)
         for conv_a, conv_b in self.res_convs:
             y = ops.relu(norm(conv_a(x)))
             x = x + norm(conv_b(y))
         for layer in self.decoder:
             x = ops.relu(norm(layer(self.upsample(x, training=training))))
-        x = ops.cast(self.output_conv(x), "float32") * 127.5 + 127.5
+        x = self.output_conv(x)
+        if self.output_norm:
+            x = norm(x)
+        x = ops.cast(x, "float32")
+        if self.output_activation == "sigmoid":
+            return ops.sigmoid(x) * 255.0
+        x = x * 127.5 + 127.5
         return x if training else ops.clip(x, 0.0, 255.0)
 
     def call(self, images, stats=None, training=None):
@@ -110,11 +140,20 @@ class JohnsonNet(PresetMixin, keras.Model):
 
     def normalized_convs(self) -> list:
         """The convolutions that feed an instance norm, in the order of :meth:`norm_stats`."""
-        return [*self.encoder, *(conv for pair in self.res_convs for conv in pair), *self.decoder]
+        return [*(self.encoder if self.encoder_norm else []), *(conv for pair in self.res_convs for conv in pair),
+                *self.decoder, *([self.output_conv] if self.output_norm else [])]
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape[:-1]) + (3,)
 
     def get_config(self):
-        return {"width": self.width, "residual_blocks": self.residual_blocks, "padding_mode": self.padding_mode,
-                "name": self.name}
+        config = {"width": self.width, "residual_blocks": self.residual_blocks, "padding_mode": self.padding_mode,
+                  "name": self.name}
+        # Options only when they differ from the defaults: configs (and .keras files) of the
+        # original architecture stay exactly as they were.
+        options = {"encoder_norm": self.encoder_norm, "output_norm": self.output_norm,
+                   "input_range": self.input_range, "output_activation": self.output_activation,
+                   "epsilon": self.epsilon}
+        defaults = {"encoder_norm": True, "output_norm": False, "input_range": "signed",
+                    "output_activation": "linear", "epsilon": 1e-5}
+        return {**config, **{k: v for k, v in options.items() if v != defaults[k]}}
