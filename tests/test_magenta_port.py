@@ -13,7 +13,7 @@ import pytest
 from tfstyle.images import cover_crop, load_image
 from tfstyle.models import ArbitraryStyleNet, MobileNetStylePredictor, StyleTransferNet
 from tfstyle.models.ghiasi import MAGENTA_TRANSFER
-from tfstyle.registry import preset_entry
+from tfstyle.registry import preset_entry, preset_path
 
 from .conftest import SHARED, smooth_image
 
@@ -173,10 +173,10 @@ def test_default_options_keep_the_original_network():
 
 
 def test_shipped_arbitrary_model_unchanged():
-    """``tfstyle/pretrained/arbitrary.keras`` loads and gives the output it gave before the Magenta options."""
+    """tfstyle's own arbitrary network loads and gives the output it gave before the Magenta options."""
     from PIL import Image
 
-    net = keras.saving.load_model(ROOT / "tfstyle" / "pretrained" / "arbitrary.keras")
+    net = keras.saving.load_model(preset_path("tfstyle_arbitrary_v1"))
     rng = np.random.default_rng(7)
     small = rng.uniform(0, 255, (6, 8, 3)).astype(np.uint8)
     content = np.asarray(Image.fromarray(small).resize((40, 32), Image.BICUBIC), np.float32)[None]
