@@ -75,10 +75,6 @@ class _Objective:
         return terms["total"], terms, np.asarray(grad)[0]
 
 
-class _Stop(Exception):
-    pass
-
-
 def _run_lbfgs(objective: _Objective, image: np.ndarray, steps: int, on_step) -> np.ndarray:
     from scipy.optimize import minimize
 
@@ -185,6 +181,31 @@ def stylize_optimize(
         >>> out.shape, out.dtype
         ((64, 64, 3), dtype('uint8'))
     """
+    _check_options(steps, optimizer, init, scales, size, style_size, learning_rate)
+    preserve_color = colors.check_preserve_color(preserve_color)
+    _check_backend()
+    styles_in = list(style) if isinstance(style, (list, tuple)) else [style]
+    if not styles_in:
+        raise OptionError("need at least one style image")
+    if style_blend is not None and len(style_blend) != len(styles_in):
+        raise OptionError(f"style_blend has {len(style_blend)} weights for {len(styles_in)} style images")
+
+    original_content = load_image(content, max_size=size)
+    content_img, style_imgs = _prepare_colors(original_content, [load_image(s, max_size=style_size or size)
+                                                                 for s in styles_in], preserve_color)
+    loss = PerceptualLoss(content_layers=content_layers, style_layers=style_layers, content_weight=content_weight,
+                          style_weight=style_weight, tv_weight=tv_weight, style_layer_weights=style_layer_weights,
+                          weights=vgg_weights, pooling=pooling)
+    start = content_img.copy() if init == "content" else \
+        np.random.default_rng(seed).uniform(0.0, 255.0, content_img.shape).astype(np.float32)
+    image = _coarse_to_fine(loss, content_img, style_imgs, style_blend, start, steps=steps, scales=scales,
+                            optimizer=optimizer, learning_rate=learning_rate, progress=progress, callback=callback)
+    if preserve_color == "luminance":
+        image = colors.transfer_color(image, original_content)
+    return to_uint8(image)
+
+
+def _check_options(steps, optimizer, init, scales, size, style_size, learning_rate) -> None:
     if not isinstance(steps, int) or steps < 1:
         raise OptionError(f"steps must be a positive integer, got {steps!r}")
     if optimizer not in OPTIMIZERS:
@@ -198,61 +219,38 @@ def stylize_optimize(
             raise OptionError(f"{name} must be an integer >= 16 or None, got {value!r}")
     if not learning_rate > 0:
         raise OptionError(f"learning_rate must be > 0, got {learning_rate!r}")
-    preserve_color = colors.check_preserve_color(preserve_color)
-    _check_backend()
 
-    styles_in = list(style) if isinstance(style, (list, tuple)) else [style]
-    if not styles_in:
-        raise OptionError("need at least one style image")
-    if style_blend is not None and len(style_blend) != len(styles_in):
-        raise OptionError(f"style_blend has {len(style_blend)} weights for {len(styles_in)} style images")
 
-    content_img = load_image(content, max_size=size)
-    style_imgs = [load_image(s, max_size=style_size or size) for s in styles_in]
-    original_content = content_img
-    if preserve_color == "histogram":
-        style_imgs = [colors.match_color_histogram(s, content_img) for s in style_imgs]
-    elif preserve_color == "luminance":
-        content_luma = colors.luminance(content_img)
-        style_imgs = [
-            colors.luminance_to_rgb(colors.match_luminance(colors.luminance(s), content_luma)) for s in style_imgs
-        ]
-        content_img = colors.luminance_to_rgb(content_luma)
+def _prepare_colors(content: np.ndarray, styles: list[np.ndarray], mode: str | None):
+    """``(content, styles)`` to optimize on: histogram mode recolours the styles; luminance mode
+    works on grey (the colours come back from the photo at the end)."""
+    if mode == "histogram":
+        return content, [colors.match_color_histogram(s, content) for s in styles]
+    if mode == "luminance":
+        luma = colors.luminance(content)
+        return colors.luminance_to_rgb(luma), [
+            colors.luminance_to_rgb(colors.match_luminance(colors.luminance(s), luma)) for s in styles]
+    return content, styles
 
-    loss = PerceptualLoss(
-        content_layers=content_layers,
-        style_layers=style_layers,
-        content_weight=content_weight,
-        style_weight=style_weight,
-        tv_weight=tv_weight,
-        style_layer_weights=style_layer_weights,
-        weights=vgg_weights,
-        pooling=pooling,
-    )
 
-    height, width = content_img.shape[:2]
+def _coarse_to_fine(loss: PerceptualLoss, content: np.ndarray, styles: list[np.ndarray], style_blend, start,
+                    *, steps: int, scales: int, optimizer: str, learning_rate: float, progress: bool,
+                    callback: Callback | None) -> np.ndarray:
+    """Optimize ``start`` at each scale of :func:`scale_sizes`, upsizing the result into the next one."""
+    height, width = content.shape[:2]
     sizes = scale_sizes(height, width, scales)
-    rng = np.random.default_rng(seed)
-    image = None
-    bar = _progress_bar(steps + (len(sizes) - 1) * max(1, round(steps * COARSE_STEPS)), progress)
+    coarse_steps = max(1, round(steps * COARSE_STEPS))
+    image = resize_image(start, size=sizes[0]) if sizes[0] != (height, width) else start
+    bar = _progress_bar(steps + (len(sizes) - 1) * coarse_steps, progress)
     try:
         for index, (h, w) in enumerate(sizes):
             factor = h / height
-            scaled_content = resize_image(content_img, size=(h, w)) if (h, w) != (height, width) else content_img
-            scaled_styles = [
-                resize_image(s, long_side=max(16, round(max(s.shape[:2]) * factor))) if factor != 1 else s
-                for s in style_imgs
-            ]
-            if image is None:
-                image = (
-                    scaled_content.copy()
-                    if init == "content"
-                    else rng.uniform(0.0, 255.0, scaled_content.shape).astype(np.float32)
-                )
-            else:
+            scaled_content = resize_image(content, size=(h, w)) if (h, w) != (height, width) else content
+            scaled_styles = [resize_image(s, long_side=max(16, round(max(s.shape[:2]) * factor))) if factor != 1
+                             else s for s in styles]
+            if image.shape[:2] != (h, w):
                 image = resize_image(image, size=(h, w))
             objective = _Objective(loss, scaled_content, scaled_styles, style_blend)
-            scale_steps = steps if index == len(sizes) - 1 else max(1, round(steps * COARSE_STEPS))
             step = 0
 
             def on_step(current: np.ndarray, terms: dict, index=index) -> bool:
@@ -262,16 +260,14 @@ def stylize_optimize(
                 bar.set_postfix(scale=f"{index + 1}/{len(sizes)}", loss=f"{terms.get('total', float('nan')):.4g}")
                 return bool(callback and callback(index, step, current, terms))
 
+            scale_steps = steps if index == len(sizes) - 1 else coarse_steps
             if optimizer == "lbfgs":
                 image = _run_lbfgs(objective, image, scale_steps, on_step)
             else:
                 image = _run_adam(objective, image, scale_steps, on_step, learning_rate)
     finally:
         bar.close()
-
-    if preserve_color == "luminance":
-        image = colors.transfer_color(image, original_content)
-    return to_uint8(image)
+    return image
 
 
 def _check_backend() -> None:
