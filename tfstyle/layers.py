@@ -11,6 +11,8 @@ from __future__ import annotations
 import keras
 from keras import ops
 
+from tfstyle.errors import OptionError
+
 
 @keras.saving.register_keras_serializable(package="tfstyle")
 class InstanceNormalization(keras.layers.Layer):
@@ -174,3 +176,19 @@ class Untracked:
 
     def __init__(self, value=None):
         self.value = value
+
+
+def image_batch(images, what: str):
+    """RGB images ``(H, W, 3)`` or ``(B, H, W, 3)`` as a float32 batch; a one-line :class:`OptionError` otherwise.
+
+    Example:
+        >>> import numpy as np
+        >>> tuple(image_batch(np.zeros((4, 5, 3)), "content").shape)
+        (1, 4, 5, 3)
+    """
+    images = ops.cast(ops.convert_to_tensor(images), "float32")
+    if len(images.shape) == 3:
+        images = images[None]
+    if len(images.shape) != 4 or images.shape[-1] != 3:
+        raise OptionError(f"{what} must be RGB images (H, W, 3) or (B, H, W, 3), got shape {tuple(images.shape)}")
+    return images

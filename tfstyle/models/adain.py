@@ -24,7 +24,7 @@ import numpy as np
 from keras import ops
 
 from tfstyle.errors import OptionError
-from tfstyle.layers import InstanceNormalization, NearestUpsample2D, PaddedConv2D, Untracked
+from tfstyle.layers import InstanceNormalization, NearestUpsample2D, PaddedConv2D, Untracked, image_batch
 from tfstyle.losses import normalize_weights
 from tfstyle.registry import PresetMixin
 from tfstyle.vgg import ENCODER_LAYERS, FEATURE_SCALES, vgg19_features
@@ -158,13 +158,6 @@ class AdaINDecoder(keras.Model):
                 "in_channels": self.in_channels, "name": self.name}
 
 
-def _as_batch(images, what: str):
-    images = ops.cast(ops.convert_to_tensor(images), "float32")
-    if len(images.shape) == 3:
-        images = images[None]
-    if len(images.shape) != 4 or images.shape[-1] != 3:
-        raise OptionError(f"{what} must be RGB images (H, W, 3) or (B, H, W, 3), got shape {tuple(images.shape)}")
-    return images
 
 
 @keras.saving.register_keras_serializable(package="tfstyle")
@@ -211,7 +204,7 @@ class AdaINNet(PresetMixin, keras.Model):
 
     def encode(self, images) -> dict:
         """VGG19 features ``{layer: (B, h, w, C)}`` of RGB images in [0, 255]."""
-        return self.get_encoder()(_as_batch(images, "images"))
+        return self.get_encoder()(image_batch(images, "images"))
 
     def _decode(self, content, make_target, alpha):
         if isinstance(alpha, (int, float)) and not 0 <= alpha <= 1:
@@ -231,7 +224,7 @@ class AdaINNet(PresetMixin, keras.Model):
 
     def call(self, inputs, alpha=1.0):
         content, style = inputs
-        content, style = _as_batch(content, "content"), _as_batch(style, "style")
+        content, style = image_batch(content, "content"), image_batch(style, "style")
         style_features = self.get_encoder()(style)[BOTTLENECK]
         return self._decode(content, lambda features: adain(features, style_features), alpha)
 
@@ -265,12 +258,12 @@ class AdaINNet(PresetMixin, keras.Model):
             (32, 48, 3)
         """
         single = len(np.shape(content)) == 3
-        content = _as_batch(content, "content")
+        content = image_batch(content, "content")
         styles = list(style) if isinstance(style, (list, tuple)) else [style]
         if not styles:
             raise OptionError("need at least one style image")
         encoder = self.get_encoder()
-        features = [encoder(_as_batch(s, "style"))[BOTTLENECK] for s in styles]
+        features = [encoder(image_batch(s, "style"))[BOTTLENECK] for s in styles]
         if mask is not None:
             if len(styles) != 2:
                 raise OptionError(f"a mask needs exactly two styles (region 1, region 0), got {len(styles)}")

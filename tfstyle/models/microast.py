@@ -38,7 +38,7 @@ import numpy as np
 from keras import ops
 
 from tfstyle.errors import OptionError
-from tfstyle.layers import reflect_pad
+from tfstyle.layers import image_batch, reflect_pad
 from tfstyle.losses import normalize_weights
 from tfstyle.registry import PresetMixin
 
@@ -62,11 +62,7 @@ def _check_image_size(images, what: str) -> None:
 
 
 def _as_batch(images, what: str):
-    images = ops.cast(ops.convert_to_tensor(images), "float32")
-    if len(images.shape) == 3:
-        images = images[None]
-    if len(images.shape) != 4 or images.shape[-1] != 3:
-        raise OptionError(f"{what} must be RGB images (H, W, 3) or (B, H, W, 3), got shape {tuple(images.shape)}")
+    images = image_batch(images, what)
     _check_image_size(images, what)
     return images
 
