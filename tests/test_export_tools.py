@@ -61,7 +61,7 @@ def test_cli_export_int8_and_bench(tiny, tmp_path, rng, capsys):
 
 
 @pytest.mark.parametrize("extra, message", [
-    ([], "exactly one of --style NAME or --model"),
+    ([], "give --model NAME|FILE.keras, --style NAME, or --arbitrary"),
     (["--model", "x.keras", "--size", "1", "2", "3"], "one or two numbers"),
 ])
 def test_cli_export_errors(tmp_path, capsys, extra, message):

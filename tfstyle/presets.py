@@ -30,6 +30,11 @@ def list_presets(kind: str | None = None) -> list[dict]:
 
     Each item: ``name``, ``kind``, ``class``, ``title``, ``licence``, ``source``, ``size_mb`` (file
     on disk), ``quality`` (measured distances, with what they were measured on) and ``default``.
+
+    Example:
+        >>> rows = list_presets("arbitrary")
+        >>> [row["name"] for row in rows if row["default"]]
+        ['magenta_v1']
     """
     rows = []
     for name in preset_names(kind):
@@ -60,6 +65,10 @@ def load_model(spec=None, kind: str | None = None):
     ``Class.from_preset``). With ``kind``, a network of another kind is refused with a message
     that says what was given. Other objects with a ``stylize`` method (e.g.
     :class:`tfstyle.magenta.MagentaTFLite`) pass through as they are.
+
+    Example:
+        >>> type(load_model("wave")).__name__, type(load_model(kind="arbitrary")).__name__
+        ('JohnsonNet', 'ArbitraryStyleNet')
     """
     if kind is not None and kind not in KINDS:
         raise OptionError(f"kind must be one of {', '.join(KINDS)}, got {kind!r}")

@@ -48,8 +48,8 @@ def run(args: argparse.Namespace) -> None:
     spec = args.model or args.preset
     if spec is None and not args.arbitrary:
         raise OptionError("give --model NAME|FILE.keras, --style NAME, or --arbitrary")
-    model = load_model(spec, kind="arbitrary" if args.arbitrary or spec is None else ("fast" if args.preset else None))
     size = fixed_size(args.size)
+    model = load_model(spec, kind="arbitrary" if args.arbitrary or spec is None else ("fast" if args.preset else None))
     if model_kind(model) == "arbitrary":
         from tfstyle.export.arbitrary import export_arbitrary
 
