@@ -45,8 +45,8 @@ from tfstyle.errors import OptionError, TfstyleError, first_line
 from tfstyle.litert import SIGNATURE_KEY, make_interpreter
 from tfstyle.registry import preset_entry, preset_path
 
-__all__ = ["BACKENDS", "LiteNet", "LiteArbitrary", "cache_root", "cache_dir", "cache_key", "cached_files",
-           "servable", "note"]
+__all__ = ["BACKENDS", "LiteNet", "LiteArbitrary", "blend_style_vectors", "cache_root", "cache_dir", "cache_key",
+           "cached_files", "choose", "servable", "note"]
 
 #: What ``backend=`` takes: ``auto`` (LiteRT when a cached file serves the call, Keras otherwise),
 #: ``litert`` (refuse what the files cannot serve) or ``keras``.
@@ -219,3 +219,73 @@ class LiteArbitrary:
 
     def conditioned(self, vector: np.ndarray) -> LiteNet:
         return LiteNet(self.files, vector)
+
+
+#: Default tile side of the LiteRT path: whole images up to this (about 2.4 MP) run in one pass, which
+#: measured faster than 512 px tiles (no overlaps, no statistics pass); larger ones are tiled with
+#: shared statistics, which bounds memory (a whole 4K image exhausted 20 GB). Keras keeps 512.
+LITE_TILE = 1536
+#: The Keras path's default tile side.
+KERAS_TILE = 512
+
+
+def choose(model, kind: str, backend: str, keras_only: dict | None = None) -> dict | None:
+    """The cached files that serve this call (LiteRT), or ``None`` for Keras, following ``backend``.
+
+    ``auto``: the files of a shipped preset when they are built and serve the call; else Keras,
+    with a one-line note on stderr when a preset falls back (objects and ``.keras`` files use
+    Keras silently). ``litert``: :class:`OptionError` (one line) when the files cannot serve the
+    call or are not built. ``keras``: ``None``.
+    """
+    from tfstyle.registry import default_preset
+
+    check_backend(backend)
+    if backend == "keras":
+        return None
+    name = default_preset(kind) if model is None else model
+    reason = servable(name, kind, keras_only or {})
+    preset = lite_kind(name) is not None
+    if reason is None:
+        files = cached_files(name)
+        if files is not None:
+            return files
+        reason = (f"its LiteRT files are not built yet; build them once with 'tfstyle export --cache {name}' "
+                  "(or tfstyle.export.build_litert_cache) for an instant start")
+    if backend == "litert":
+        raise OptionError(f"backend='litert' cannot serve this call: {reason}")
+    if preset:
+        note(f"using Keras for {name!r}: {reason}")
+    return None
+
+
+def check_strength(strength: float) -> None:
+    if not 0 <= strength <= 1:
+        raise OptionError(f"strength must be in [0, 1], got {strength}")
+
+
+def _normalize_weights(weights, count: int, what: str) -> list[float]:
+    # The rule of tfstyle.losses.normalize_weights, without importing Keras (losses needs it).
+    if weights is None:
+        return [1.0 / count] * count
+    weights = [float(w) for w in weights]
+    if len(weights) != count or any(not np.isfinite(w) or w < 0 for w in weights) or sum(weights) <= 0:
+        raise OptionError(f"{what} needs {count} non-negative weights with a positive sum, got {weights}")
+    return [w / sum(weights) for w in weights]
+
+
+def blend_style_vectors(vectors, weights=None, content_vector=None, strength: float = 1.0) -> np.ndarray:
+    """``strength * sum(w_i * v_i) + (1 - strength) * content_vector`` (weights normalized to sum 1).
+
+    Example:
+        >>> import numpy as np
+        >>> blend_style_vectors([np.ones(2), np.zeros(2)], [3, 1], content_vector=np.full(2, 4.0), strength=0.5)
+        array([2.375, 2.375])
+    """
+    check_strength(strength)
+    weights = _normalize_weights(weights, len(vectors), "style_weights")
+    mixed = sum(w * np.asarray(v, np.float64) for w, v in zip(weights, vectors))
+    if strength < 1:
+        if content_vector is None:
+            raise OptionError("strength below 1 needs the content's own style vector")
+        mixed = strength * mixed + (1.0 - strength) * np.asarray(content_vector, np.float64)
+    return mixed
