@@ -23,11 +23,11 @@ predictor file and blended in NumPy (the transfer network's style parameters are
 function of the vector, so blending vectors is blending parameters).
 
 Example:
-    >>> import os
-    >>> os.environ.get("TFSTYLE_CACHE") is None or cache_root().name != ""
-    True
-    >>> cache_key("wave").startswith("wave-")
-    True
+    >>> folder = cache_dir("wave")          # <cache>/litert/wave-<sha256[:16]>-<version>
+    >>> folder.parent.name, folder.name.startswith("wave-")
+    ('litert', True)
+    >>> lite_kind("wave"), lite_kind("microast_v1"), lite_kind("net.keras")   # which presets have files
+    ('fast', None, None)
 """
 from __future__ import annotations
 
