@@ -202,3 +202,11 @@ def test_cli_stylize_with_a_warm_cache_imports_neither_tensorflow_nor_keras(cach
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60)
     assert proc.stdout.split() == ["0", "False", "False"], proc.stderr[-2000:]
     assert out.is_file()
+
+
+def test_a_preset_without_litert_files_notes_the_fallback(cache, capsys):
+    lite._NOTED.clear()
+    assert lite.choose("microast_v1", "arbitrary", "auto") is None
+    err = capsys.readouterr().err
+    assert err.startswith("tfstyle: note: using Keras for 'microast_v1': MicroASTNet presets have no LiteRT files")
+    assert len(err.strip().splitlines()) == 1

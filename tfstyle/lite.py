@@ -103,6 +103,15 @@ def lite_kind(name) -> str | None:
     return entry["kind"] if entry["class"] in LITE_CLASSES.get(entry["kind"], ()) else None
 
 
+def _entry(name) -> dict | None:
+    if not isinstance(name, str) or name.endswith(".keras") or os.path.sep in name:
+        return None
+    try:
+        return preset_entry(name)
+    except OptionError:
+        return None
+
+
 def cached_files(name: str) -> dict | None:
     """``{role: path}`` of preset ``name``'s complete cached files, or ``None`` when they are not built."""
     kind = lite_kind(name)
@@ -126,6 +135,10 @@ def servable(name, kind: str, options: dict) -> str | None:
     call's options that only Keras serves (e.g. ``fit_steps``), by name, given ones truthy.
     """
     if name is not None and lite_kind(name) != kind:
+        entry = _entry(name)
+        if entry is not None and entry["kind"] == kind:
+            return (f"{entry['class']} presets have no LiteRT files (only "
+                    f"{' and '.join(c for cs in LITE_CLASSES.values() for c in cs)} ones)")
         what = repr(os.fspath(name)) if isinstance(name, (str, os.PathLike)) else f"a {type(name).__name__} object"
         return f"model {what} is not a shipped {kind} preset with LiteRT files (presets only)"
     given = [option for option, value in options.items() if value]
@@ -244,7 +257,7 @@ def choose(model, kind: str, backend: str, keras_only: dict | None = None) -> di
         return None
     name = default_preset(kind) if model is None else model
     reason = servable(name, kind, keras_only or {})
-    preset = lite_kind(name) is not None
+    preset = _entry(name) is not None
     if reason is None:
         files = cached_files(name)
         if files is not None:
