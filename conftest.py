@@ -11,6 +11,14 @@ _SHARED_WEIGHTS = pathlib.Path(__file__).resolve().parent.parent / "shared" / "w
 if "TFSTYLE_VGG19_WEIGHTS" not in os.environ and _SHARED_WEIGHTS.is_file():
     os.environ["TFSTYLE_VGG19_WEIGHTS"] = str(_SHARED_WEIGHTS)
 
+# The LiteRT files that 'tfstyle stylize' builds on first use go to one per-user folder for test runs,
+# never to the user's ~/.cache/tfstyle (tests/test_litert_path.py builds into the same folder).
+if "TFSTYLE_CACHE" not in os.environ:
+    import tempfile
+
+    os.environ["TFSTYLE_CACHE"] = os.environ.get("TFSTYLE_TEST_LITERT_CACHE") or os.path.join(
+        tempfile.gettempdir(), f"tfstyle-test-litert-{os.getuid()}")
+
 # Importing __main__ would run the command line.
 collect_ignore = ["tfstyle/__main__.py"]
 

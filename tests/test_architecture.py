@@ -13,7 +13,7 @@ LAYERS = {
     **dict.fromkeys(("errors", "io", "images", "color", "layers", "losses", "vgg", "registry", "litert",
                      "machine", "torch_checkpoint"), 0),
     "models": 1,
-    **dict.fromkeys(("presets", "tiling", "perceptual", "data", "trainer", "temporal"), 2),
+    **dict.fromkeys(("presets", "tiling", "lite", "perceptual", "data", "trainer", "temporal"), 2),
     **dict.fromkeys(("fast", "arbitrary", "optimize", "metrics", "fit", "magenta", "folders", "video"), 3),
     **dict.fromkeys(("training", "export"), 4),
     **dict.fromkeys(("cli", "__main__"), 5),

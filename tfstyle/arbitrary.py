@@ -26,9 +26,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from tfstyle import color as colors
+from tfstyle import lite
 from tfstyle.errors import OptionError
 from tfstyle.images import ImageLike, cover_crop, load_image, resize_image, to_uint8
-from tfstyle.losses import normalize_weights
+from tfstyle.lite import blend_style_vectors, check_strength as _check_strength
 from tfstyle.presets import load_model
 from tfstyle.tiling import stylize_tiled
 
@@ -37,25 +38,6 @@ if TYPE_CHECKING:
 
 #: Long side AdaIN style images are scaled to (the paper trains on 512 px paintings).
 ADAIN_STYLE_SIZE = 512
-
-
-def blend_style_vectors(vectors: Sequence[np.ndarray], weights: Sequence[float] | None = None,
-                        content_vector: np.ndarray | None = None, strength: float = 1.0) -> np.ndarray:
-    """``strength * sum(w_i * v_i) + (1 - strength) * content_vector`` (weights normalized to sum 1).
-
-    Example:
-        >>> import numpy as np
-        >>> blend_style_vectors([np.ones(2), np.zeros(2)], [3, 1], content_vector=np.full(2, 4.0), strength=0.5)
-        array([2.375, 2.375])
-    """
-    _check_strength(strength)
-    weights = normalize_weights(weights, len(vectors), "style_weights")
-    mixed = sum(w * np.asarray(v, np.float64) for w, v in zip(weights, vectors))
-    if strength < 1:
-        if content_vector is None:
-            raise OptionError("strength below 1 needs the content's own style vector")
-        mixed = strength * mixed + (1.0 - strength) * np.asarray(content_vector, np.float64)
-    return mixed
 
 
 def _stylize_magenta(net, image: np.ndarray, styles: list, strength: float, style_weights, mask) -> np.ndarray:
@@ -77,9 +59,19 @@ def _stylize_magenta(net, image: np.ndarray, styles: list, strength: float, styl
     return weight * outs[0] + (1.0 - weight) * outs[1]
 
 
-def _check_strength(strength: float) -> None:
-    if not 0 <= strength <= 1:
-        raise OptionError(f"strength must be in [0, 1], got {strength}")
+def _stylize_lite(net, image: np.ndarray, styles: list, strength: float, style_weights, mask, **tiling) -> np.ndarray:
+    """An ``ArbitraryStyleNet`` preset through its LiteRT files: vectors from the predictor file, blended in NumPy."""
+    vectors = [net.style_vector(load_image(s)) for s in styles]
+    own = net.style_vector(image) if strength < 1 else None
+
+    def paint(vector):
+        return stylize_tiled(net.conditioned(vector.astype(np.float32)), image, **tiling)
+
+    if mask is None:
+        return paint(blend_style_vectors(vectors, style_weights, own, strength))
+    weight = _mask(mask, *image.shape[:2])
+    return weight * paint(blend_style_vectors(vectors[:1], None, own, strength)) + \
+        (1.0 - weight) * paint(blend_style_vectors(vectors[1:], None, own, strength))
 
 
 def load_mask(source: str | os.PathLike) -> np.ndarray:
@@ -117,10 +109,11 @@ def stylize_arbitrary(
     preserve_color: str | bool | None = None,
     size: int | None = None,
     model=None,
-    tile: int = 512,
+    tile: int | None = None,
     overlap: int = 64,
     stats_size: int = 1024,
     progress: bool = False,
+    backend: str = "auto",
 ) -> np.ndarray:
     """Paint ``content`` in the style of any image(s), in one forward pass.
 
@@ -144,8 +137,13 @@ def stylize_arbitrary(
             :class:`~tfstyle.magenta.MagentaHub` / :class:`~tfstyle.magenta.MagentaTFLite` (Magenta's
             Hub model takes one style, or two with a mask, at strength 1; its TFLite pair takes
             strength and blends but no mask, and answers at its fixed size). Default: the shipped default.
-        tile, overlap, stats_size: Ghiasi: large images run in tiles (see :func:`tfstyle.stylize_tiled`).
+        tile, overlap, stats_size: Ghiasi: large images run in tiles (see :func:`tfstyle.stylize_tiled`);
+            default tile 512 px with Keras, 1536 px with LiteRT.
         progress: progress bar over tiles.
+        backend: ``"auto"``: an ``ArbitraryStyleNet`` preset (the default ``magenta_v1``) runs through
+            its cached LiteRT files (no TensorFlow import; :mod:`tfstyle.lite`) when they are built and
+            the call needs no fitting, Keras otherwise (with a one-line note for a preset);
+            ``"litert"``: :class:`OptionError` when the files cannot serve the call; ``"keras"``.
 
     Returns:
         ``uint8`` array ``(height, width, 3)``.
@@ -159,9 +157,6 @@ def stylize_arbitrary(
         >>> stylize_arbitrary(photo, [a, b], style_weights=[0.7, 0.3], strength=0.5, model=net).shape
         (64, 96, 3)
     """
-    from tfstyle.magenta import MagentaHub, MagentaTFLite
-    from tfstyle.models.ghiasi import ArbitraryStyleNet, FittedStyle
-
     _check_strength(strength)
     mode = colors.check_preserve_color(preserve_color)
     styles = list(style) if isinstance(style, (list, tuple)) else [style]
@@ -173,6 +168,18 @@ def stylize_arbitrary(
         raise OptionError(f"a mask needs exactly two styles (region 1, region 0), got {len(styles)}")
     if mask is not None and style_weights is not None:
         raise OptionError("pass either a mask or style_weights, not both")
+    fitted = any(type(s).__name__ == "FittedStyle" for s in styles)  # no Keras import to ask isinstance
+    files = lite.choose(model, "arbitrary", backend, {"fit_steps": fit_steps, "a FittedStyle": fitted})
+    if files is not None:
+        image = load_image(content, max_size=size)
+        out = _stylize_lite(lite.LiteArbitrary(files), image, styles, strength, style_weights, mask,
+                            tile=tile or lite.LITE_TILE, overlap=overlap, stats_size=stats_size, progress=progress)
+        return to_uint8(colors.transfer_color(out, image) if mode is not None else out)
+
+    from tfstyle.magenta import MagentaHub, MagentaTFLite
+    from tfstyle.models.ghiasi import ArbitraryStyleNet, FittedStyle
+
+    tile = tile or lite.KERAS_TILE
     net = load_model(model, kind="arbitrary")
     image = load_image(content, max_size=size)
     family = "magenta" if isinstance(net, (MagentaHub, MagentaTFLite)) else "ghiasi" \

@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from tfstyle import color as colors
+from tfstyle import lite
 from tfstyle.images import ImageLike, load_image, to_uint8
 from tfstyle.presets import load_model
 from tfstyle.tiling import stylize_tiled
@@ -15,10 +16,11 @@ def stylize(
     *,
     size: int | None = None,
     preserve_color: str | bool | None = None,
-    tile: int = 512,
+    tile: int | None = None,
     overlap: int = 64,
     stats_size: int = 1024,
     progress: bool = False,
+    backend: str = "auto",
 ) -> np.ndarray:
     """Stylize ``content`` with a trained feed-forward network, at any resolution.
 
@@ -30,7 +32,13 @@ def stylize(
         preserve_color: ``"luminance"``/``True`` keeps the content's colours.
         tile, overlap, stats_size: images larger than ``tile`` are processed in overlapping
             tiles sharing instance-norm statistics from a ``stats_size`` copy (bounded memory).
+            Default tile: 512 px with Keras, 1536 px with LiteRT (:data:`tfstyle.lite.LITE_TILE`).
         progress: progress bar over tiles.
+        backend: ``"auto"`` runs a shipped preset through its cached LiteRT files (no TensorFlow
+            import; :mod:`tfstyle.lite`) when they are built, Keras otherwise (a one-line note on
+            stderr says why for a preset); ``"litert"`` refuses (:class:`OptionError`) what the files
+            cannot serve; ``"keras"`` always uses Keras. Build the files once with
+            ``tfstyle export --cache NAME`` (the command line builds them on first use).
 
     Returns:
         ``uint8`` array ``(height, width, 3)``.
@@ -44,7 +52,11 @@ def stylize(
     """
     mode = colors.check_preserve_color(preserve_color)
     image = load_image(content, max_size=size)
-    net = load_model(model, kind="fast")
+    files = lite.choose(model, "fast", backend)
+    if files is not None:
+        net, tile = lite.LiteNet(files), tile or lite.LITE_TILE
+    else:
+        net, tile = load_model(model, kind="fast"), tile or lite.KERAS_TILE
     out = stylize_tiled(net, image, tile=tile, overlap=overlap, stats_size=stats_size, progress=progress)
     if mode is not None:
         out = colors.transfer_color(out, image)

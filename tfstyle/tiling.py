@@ -49,7 +49,8 @@ def stylize_tiled(
 
     Args:
         net: a feed-forward stylization network such as
-            :class:`~tfstyle.models.johnson.JohnsonNet`: ``net(images, stats=...)`` maps
+            :class:`~tfstyle.models.johnson.JohnsonNet` (or its LiteRT files,
+            :class:`tfstyle.lite.LiteNet`): ``net(images, stats=...)`` maps
             float32 ``(B, H, W, 3)`` in ``[0, 255]`` to the same shape, and
             ``net.norm_stats(images)`` returns its instance-norm statistics.
         image: float32 ``(H, W, 3)`` RGB array in ``[0, 255]`` (other real dtypes are
@@ -154,6 +155,8 @@ def _pad_to(array: np.ndarray, height: int, width: int) -> np.ndarray:
 
 
 def _to_numpy(x: Any) -> np.ndarray:
+    if isinstance(x, np.ndarray):  # e.g. a LiteRT network (tfstyle.lite.LiteNet): no Keras needed
+        return x.astype(np.float32, copy=False)
     from keras import ops
 
     return np.asarray(ops.convert_to_numpy(x), dtype=np.float32)
@@ -226,7 +229,11 @@ def _tile_runner(net: Any, stats: Any, height: int, width: int) -> Callable[[np.
     On TensorFlow the call is traced once into a ``tf.function`` with a fixed input
     signature: graph execution is faster than eager and every tile reuses one graph.
     ``stats=None`` normalizes each tile with its own statistics (only for comparisons).
+    Networks that answer in NumPy (``net.numpy_io``, e.g. :class:`tfstyle.lite.LiteNet`) are
+    called as they are, without Keras.
     """
+    if getattr(net, "numpy_io", False):
+        return lambda batch: _to_numpy(net(batch, stats=stats))
     import keras
 
     if keras.backend.backend() == "tensorflow":

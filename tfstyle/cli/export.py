@@ -9,7 +9,8 @@ from tfstyle.cli.common import fixed_size, positive_int
 EPILOG = """examples:
   tfstyle export --model wave -o wave.tflite --format float16
   tfstyle export --model m.keras -o m_int8.tflite --format int8 --calibration photos/
-  tfstyle export --arbitrary -o models/ --format int8 --calibration photos/ --style-calibration paintings/"""
+  tfstyle export --arbitrary -o models/ --format int8 --calibration photos/ --style-calibration paintings/
+  tfstyle export --cache wave magenta_v1      # LiteRT files 'tfstyle stylize' runs without TensorFlow"""
 
 
 def add_parser(sub) -> None:
@@ -27,7 +28,10 @@ def add_parser(sub) -> None:
                     help="export the default arbitrary-style network when no --model is given")
     ex.add_argument("--style-calibration", default=None, metavar="DIR",
                     help="arbitrary int8: folder of style images to calibrate the predictor on")
-    ex.add_argument("-o", "--output", required=True, help="the .tflite file to write (a folder for arbitrary style)")
+    ex.add_argument("--cache", nargs="*", default=None, metavar="PRESET",
+                    help="build the LiteRT files of shipped presets (default: every one that has them) into the user "
+                    "cache ($TFSTYLE_CACHE or ~/.cache/tfstyle), so stylizing them starts without TensorFlow")
+    ex.add_argument("-o", "--output", default=None, help="the .tflite file to write (a folder for arbitrary style)")
     ex.add_argument("--format", choices=["float32", "float16", "dynamic", "int8"], default="float32")
     ex.add_argument("--size", type=positive_int, nargs="+", default=[384], metavar="N",
                     help="fixed input size: N (square) or HEIGHT WIDTH (default 384)")
@@ -43,6 +47,11 @@ def run(args: argparse.Namespace) -> None:
     from tfstyle.errors import OptionError
     from tfstyle.presets import load_model, model_kind
 
+    if args.cache is not None:
+        _build_cache(args.cache)
+        return
+    if args.output is None:
+        raise OptionError("give -o/--output (or --cache to build LiteRT files into the user cache)")
     if args.preset and args.model:
         raise OptionError("give --model or --style, not both")
     spec = args.model or args.preset
@@ -67,3 +76,13 @@ def run(args: argparse.Namespace) -> None:
     gpu = "GPU delegate: all ops supported" if meta["gpu_compatible"] else \
         f"GPU delegate cannot run: {', '.join(meta['gpu_unsupported_ops'])}"
     print(f"wrote {args.output} ({meta['size_bytes'] / 1024:.0f} KB, {args.format}; {gpu}) and {args.output}.json")
+
+
+def _build_cache(names: list[str]) -> None:
+    from tfstyle import lite
+    from tfstyle.export.cache import build_litert_cache
+    from tfstyle.registry import preset_names
+
+    for name in names or [n for n in preset_names() if lite.lite_kind(n)]:
+        files = build_litert_cache(name)
+        print(f"built {name}: {', '.join(sorted(files))} in {files['whole'].parent}")

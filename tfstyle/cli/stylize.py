@@ -63,7 +63,12 @@ def add_parser(sub) -> None:
                     help="long side of the output (default: the content's own; 384 for optimize)")
     st.add_argument("--preserve-color", nargs="?", const="luminance", choices=["luminance", "histogram"],
                     default=None, help="keep the content's colours (default mode: luminance)")
-    st.add_argument("--tile", type=positive_int, default=512, help="fast, arbitrary: tile size for large images")
+    st.add_argument("--tile", type=positive_int, default=None,
+                    help="fast, arbitrary: tile size for large images (default 512 with Keras, 1536 with LiteRT)")
+    st.add_argument("--backend", choices=["auto", "litert", "keras"], default="auto",
+                    help="fast, arbitrary: auto runs shipped presets through LiteRT (no TensorFlow; the file is built "
+                    "once into ~/.cache/tfstyle or $TFSTYLE_CACHE) and the rest with Keras; litert refuses what its "
+                    "files cannot serve (e.g. --fit-steps); keras always uses Keras")
     st.add_argument("--style-size", type=positive_int, default=None,
                     help="optimize: long side the style is scaled to (default: --size); smaller = larger strokes")
     st.add_argument("--style-blend", type=floats, default=None, metavar="W,W,...",
@@ -89,8 +94,13 @@ def add_parser(sub) -> None:
 
 
 def _network(args: argparse.Namespace):
-    """``(method, model)``: the method asked for or implied, and the network it runs (``None`` for optimize)."""
+    """``(method, model)``: the method asked for or implied, and the network it runs (``None`` for optimize).
+
+    A shipped preset stays a name (checked against the preset table, not loaded): the stylize
+    functions load it with Keras or run its LiteRT files, so the LiteRT path never imports Keras.
+    """
     from tfstyle.presets import load_model, model_kind
+    from tfstyle.registry import default_preset, preset_entry
 
     if args.preset and args.model:
         raise OptionError("give --style NAME or --model, not both")
@@ -108,6 +118,13 @@ def _network(args: argparse.Namespace):
     if args.method == "fast" and spec is None:
         raise OptionError("the fast method needs --style NAME (see 'tfstyle styles') or --model")
     kind = args.method or ("fast" if args.preset else None)
+    if spec is None or not (spec.endswith(".keras") or os.path.sep in spec or os.path.splitext(spec)[1]):
+        name = spec or default_preset(kind or "arbitrary")
+        entry = preset_entry(name)
+        if kind is not None and entry["kind"] != kind:
+            raise OptionError(f"{name!r} is a {entry['kind']}-style network ({entry['class']}); this needs a {kind} "
+                              "one (see 'tfstyle presets')")
+        return kind or entry["kind"], name
     model = load_model(spec, kind=kind or ("arbitrary" if spec is None else None))
     return kind or model_kind(model) or "fast", model
 
@@ -133,6 +150,31 @@ def _check(args: argparse.Namespace, method: str) -> None:
         raise OptionError("give --style NAME (see 'tfstyle styles'), --model, or STYLE images")
 
 
+def _backend(args: argparse.Namespace, model, kind: str) -> str:
+    """``args.backend``, after building the preset's LiteRT files on first use (TensorFlow, once).
+
+    Only when the files would serve the call (a shipped preset, no Keras-only option); if the
+    build fails, ``auto`` says so in one line and runs Keras.
+    """
+    from tfstyle import lite
+
+    if args.backend == "keras" or not isinstance(model, str) or lite.lite_kind(model) != kind:
+        return args.backend
+    if lite.servable(model, kind, {"--fit-steps": getattr(args, "fit_steps", 0)}) is not None:
+        return args.backend  # the stylize function refuses (litert) or notes the fallback (auto)
+    if lite.cached_files(model) is None:
+        from tfstyle.export.cache import build_litert_cache
+
+        try:
+            build_litert_cache(model)
+        except (TfstyleError, ImportError) as exc:
+            if args.backend == "litert":
+                raise
+            lite.note(f"using Keras for {model!r}: building its LiteRT file failed ({exc})")
+            return "keras"
+    return args.backend
+
+
 def _runner(args: argparse.Namespace, method: str, model, batch: bool):
     """A function image -> stylized image for ``method``, with the options of ``args`` bound."""
     from tfstyle.images import load_image
@@ -141,17 +183,19 @@ def _runner(args: argparse.Namespace, method: str, model, batch: bool):
     if method == "fast":
         from tfstyle.fast import stylize
 
+        backend = _backend(args, model, "fast")
         return lambda image: stylize(image, model, size=args.size, preserve_color=args.preserve_color,
-                                     tile=args.tile, progress=progress)
+                                     tile=args.tile, progress=progress, backend=backend)
     if method in ("arbitrary", "magenta"):
         from tfstyle.arbitrary import load_mask, stylize_arbitrary
 
         styles = [load_image(path) for path in args.styles]
         mask = load_mask(args.mask) if args.mask else None
+        backend = _backend(args, model, "arbitrary") if method == "arbitrary" else "keras"
         return lambda image: stylize_arbitrary(image, styles, strength=args.strength, fit_steps=args.fit_steps,
                                                style_weights=args.style_blend, mask=mask,
                                                preserve_color=args.preserve_color, size=args.size, model=model,
-                                               tile=args.tile, progress=progress)
+                                               tile=args.tile, progress=progress, backend=backend)
     from tfstyle.optimize import stylize_optimize
 
     styles = [load_image(path, max_size=args.style_size or args.size) for path in args.styles]

@@ -1,0 +1,212 @@
+"""The LiteRT path (#21): shipped presets run from cached TFLite files, without TensorFlow or Keras.
+
+The real files of ``wave`` and ``magenta_v1`` are built once per machine into a cache folder the
+tests share (``$TFSTYLE_TEST_LITERT_CACHE``, else ``<tmp>/tfstyle-test-litert-<uid>``; ~60 s the
+first time, keyed by the preset files' sha256 and the version, so a change rebuilds them).
+"""
+from __future__ import annotations
+
+import json
+import os
+import pathlib
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+import pytest
+
+from tfstyle import lite
+from tfstyle.errors import OptionError
+
+from .conftest import SHARED
+
+HOLDOUT = SHARED / "data" / "holdout" / "content"
+STYLE = SHARED / "data" / "content" / "photos" / "adain_style_flowers.jpg"
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+
+
+def psnr(a: np.ndarray, b: np.ndarray) -> float:
+    mse = np.mean((np.asarray(a, np.float64) - np.asarray(b, np.float64)) ** 2)
+    return float("inf") if mse == 0 else float(10 * np.log10(255.0**2 / mse))
+
+
+@pytest.fixture(scope="session")
+def built_cache() -> pathlib.Path:
+    """A cache folder holding the real LiteRT files of wave and magenta_v1 (built when missing)."""
+    root = pathlib.Path(os.environ.get("TFSTYLE_TEST_LITERT_CACHE")
+                        or pathlib.Path(tempfile.gettempdir()) / f"tfstyle-test-litert-{os.getuid()}")
+    root.mkdir(parents=True, exist_ok=True)
+    old = os.environ.get("TFSTYLE_CACHE")
+    os.environ["TFSTYLE_CACHE"] = str(root)
+    try:
+        from tfstyle.export.cache import ensure_litert_cache
+
+        for name in ("wave", "magenta_v1"):
+            ensure_litert_cache(name, quiet=True)
+    finally:
+        if old is None:
+            del os.environ["TFSTYLE_CACHE"]
+        else:
+            os.environ["TFSTYLE_CACHE"] = old
+    return root
+
+
+@pytest.fixture
+def cache(built_cache, monkeypatch) -> pathlib.Path:
+    monkeypatch.setenv("TFSTYLE_CACHE", str(built_cache))
+    return built_cache
+
+
+@pytest.fixture
+def photos():
+    from tfstyle.images import load_image
+
+    paths = sorted(HOLDOUT.glob("*.jpg"))[:2]
+    if len(paths) < 2:
+        pytest.skip(f"holdout photos not found in {HOLDOUT}")
+    return [load_image(p, max_size=256) for p in paths]
+
+
+# -------------------------------------------------------------- backend choice
+
+
+def test_auto_picks_litert_for_a_cached_preset(cache):
+    files = lite.choose("wave", "fast", "auto")
+    assert files is not None and set(files) == {"whole", "stats", "tile"}
+    assert lite.choose(None, "arbitrary", "auto")["predictor"].is_file()  # the default: magenta_v1
+    assert lite.choose("wave", "fast", "keras") is None
+
+
+def test_auto_uses_keras_for_keras_files_and_objects_silently(cache, capsys):
+    assert lite.choose("trained.keras", "fast", "auto") is None
+    assert lite.choose(object(), "fast", "auto") is None
+    assert capsys.readouterr().err == ""
+
+
+def test_litert_refuses_what_the_files_cannot_serve(cache):
+    with pytest.raises(OptionError, match="fit_steps"):
+        lite.choose("magenta_v1", "arbitrary", "litert", {"fit_steps": 10})
+    with pytest.raises(OptionError, match="shipped fast preset"):
+        lite.choose("trained.keras", "fast", "litert")
+    with pytest.raises(OptionError, match="backend must be"):
+        lite.choose("wave", "fast", "tflite")
+    import tfstyle
+
+    with pytest.raises(OptionError, match="fit_steps"):
+        tfstyle.stylize_arbitrary(np.zeros((32, 32, 3), np.uint8), np.zeros((32, 32, 3), np.uint8), fit_steps=3,
+                                  backend="litert")
+
+
+def test_auto_fallback_for_a_preset_prints_one_note(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("TFSTYLE_CACHE", str(tmp_path))  # nothing built here
+    lite._NOTED.clear()
+    assert lite.choose("wave", "fast", "auto") is None
+    assert lite.choose("magenta_v1", "arbitrary", "auto", {"fit_steps": 5}) is None
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 2 and all(line.startswith("tfstyle: note: using Keras for ") for line in lines)
+    assert "tfstyle export --cache wave" in lines[0] and "fit_steps" in lines[1]
+    with pytest.raises(OptionError, match="not built"):
+        lite.choose("wave", "fast", "litert")
+
+
+# -------------------------------------------------------------- cache
+
+
+def test_cache_is_written_atomically_and_reused(tmp_path, monkeypatch):
+    from tfstyle.export import cache as builder
+
+    monkeypatch.setenv("TFSTYLE_CACHE", str(tmp_path))
+    calls = []
+
+    def fake_files(transfer, conditioned):
+        calls.append(conditioned)
+        return {role: f"{role} model".encode() for role in ("whole", "stats", "tile")}
+
+    monkeypatch.setattr(builder, "_transfer_files", fake_files)
+    monkeypatch.setattr("tfstyle.presets.load_model", lambda name, kind=None: object())
+    folder = lite.cache_dir("wave")
+    assert folder.name.startswith("wave-") and folder.name.endswith(f"-{__import__('tfstyle').__version__}")
+    files = builder.ensure_litert_cache("wave", quiet=True)
+    assert builder.ensure_litert_cache("wave", quiet=True) == files == lite.cached_files("wave")
+    assert calls == [False]  # the second call did not rebuild
+    assert sorted(p.name for p in folder.iterdir()) == ["manifest.json", "stats.tflite", "tile.tflite", "whole.tflite"]
+    assert json.loads((folder / "manifest.json").read_text())["key"] == folder.name
+
+    # A build that fails half-way leaves nothing, not even temporary files.
+    other = lite.cache_dir("udnie")
+
+    def broken(transfer, conditioned):
+        raise RuntimeError("conversion failed")
+
+    monkeypatch.setattr(builder, "_transfer_files", broken)
+    with pytest.raises(RuntimeError):
+        builder.build_litert_cache("udnie", quiet=True)
+    assert not other.exists() or not list(other.iterdir())
+    assert lite.cached_files("udnie") is None
+
+
+def test_built_files_have_dynamic_inputs_and_no_flex_ops(cache):
+    from tfstyle.export.tflite import op_types
+    from tfstyle.litert import make_interpreter
+
+    files = lite.cached_files("wave")
+    assert not [op for op in op_types(files["whole"]) if op.startswith("Flex") or op == "CUSTOM"]
+    detail = make_interpreter(model_path=str(files["whole"])).get_input_details()[0]
+    assert list(detail["shape_signature"]) == [1, -1, -1, 3]
+
+
+# -------------------------------------------------------------- same pictures
+
+
+def test_fast_preset_litert_matches_keras(cache, photos):
+    import tfstyle
+
+    for photo in photos:
+        assert psnr(tfstyle.stylize(photo, "wave", backend="litert"), tfstyle.stylize(photo, "wave", backend="keras")) \
+            >= 40
+
+
+def test_magenta_litert_matches_keras_with_strength_and_blend(cache, photos):
+    import tfstyle
+    from tfstyle.images import load_image
+
+    style = load_image(STYLE, max_size=256)
+    for photo, kwargs in zip(photos, [{"strength": 0.6}, {"style_weights": [0.7, 0.3]}]):
+        styles = [style, style[::-1]] if "style_weights" in kwargs else style
+        a = tfstyle.stylize_arbitrary(photo, styles, backend="litert", **kwargs)
+        b = tfstyle.stylize_arbitrary(photo, styles, backend="keras", **kwargs)
+        assert psnr(a, b) >= 40, kwargs
+
+
+def test_litert_tiles_agree_with_the_whole_image(cache, photos):
+    import tfstyle
+    from tfstyle.images import resize_image
+
+    image = resize_image(photos[0], size=(160, 288))  # 4K proportions, small
+    whole = tfstyle.stylize(image, "wave", backend="litert")
+    tiled = tfstyle.stylize(image, "wave", backend="litert", tile=64, overlap=16)
+    assert psnr(tiled, whole) >= 35
+
+
+# -------------------------------------------------------------- no TensorFlow
+
+
+def test_cli_stylize_with_a_warm_cache_imports_neither_tensorflow_nor_keras(cache, tmp_path):
+    out = tmp_path / "out.jpg"
+    code = ("import sys\nfrom tfstyle.cli import main\n"
+            f"rc = main(['stylize', {str(HOLDOUT / sorted(os.listdir(HOLDOUT))[0])!r}, '--style', 'wave', "
+            f"'-o', {str(out)!r}, '-q'])\n"
+            "print(rc, 'tensorflow' in sys.modules, 'keras' in sys.modules)\n")
+    env = {**os.environ, "TFSTYLE_CACHE": str(cache), "PYTHONPATH": str(ROOT)}
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60)
+    assert proc.stdout.split() == ["0", "False", "False"], proc.stderr[-2000:]
+    assert out.is_file()
+
+
+def test_a_preset_without_litert_files_notes_the_fallback(cache, capsys):
+    lite._NOTED.clear()
+    assert lite.choose("microast_v1", "arbitrary", "auto") is None
+    err = capsys.readouterr().err
+    assert err.startswith("tfstyle: note: using Keras for 'microast_v1': MicroASTNet presets have no LiteRT files")
+    assert len(err.strip().splitlines()) == 1

@@ -1,0 +1,304 @@
+"""Shipped presets through LiteRT (XNNPACK), without TensorFlow or Keras: the instant-start path.
+
+A preset's TFLite files are built once with TensorFlow (:mod:`tfstyle.export.cache`, which the
+command line runs on first use, or ``tfstyle export --cache NAME``) and kept in a user cache
+folder (``$TFSTYLE_CACHE``, else ``~/.cache/tfstyle``) under ``litert/<name>-<sha256 of the
+preset file>-<tfstyle version>/``: a new preset file or tfstyle version gets new files. This
+module only finds and runs those files; it imports NumPy, PIL-level tfstyle modules and
+``ai_edge_litert``.
+
+Every file takes any image size (converted at a dynamic height and width; the interpreter is
+resized per call). A fast preset has three files, an arbitrary one (an
+:class:`~tfstyle.models.ghiasi.ArbitraryStyleNet`) a predictor and the same three, each also
+taking a ``style_vector``:
+
+* ``whole``: ``content`` -> ``stylized`` (the network's own instance-norm statistics),
+* ``stats``: ``content`` -> ``mean_NN`` / ``var_NN`` of every instance norm,
+* ``tile``: ``content`` and those statistics -> ``stylized``,
+
+so :func:`tfstyle.tiling.stylize_tiled` runs large images tile by tile with the whole image's
+statistics exactly as the Keras path does (same tiles, same blending, same ``stats_size`` copy):
+:class:`LiteNet` looks like a Keras network to it. Style vectors are computed by the
+predictor file and blended in NumPy (the transfer network's style parameters are an affine
+function of the vector, so blending vectors is blending parameters).
+
+Example:
+    >>> folder = cache_dir("wave")          # <cache>/litert/wave-<sha256[:16]>-<version>
+    >>> folder.parent.name, folder.name.startswith("wave-")
+    ('litert', True)
+    >>> lite_kind("wave"), lite_kind("microast_v1"), lite_kind("net.keras")   # which presets have files
+    ('fast', None, None)
+"""
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import os
+import pathlib
+import sys
+
+import numpy as np
+
+from tfstyle import __version__
+from tfstyle.errors import OptionError, TfstyleError, first_line
+from tfstyle.litert import SIGNATURE_KEY, make_interpreter
+from tfstyle.registry import preset_entry, preset_path
+
+__all__ = ["BACKENDS", "LiteNet", "LiteArbitrary", "blend_style_vectors", "cache_root", "cache_dir", "cache_key",
+           "cached_files", "choose", "servable", "note"]
+
+#: What ``backend=`` takes: ``auto`` (LiteRT when a cached file serves the call, Keras otherwise),
+#: ``litert`` (refuse what the files cannot serve) or ``keras``.
+BACKENDS = ("auto", "litert", "keras")
+#: The Keras classes whose presets have LiteRT files, by kind.
+LITE_CLASSES = {"fast": ("JohnsonNet",), "arbitrary": ("ArbitraryStyleNet",)}
+MANIFEST = "manifest.json"
+#: Files of a preset by kind (``<role>.tflite`` in its cache folder).
+ROLES = {"fast": ("whole", "stats", "tile"), "arbitrary": ("predictor", "whole", "stats", "tile")}
+CONTENT, VECTOR, STYLE, OUTPUT = "content", "style_vector", "style", "stylized"
+
+
+def check_backend(backend: str) -> str:
+    if backend not in BACKENDS:
+        raise OptionError(f"backend must be one of {', '.join(BACKENDS)}, got {backend!r}")
+    return backend
+
+
+def cache_root() -> pathlib.Path:
+    """``$TFSTYLE_CACHE`` or ``~/.cache/tfstyle`` (not created here)."""
+    root = os.environ.get("TFSTYLE_CACHE")
+    return pathlib.Path(root) if root else pathlib.Path.home() / ".cache" / "tfstyle"
+
+
+@functools.lru_cache(maxsize=None)
+def _sha256(path: str, mtime_ns: int, size: int) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def cache_key(name: str) -> str:
+    """``<name>-<first 16 hex digits of the preset file's sha256>-<tfstyle version>``."""
+    path = preset_path(name)
+    stat = path.stat()
+    return f"{name}-{_sha256(os.fspath(path), stat.st_mtime_ns, stat.st_size)[:16]}-{__version__}"
+
+
+def cache_dir(name: str) -> pathlib.Path:
+    """The folder that holds (or will hold) preset ``name``'s LiteRT files."""
+    return cache_root() / "litert" / cache_key(name)
+
+
+def lite_kind(name) -> str | None:
+    """``"fast"``/``"arbitrary"`` when ``name`` is a preset whose network has LiteRT files, else ``None``."""
+    if not isinstance(name, str) or name.endswith(".keras") or os.path.sep in name:
+        return None
+    try:
+        entry = preset_entry(name)
+    except OptionError:
+        return None
+    return entry["kind"] if entry["class"] in LITE_CLASSES.get(entry["kind"], ()) else None
+
+
+def _entry(name) -> dict | None:
+    if not isinstance(name, str) or name.endswith(".keras") or os.path.sep in name:
+        return None
+    try:
+        return preset_entry(name)
+    except OptionError:
+        return None
+
+
+def cached_files(name: str) -> dict | None:
+    """``{role: path}`` of preset ``name``'s complete cached files, or ``None`` when they are not built."""
+    kind = lite_kind(name)
+    if kind is None:
+        return None
+    folder = cache_dir(name)
+    try:
+        manifest = json.loads((folder / MANIFEST).read_text())
+    except (OSError, ValueError):
+        return None
+    files = {role: folder / f"{role}.tflite" for role in ROLES[kind]}
+    if manifest.get("key") != folder.name or not all(path.is_file() for path in files.values()):
+        return None
+    return files
+
+
+def servable(name, kind: str, options: dict) -> str | None:
+    """Why the LiteRT files cannot serve this call (one line), or ``None`` when they can.
+
+    ``name`` is the ``model=`` given (``None``: the kind's default preset); ``options`` the
+    call's options that only Keras serves (e.g. ``fit_steps``), by name, given ones truthy.
+    """
+    if name is not None and lite_kind(name) != kind:
+        entry = _entry(name)
+        if entry is not None and entry["kind"] == kind:
+            return (f"{entry['class']} presets have no LiteRT files (only "
+                    f"{' and '.join(c for cs in LITE_CLASSES.values() for c in cs)} ones)")
+        what = repr(os.fspath(name)) if isinstance(name, (str, os.PathLike)) else f"a {type(name).__name__} object"
+        return f"model {what} is not a shipped {kind} preset with LiteRT files (presets only)"
+    given = [option for option, value in options.items() if value]
+    if given:
+        return f"{', '.join(given)} needs Keras (the LiteRT files cannot serve it)"
+    return None
+
+
+_NOTED: set = set()
+
+
+def note(message: str, once: bool = True) -> None:
+    """One line on stderr (``tfstyle: note: ...``), by default once per process and message."""
+    if once and message in _NOTED:
+        return
+    _NOTED.add(message)
+    print(f"tfstyle: note: {message}", file=sys.stderr)
+
+
+def _threads() -> int:
+    return max(1, min(os.cpu_count() or 1, 8))
+
+
+class _Runner:
+    """One ``.tflite`` file's ``serving_default`` signature on float32 arrays (resized per call)."""
+
+    def __init__(self, path: pathlib.Path):
+        try:
+            self.interpreter = make_interpreter(model_path=os.fspath(path), num_threads=_threads())
+            self.runner = self.interpreter.get_signature_runner(SIGNATURE_KEY)
+        except Exception as exc:
+            raise TfstyleError(f"cannot load LiteRT file {path}: {first_line(exc)} (delete the folder "
+                               f"{path.parent} to rebuild it)") from exc
+        self.inputs = sorted(self.runner.get_input_details())
+
+    def __call__(self, **inputs) -> dict:
+        feed = {name: np.ascontiguousarray(value, np.float32) for name, value in inputs.items()}
+        return {name: np.asarray(value, np.float32) for name, value in self.runner(**feed).items()}
+
+
+@functools.lru_cache(maxsize=16)
+def _runner(path: str) -> _Runner:
+    return _Runner(pathlib.Path(path))
+
+
+class LiteNet:
+    """A preset's ``whole``/``stats``/``tile`` files, shaped like a Keras network for :func:`~tfstyle.tiling.stylize_tiled`.
+
+    ``net(images, stats=None)`` and ``net.norm_stats(images)`` on ``(1, H, W, 3)`` float32
+    arrays in [0, 255]; ``vector`` (``(style_dim,)``) conditions an arbitrary network's files.
+    """
+
+    #: Takes and returns NumPy arrays: :func:`tfstyle.tiling.stylize_tiled` calls it without Keras.
+    numpy_io = True
+
+    def __init__(self, files: dict, vector: np.ndarray | None = None):
+        self.files = files
+        self.extra = {} if vector is None else {VECTOR: np.asarray(vector, np.float32).reshape(1, -1)}
+
+    def _run(self, role: str, **inputs) -> dict:
+        return _runner(os.fspath(self.files[role]))(**inputs, **self.extra)
+
+    def __call__(self, images, stats=None) -> np.ndarray:
+        if stats is None:
+            return self._run("whole", content=images)[OUTPUT]
+        feed = {}
+        for i, (mean, var) in enumerate(stats):
+            feed[f"mean_{i:02d}"], feed[f"var_{i:02d}"] = mean, var
+        return self._run("tile", content=images, **feed)[OUTPUT]
+
+    def norm_stats(self, images) -> list:
+        out = self._run("stats", content=images)
+        count = sum(name.startswith("mean_") for name in out)
+        return [(out[f"mean_{i:02d}"], out[f"var_{i:02d}"]) for i in range(count)]
+
+
+class LiteArbitrary:
+    """An arbitrary preset's files: :meth:`style_vector` (predictor) and :meth:`conditioned` (a :class:`LiteNet`)."""
+
+    def __init__(self, files: dict):
+        self.files = files
+        manifest = json.loads((pathlib.Path(files["predictor"]).parent / MANIFEST).read_text())
+        self.style_size = int(manifest["style_size"])
+
+    def style_vector(self, image: np.ndarray) -> np.ndarray:
+        """The style vector of one ``HxWx3`` image, cover-cropped to the predictor's square as Keras does."""
+        from tfstyle.images import cover_crop
+
+        square = cover_crop(np.asarray(image, np.float32), (self.style_size, self.style_size))
+        return _runner(os.fspath(self.files["predictor"]))(style=square[None])[VECTOR][0]
+
+    def conditioned(self, vector: np.ndarray) -> LiteNet:
+        return LiteNet(self.files, vector)
+
+
+#: Default tile side of the LiteRT path: whole images up to this (about 2.4 MP) run in one pass, which
+#: measured faster than 512 px tiles (no overlaps, no statistics pass); larger ones are tiled with
+#: shared statistics, which bounds memory (a whole 4K image exhausted 20 GB). Keras keeps 512.
+LITE_TILE = 1536
+#: The Keras path's default tile side.
+KERAS_TILE = 512
+
+
+def choose(model, kind: str, backend: str, keras_only: dict | None = None) -> dict | None:
+    """The cached files that serve this call (LiteRT), or ``None`` for Keras, following ``backend``.
+
+    ``auto``: the files of a shipped preset when they are built and serve the call; else Keras,
+    with a one-line note on stderr when a preset falls back (objects and ``.keras`` files use
+    Keras silently). ``litert``: :class:`OptionError` (one line) when the files cannot serve the
+    call or are not built. ``keras``: ``None``.
+    """
+    from tfstyle.registry import default_preset
+
+    check_backend(backend)
+    if backend == "keras":
+        return None
+    name = default_preset(kind) if model is None else model
+    reason = servable(name, kind, keras_only or {})
+    preset = _entry(name) is not None
+    if reason is None:
+        files = cached_files(name)
+        if files is not None:
+            return files
+        reason = (f"its LiteRT files are not built yet; build them once with 'tfstyle export --cache {name}' "
+                  "(or tfstyle.export.build_litert_cache) for an instant start")
+    if backend == "litert":
+        raise OptionError(f"backend='litert' cannot serve this call: {reason}")
+    if preset:
+        note(f"using Keras for {name!r}: {reason}")
+    return None
+
+
+def check_strength(strength: float) -> None:
+    if not 0 <= strength <= 1:
+        raise OptionError(f"strength must be in [0, 1], got {strength}")
+
+
+def _normalize_weights(weights, count: int, what: str) -> list[float]:
+    # The rule of tfstyle.losses.normalize_weights, without importing Keras (losses needs it).
+    if weights is None:
+        return [1.0 / count] * count
+    weights = [float(w) for w in weights]
+    if len(weights) != count or any(not np.isfinite(w) or w < 0 for w in weights) or sum(weights) <= 0:
+        raise OptionError(f"{what} needs {count} non-negative weights with a positive sum, got {weights}")
+    return [w / sum(weights) for w in weights]
+
+
+def blend_style_vectors(vectors, weights=None, content_vector=None, strength: float = 1.0) -> np.ndarray:
+    """``strength * sum(w_i * v_i) + (1 - strength) * content_vector`` (weights normalized to sum 1).
+
+    Example:
+        >>> import numpy as np
+        >>> blend_style_vectors([np.ones(2), np.zeros(2)], [3, 1], content_vector=np.full(2, 4.0), strength=0.5)
+        array([2.375, 2.375])
+    """
+    check_strength(strength)
+    weights = _normalize_weights(weights, len(vectors), "style_weights")
+    mixed = sum(w * np.asarray(v, np.float64) for w, v in zip(weights, vectors))
+    if strength < 1:
+        if content_vector is None:
+            raise OptionError("strength below 1 needs the content's own style vector")
+        mixed = strength * mixed + (1.0 - strength) * np.asarray(content_vector, np.float64)
+    return mixed
