@@ -29,7 +29,8 @@ from tfstyle import color as colors
 from tfstyle import lite
 from tfstyle.errors import OptionError
 from tfstyle.images import ImageLike, cover_crop, load_image, resize_image, to_uint8
-from tfstyle.lite import blend_style_vectors, check_strength as _check_strength
+from tfstyle.blend import blend_style_vectors
+from tfstyle.blend import check_strength as _check_strength
 from tfstyle.presets import load_model
 from tfstyle.tiling import stylize_tiled
 

@@ -45,7 +45,7 @@ from tfstyle.errors import OptionError, TfstyleError, first_line
 from tfstyle.litert import SIGNATURE_KEY, make_interpreter
 from tfstyle.registry import preset_entry, preset_path
 
-__all__ = ["BACKENDS", "LiteNet", "LiteArbitrary", "blend_style_vectors", "cache_root", "cache_dir", "cache_key",
+__all__ = ["BACKENDS", "LiteNet", "LiteArbitrary", "cache_root", "cache_dir", "cache_key",
            "cached_files", "choose", "servable", "note"]
 
 #: What ``backend=`` takes: ``auto`` (LiteRT when a cached file serves the call, Keras otherwise),
@@ -271,34 +271,3 @@ def choose(model, kind: str, backend: str, keras_only: dict | None = None) -> di
     return None
 
 
-def check_strength(strength: float) -> None:
-    if not 0 <= strength <= 1:
-        raise OptionError(f"strength must be in [0, 1], got {strength}")
-
-
-def _normalize_weights(weights, count: int, what: str) -> list[float]:
-    # The rule of tfstyle.losses.normalize_weights, without importing Keras (losses needs it).
-    if weights is None:
-        return [1.0 / count] * count
-    weights = [float(w) for w in weights]
-    if len(weights) != count or any(not np.isfinite(w) or w < 0 for w in weights) or sum(weights) <= 0:
-        raise OptionError(f"{what} needs {count} non-negative weights with a positive sum, got {weights}")
-    return [w / sum(weights) for w in weights]
-
-
-def blend_style_vectors(vectors, weights=None, content_vector=None, strength: float = 1.0) -> np.ndarray:
-    """``strength * sum(w_i * v_i) + (1 - strength) * content_vector`` (weights normalized to sum 1).
-
-    Example:
-        >>> import numpy as np
-        >>> blend_style_vectors([np.ones(2), np.zeros(2)], [3, 1], content_vector=np.full(2, 4.0), strength=0.5)
-        array([2.375, 2.375])
-    """
-    check_strength(strength)
-    weights = _normalize_weights(weights, len(vectors), "style_weights")
-    mixed = sum(w * np.asarray(v, np.float64) for w, v in zip(weights, vectors))
-    if strength < 1:
-        if content_vector is None:
-            raise OptionError("strength below 1 needs the content's own style vector")
-        mixed = strength * mixed + (1.0 - strength) * np.asarray(content_vector, np.float64)
-    return mixed

@@ -8,10 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import numpy as np
 from keras import ops
 
-from tfstyle.errors import OptionError
 
 
 def gram_matrix(features):
@@ -111,18 +109,3 @@ def total_variation_loss(images):
     dy = images[:, 1:, :, :] - images[:, :-1, :, :]
     dx = images[:, :, 1:, :] - images[:, :, :-1, :]
     return ops.mean(ops.square(dy)) + ops.mean(ops.square(dx))
-
-
-def normalize_weights(weights: Sequence[float] | None, count: int, what: str) -> list[float]:
-    """``count`` finite, non-negative weights scaled to sum to 1 (``None``: equal weights).
-
-    Example:
-        >>> normalize_weights([3, 1], 2, "style blend")
-        [0.75, 0.25]
-    """
-    if weights is None:
-        return [1.0 / count] * count
-    weights = [float(w) for w in weights]
-    if len(weights) != count or any(not np.isfinite(w) or w < 0 for w in weights) or sum(weights) <= 0:
-        raise OptionError(f"{what} needs {count} non-negative weights with a positive sum, got {weights}")
-    return [w / sum(weights) for w in weights]

@@ -12,7 +12,7 @@ import numpy as np
 from keras import ops
 
 from tfstyle import losses
-from tfstyle.losses import normalize_weights
+from tfstyle.blend import normalize_weights
 from tfstyle.errors import OptionError
 from tfstyle.vgg import (CONTENT_LAYER, JOHNSON_CONTENT_LAYERS, JOHNSON_STYLE_LAYER_WEIGHTS, JOHNSON_STYLE_LAYERS,
                          STYLE_LAYERS, vgg19_features)

@@ -25,7 +25,7 @@ from keras import ops
 
 from tfstyle.errors import OptionError
 from tfstyle.layers import InstanceNormalization, NearestUpsample2D, PaddedConv2D, Untracked, image_batch
-from tfstyle.losses import normalize_weights
+from tfstyle.blend import normalize_weights
 from tfstyle.registry import PresetMixin
 from tfstyle.vgg import ENCODER_LAYERS, FEATURE_SCALES, vgg19_features
 

@@ -39,7 +39,7 @@ from keras import ops
 
 from tfstyle.errors import OptionError
 from tfstyle.layers import image_batch, reflect_pad
-from tfstyle.losses import normalize_weights
+from tfstyle.blend import normalize_weights
 from tfstyle.registry import PresetMixin
 
 #: Channels of the bottleneck features (the authors' ``64 * slim_factor``, ``slim_factor = 1``).

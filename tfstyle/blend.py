@@ -1,0 +1,52 @@
+"""Blend weights and style blending, in NumPy alone (no Keras: the LiteRT path uses them too).
+
+Example:
+    >>> normalize_weights(None, 4, "style blend")
+    [0.25, 0.25, 0.25, 0.25]
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from tfstyle.errors import OptionError
+
+
+def check_strength(strength: float) -> None:
+    """A one-line :class:`OptionError` unless ``0 <= strength <= 1``."""
+    if not 0 <= strength <= 1:
+        raise OptionError(f"strength must be in [0, 1], got {strength}")
+
+
+def normalize_weights(weights: Sequence[float] | None, count: int, what: str) -> list[float]:
+    """``count`` finite, non-negative weights scaled to sum to 1 (``None``: equal weights).
+
+    Example:
+        >>> normalize_weights([3, 1], 2, "style blend")
+        [0.75, 0.25]
+    """
+    if weights is None:
+        return [1.0 / count] * count
+    weights = [float(w) for w in weights]
+    if len(weights) != count or any(not np.isfinite(w) or w < 0 for w in weights) or sum(weights) <= 0:
+        raise OptionError(f"{what} needs {count} non-negative weights with a positive sum, got {weights}")
+    return [w / sum(weights) for w in weights]
+
+
+def blend_style_vectors(vectors, weights=None, content_vector=None, strength: float = 1.0) -> np.ndarray:
+    """``strength * sum(w_i * v_i) + (1 - strength) * content_vector`` (weights normalized to sum 1).
+
+    Example:
+        >>> import numpy as np
+        >>> blend_style_vectors([np.ones(2), np.zeros(2)], [3, 1], content_vector=np.full(2, 4.0), strength=0.5)
+        array([2.375, 2.375])
+    """
+    check_strength(strength)
+    weights = normalize_weights(weights, len(vectors), "style_weights")
+    mixed = sum(w * np.asarray(v, np.float64) for w, v in zip(weights, vectors))
+    if strength < 1:
+        if content_vector is None:
+            raise OptionError("strength below 1 needs the content's own style vector")
+        mixed = strength * mixed + (1.0 - strength) * np.asarray(content_vector, np.float64)
+    return mixed
