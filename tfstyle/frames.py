@@ -11,8 +11,16 @@ engines run the network:
   overlapping tiles that share the (smoothed) statistics of the whole frame, as in
   :func:`tfstyle.stylize_tiled`.
 
-``"auto"`` picks TFLite for frames that fit in one tile on the TensorFlow backend, Keras
-otherwise (and if an export fails).
+* ``"int8"``: the fast network exported with full integer quantization
+  (:func:`tfstyle.export.export_tflite` ``format="int8"``), calibrated on the first
+  :data:`CALIBRATION_FRAMES` frames of the stream: about 4x faster than float32 TFLite (the
+  only engine that reaches 5 fps at 480p on a 2-core CPU), ~30 s to calibrate and convert,
+  somewhat less faithful to the float network. Its statistics are each frame's own (the
+  smoothing would need float statistics inside the integer graph): flow blending alone
+  keeps it steady.
+
+``"auto"`` picks float32 TFLite for frames that fit in one tile on the TensorFlow backend,
+Keras otherwise (and if an export fails).
 """
 from __future__ import annotations
 
@@ -34,7 +42,9 @@ from tfstyle.tiling import _ALIGN, _axis_weights, _pad_to, _round_up, _starts
 __all__ = ["ENGINES", "METHODS", "load_network", "stylize_frames"]
 
 METHODS = ("fast", "arbitrary")
-ENGINES = ("auto", "tflite", "keras")
+ENGINES = ("auto", "tflite", "int8", "keras")
+#: Frames the ``"int8"`` engine calibrates its quantization on (the first of the stream).
+CALIBRATION_FRAMES = 8
 _OVERLAP = 64
 _STATS_SIZE = 1024
 
@@ -121,8 +131,9 @@ class KerasEngine:
         small_spec = tf.TensorSpec((1, _round_up(self.small[0]), _round_up(self.small[1]), 3), tf.float32)
         self._stats = tf.function(lambda images, previous, momentum: smoothed(images, previous, momentum)[1],
                                   input_signature=[small_spec, stats_spec, scalar], autograph=False)
-        self.ys, self.tile_h = _starts(self.height, self.tile, _OVERLAP)
-        self.xs, self.tile_w = _starts(self.width, self.tile, _OVERLAP)
+        overlap = min(_OVERLAP, self.tile // 2 - 1)  # as stylize_tiled: less than half a tile
+        self.ys, self.tile_h = _starts(self.height, self.tile, overlap)
+        self.xs, self.tile_w = _starts(self.width, self.tile, overlap)
         self.wy, self.wx = _axis_weights(self.ys, self.tile_h, self.height), _axis_weights(self.xs, self.tile_w,
                                                                                          self.width)
         tile_spec = tf.TensorSpec((1, self.tile_h, self.tile_w, 3), tf.float32)
@@ -183,7 +194,7 @@ class TFLiteEngine:
 
         tracked = getattr(net, "transfer", net)
         content = convert_signature(tracked, serve, inputs, "float32")
-        threads = num_threads or min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 2)
+        threads = num_threads or _threads()
         interpreter = make_interpreter(model_content=content, num_threads=threads)
         self.runner = interpreter.get_signature_runner("serving_default")
         self.padded = padded
@@ -205,16 +216,66 @@ class TFLiteEngine:
         return np.clip(outputs["stylized"][0, : self.height, : self.width], 0.0, 255.0)
 
 
-def make_engine(net, shape: tuple[int, int], *, momentum: float, tile: int = 512, engine: str = "auto"):
-    """A frame engine for ``net`` at frame size ``shape = (height, width)`` (see the module docstring)."""
+class Int8Engine:
+    """``engine(frame) -> stylized`` with the network exported to a full-integer TFLite model.
+
+    Calibrated on ``calibration`` frames; normalization statistics are each frame's own.
+    """
+
+    def __init__(self, net, shape: tuple[int, int], calibration: Sequence[np.ndarray], num_threads: int | None = None):
+        import keras
+
+        from tfstyle.export.tflite import export_tflite, make_interpreter
+
+        if not isinstance(net, keras.Model):
+            raise OptionError("engine='int8' takes a fast network (method='fast'), got "
+                              f"{type(net).__name__}")
+        self.height, self.width = shape
+        self.padded = (_round_up(self.height), _round_up(self.width))
+        images = [_pad_to(np.asarray(f, np.float32), *self.padded) for f in calibration]
+        with tempfile.TemporaryDirectory(prefix="tfstyle-video-") as folder:
+            path = os.path.join(folder, "net.tflite")
+            export_tflite(net, path, format="int8", size=self.padded, representative_images=images)
+            with open(path, "rb") as handle:
+                content = handle.read()
+        threads = num_threads or _threads()
+        self.interpreter = make_interpreter(model_content=content, num_threads=threads)
+        self.interpreter.allocate_tensors()
+        self.input = self.interpreter.get_input_details()[0]
+        self.output = self.interpreter.get_output_details()[0]
+
+    def __call__(self, frame: np.ndarray) -> np.ndarray:
+        from tfstyle.export.tflite import _from_output, _to_input
+
+        content = _pad_to(frame, *self.padded)[None]
+        self.interpreter.set_tensor(self.input["index"], _to_input(content, self.input))
+        self.interpreter.invoke()
+        out = _from_output(self.interpreter.get_tensor(self.output["index"]), self.output)
+        return np.clip(out[0, : self.height, : self.width], 0.0, 255.0)
+
+
+def _threads() -> int:
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 2)
+    return max(1, min(4, cores))
+
+
+def make_engine(net, shape: tuple[int, int], *, momentum: float, tile: int = 512, engine: str = "auto",
+                calibration: Sequence[np.ndarray] = ()):
+    """A frame engine for ``net`` at frame size ``shape = (height, width)`` (see the module docstring).
+
+    ``calibration``: frames for the ``"int8"`` engine's quantization.
+    """
     import keras
 
     if engine not in ENGINES:
         raise OptionError(f"engine must be one of {', '.join(ENGINES)}, got {engine!r}")
     fits = max(shape) <= tile
     on_tf = keras.backend.backend() == "tensorflow"
-    if engine == "tflite" and not on_tf:
-        raise OptionError("engine='tflite' needs the TensorFlow backend")
+    if engine in ("tflite", "int8") and not on_tf:
+        raise OptionError(f"engine={engine!r} needs the TensorFlow backend")
+    if engine == "int8":
+        return Int8Engine(net, shape, [f for f in calibration if f.shape[:2] == tuple(shape)] or
+                          [np.full((*shape, 3), 128.0, np.float32)])
     if engine == "tflite" or (engine == "auto" and fits and on_tf):
         try:
             return TFLiteEngine(net, shape, momentum)
@@ -270,7 +331,7 @@ def stylize_frames(
         stats_momentum: smoothing of the instance-norm statistics in [0, 1) (default
             :data:`~tfstyle.temporal.DEFAULT_MOMENTUM`; 0: per-frame statistics).
         tile: frames with a side above this run in tiles sharing the frame's statistics.
-        engine: ``"auto"``, ``"tflite"`` or ``"keras"`` (module docstring).
+        engine: ``"auto"``, ``"tflite"``, ``"int8"`` or ``"keras"`` (module docstring).
 
     A change of frame size starts afresh (new engine, no blending across the change).
 
@@ -300,16 +361,21 @@ def _stream(frames, model, style, method, strength, style_weights, mode, tempora
     if first is None:
         return
     first = _as_frame(first, 0)
+    head = [first]
+    if engine == "int8":  # calibrate on the first frames: pull them now, stylize them after
+        head += list(itertools.islice(frames, CALIBRATION_FRAMES - 1))
     net = load_network(method, model=model, style=style, strength=strength, style_weights=style_weights,
                        content=first)
     runner, shape = None, None
     blender = FlowBlender(temporal)
     try:
-        for index, frame in enumerate(itertools.chain([first], frames)):
+        for index, frame in enumerate(itertools.chain(head, frames)):
             frame = _as_frame(frame, index)
             if frame.shape[:2] != shape:
                 shape = frame.shape[:2]
-                runner = make_engine(net, shape, momentum=momentum, tile=tile, engine=engine)
+                runner = make_engine(net, shape, momentum=momentum, tile=tile, engine=engine,
+                                     calibration=[np.asarray(f, np.float32) for f in head])
+                head = [frame]
                 blender.reset()
             blender.start(frame)
             image = frame.astype(np.float32)

@@ -461,7 +461,8 @@ def stylize_video(
         max_frames, start, fps, size: at most this many frames, from ``start`` seconds, at this
             frame rate (default the source's), long side at most ``size`` pixels.
         tile: frames with a side above this run in tiles sharing statistics.
-        engine: ``"auto"``, ``"tflite"`` or ``"keras"`` (see :func:`~tfstyle.frames.stylize_frames`).
+        engine: ``"auto"`` (float32 TFLite, Keras for tiled frames), ``"tflite"``, ``"int8"`` (fastest) or
+            ``"keras"`` (see :mod:`tfstyle.frames`).
         progress: a progress bar (frames per second and time left).
         on_frame: called as ``on_frame(index, frame)`` with each finished ``uint8`` frame.
 
