@@ -24,6 +24,7 @@ Keras otherwise (and if an export fails).
 """
 from __future__ import annotations
 
+import hashlib
 import itertools
 import os
 import tempfile
@@ -47,6 +48,21 @@ ENGINES = ("auto", "tflite", "int8", "keras")
 CALIBRATION_FRAMES = 8
 _OVERLAP = 64
 _STATS_SIZE = 1024
+#: Exported TFLite models of this process, newest last: (net, kind, size, calibration digest) -> bytes.
+_EXPORTS: dict = {}
+_EXPORTS_KEPT = 4
+
+
+def _cached_export(net, kind: str, size: tuple[int, int], digest: str, convert) -> bytes:
+    """``convert()``'s bytes, reused for the same network, kind, size and calibration (a few kept)."""
+    key = (id(net), kind, tuple(size), digest)
+    entry = _EXPORTS.pop(key, None)
+    if entry is None or entry[0] is not net:
+        entry = (net, convert())
+    _EXPORTS[key] = entry
+    while len(_EXPORTS) > _EXPORTS_KEPT:
+        _EXPORTS.pop(next(iter(_EXPORTS)))
+    return entry[1]
 
 
 def load_network(method: str = "fast", *, model=None, style=None, strength: float = 1.0, style_weights=None,
@@ -193,7 +209,8 @@ class TFLiteEngine:
             return outputs
 
         tracked = getattr(net, "transfer", net)
-        content = convert_signature(tracked, serve, inputs, "float32")
+        content = _cached_export(net, "float32-stats", padded, "",
+                                 lambda: convert_signature(tracked, serve, inputs, "float32"))
         threads = num_threads or _threads()
         interpreter = make_interpreter(model_content=content, num_threads=threads)
         self.runner = interpreter.get_signature_runner("serving_default")
@@ -233,11 +250,16 @@ class Int8Engine:
         self.height, self.width = shape
         self.padded = (_round_up(self.height), _round_up(self.width))
         images = [_pad_to(np.asarray(f, np.float32), *self.padded) for f in calibration]
-        with tempfile.TemporaryDirectory(prefix="tfstyle-video-") as folder:
-            path = os.path.join(folder, "net.tflite")
-            export_tflite(net, path, format="int8", size=self.padded, representative_images=images)
-            with open(path, "rb") as handle:
-                content = handle.read()
+
+        def convert() -> bytes:
+            with tempfile.TemporaryDirectory(prefix="tfstyle-video-") as folder:
+                path = os.path.join(folder, "net.tflite")
+                export_tflite(net, path, format="int8", size=self.padded, representative_images=images)
+                with open(path, "rb") as handle:
+                    return handle.read()
+
+        digest = hashlib.sha1(b"".join(np.ascontiguousarray(i, np.float32).tobytes() for i in images)).hexdigest()
+        content = _cached_export(net, "int8", self.padded, digest, convert)
         threads = num_threads or _threads()
         self.interpreter = make_interpreter(model_content=content, num_threads=threads)
         self.interpreter.allocate_tensors()
