@@ -31,7 +31,7 @@ Example:
 from __future__ import annotations
 
 import contextlib
-import io
+import logging
 import math
 import os
 import pathlib
@@ -47,7 +47,7 @@ import numpy as np
 
 from tfstyle.errors import OptionError, VideoError
 
-__all__ = ["VideoInfo", "VideoReader", "VideoWriter", "probe", "stylize_video", "CODECS"]
+__all__ = ["CODECS", "VIDEO_SUFFIXES", "VideoInfo", "VideoReader", "VideoWriter", "is_video", "probe", "stylize_video"]
 
 #: Output suffix -> (video encoder arguments, audio encoder arguments or None for no audio, even sides needed).
 CODECS: dict[str, tuple[list[str], list[str] | None, bool]] = {
@@ -65,7 +65,21 @@ CODECS: dict[str, tuple[list[str], list[str] | None, bool]] = {
     ".gif": (["-filter_complex", "[0:v]split[a][b];[a]palettegen[p];[b][p]paletteuse"], None, False),
 }
 
-_QUEUE_FRAMES = 4  # frames buffered between the decoder/encoder threads and the caller
+#: Suffixes :func:`is_video` takes for video files (ffmpeg reads many more; ``.gif`` is left to images).
+VIDEO_SUFFIXES = (".mp4", ".m4v", ".mov", ".mkv", ".webm", ".avi", ".mpg", ".mpeg", ".wmv", ".flv", ".3gp", ".ts",
+                  ".mts", ".ogv")
+
+_QUEUE_FRAMES = 4
+
+
+def is_video(path: str | os.PathLike) -> bool:
+    """Whether ``path`` names a video file by its suffix (for the command line to pick images or video).
+
+    Example:
+        >>> is_video("clip.MP4"), is_video("photo.jpg")
+        (True, False)
+    """
+    return isinstance(path, (str, os.PathLike)) and os.path.splitext(os.fspath(path))[1].lower() in VIDEO_SUFFIXES  # frames buffered between the decoder/encoder threads and the caller
 
 
 def ffmpeg_exe() -> str:
@@ -109,8 +123,9 @@ def probe(src: str | os.PathLike) -> VideoInfo:
 
 
 def _first_error(text: str, path: str) -> str:
-    """The one line of ffmpeg's stderr that says what went wrong."""
-    lines = [line.strip() for line in text.splitlines() if line.strip() and not line.startswith("===")]
+    """The one line of ffmpeg's stderr that says what went wrong (without its ``[in#0 @ 0x...]`` prefix)."""
+    lines = [re.sub(r"^(\[[^\]]*\]\s*)+", "", line.strip()) for line in text.splitlines()]
+    lines = [line for line in lines if line and not line.startswith("===")]
     for words in (("invalid", "error", "moov", "not found", "no such"), (os.path.basename(path),)):
         for line in lines:
             if any(word in line.lower() for word in words) and not line.lower().startswith(("ffmpeg version", "built with")):
@@ -137,6 +152,16 @@ def _positive(name: str, value, integer: bool = False):
     return int(value) if integer else float(value)
 
 
+class _QuietSizeNote(logging.Filter):
+    """Drops imageio-ffmpeg's warning that frames are read at another size (we ask for it: scaling, rotation)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "is different from the source frame size" not in record.getMessage()
+
+
+_QUIET = _QuietSizeNote()
+
+
 class VideoReader:
     """Stream the frames of a video file as ``uint8 (H, W, 3)`` RGB arrays (a background thread decodes).
 
@@ -159,6 +184,9 @@ class VideoReader:
                  fps: float | None = None, size: int | None = None):
         import imageio_ffmpeg
 
+        logger = logging.getLogger("imageio_ffmpeg")
+        if _QUIET not in logger.filters:
+            logger.addFilter(_QUIET)
         self.path = _check_source(src)
         if isinstance(start, bool) or not isinstance(start, (int, float)) or not math.isfinite(start) or start < 0:
             raise OptionError(f"start must be a number of seconds >= 0, got {start!r}")
@@ -196,8 +224,7 @@ class VideoReader:
     def _meta(self, imageio_ffmpeg, output: list[str]) -> dict:
         generator = imageio_ffmpeg.read_frames(self.path, output_params=output + ["-an", "-sn"])
         try:
-            with contextlib.redirect_stdout(io.StringIO()):  # it prints a note on rotated sources
-                meta = next(generator)
+            meta = next(generator)
         except (OSError, RuntimeError, StopIteration, ValueError) as exc:
             raise VideoError(f"cannot read video {os.path.basename(self.path)}: "
                              f"{_first_error(str(exc), self.path)}") from None
@@ -213,8 +240,7 @@ class VideoReader:
         shape = (self.info.height, self.info.width, 3)
         generator = imageio_ffmpeg.read_frames(self.path, input_params=self._input, output_params=self._output)
         try:
-            with contextlib.redirect_stdout(io.StringIO()):
-                next(generator)
+            next(generator)
             for data in generator:
                 if self._stop.is_set():
                     break
