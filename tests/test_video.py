@@ -309,13 +309,16 @@ def test_tflite_engine_matches_keras_engine(rng, net):
 def test_tiled_frames_share_smoothed_statistics(rng, net):
     from tfstyle.frames import make_engine
 
+    from tfstyle.frames import TiledTFLiteEngine
+
     frame = smooth_image(rng, 72, 100)
-    tiled = make_engine(net, (72, 100), momentum=0.5, tile=64, engine="auto")
+    tiled = make_engine(net, (72, 100), momentum=0.5, tile=64, engine="keras")
+    lite_tiled = make_engine(net, (72, 100), momentum=0.5, tile=64, engine="auto")
     whole = make_engine(net, (72, 100), momentum=0.5, tile=512, engine="keras")
-    assert tiled.tiled and not whole.tiled
+    assert tiled.tiled and not whole.tiled and isinstance(lite_tiled, TiledTFLiteEngine)
     for _ in range(2):
-        a, b = tiled(frame), whole(frame)
-        assert a.shape == (72, 100, 3) and np.abs(a - b).mean() < 2.0
+        a, b, c = tiled(frame), whole(frame), lite_tiled(frame)
+        assert a.shape == (72, 100, 3) and np.abs(a - b).mean() < 2.0 and np.abs(a - c).max() < 0.5
 
 
 def test_stylize_frames_is_lazy_and_handles_empty_input(net):

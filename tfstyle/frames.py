@@ -6,7 +6,8 @@ engines run the network:
 
 * ``"tflite"``: the network, with its statistics smoothing, exported once per frame size to
   a float32 TFLite model (:mod:`tfstyle.export.tflite`) and run by the XNNPACK CPU delegate:
-  about 3x faster than Keras on a CPU, same numbers (float32).
+  about 3x faster than Keras on a CPU, same numbers (float32). Frames with a side above
+  ``tile`` run in overlapping tiles sharing the smoothed statistics of the whole frame.
 * ``"keras"``: the Keras model in a ``tf.function``; frames with a side above ``tile`` run in
   overlapping tiles that share the (smoothed) statistics of the whole frame, as in
   :func:`tfstyle.stylize_tiled`.
@@ -19,8 +20,8 @@ engines run the network:
   smoothing would need float statistics inside the integer graph): flow blending alone
   keeps it steady.
 
-``"auto"`` picks float32 TFLite for frames that fit in one tile on the TensorFlow backend,
-Keras otherwise (and if an export fails).
+``"auto"`` picks float32 TFLite on the TensorFlow backend, Keras otherwise (and if an
+export fails).
 """
 from __future__ import annotations
 
@@ -209,6 +210,8 @@ class TFLiteEngine:
             return outputs
 
         tracked = getattr(net, "transfer", net)
+        if not getattr(tracked, "built", True):
+            net(np.zeros((1, 16, 16, 3), np.float32))  # Keras exports built models only
         content = _cached_export(net, "float32-stats", padded, "",
                                  lambda: convert_signature(tracked, serve, inputs, "float32"))
         threads = num_threads or _threads()
@@ -231,6 +234,41 @@ class TFLiteEngine:
         outputs = self.runner(content=content, momentum=momentum, **self.previous)
         self.previous = {name: np.asarray(outputs[name], np.float32) for name in self.names}
         return np.clip(outputs["stylized"][0, : self.height, : self.width], 0.0, 255.0)
+
+
+class TiledTFLiteEngine:
+    """``engine(frame) -> stylized`` for frames above the tile size, in float32 TFLite tiles.
+
+    As :class:`KerasEngine`'s tiled path: the smoothed statistics come from a copy of the frame
+    whose long side is at most 1024 (one :class:`TFLiteEngine`), then every overlapping tile runs
+    with exactly those statistics (a second :class:`TFLiteEngine` at the tile size, momentum 1).
+    """
+
+    def __init__(self, net, shape: tuple[int, int], momentum: float, tile: int = 512):
+        self.height, self.width = shape
+        tile -= tile % _ALIGN
+        scale = min(1.0, _STATS_SIZE / max(shape))
+        self.small = (max(MIN_SIDE, round(self.height * scale)), max(MIN_SIDE, round(self.width * scale)))
+        self.stats = TFLiteEngine(net, self.small, momentum)
+        overlap = min(_OVERLAP, tile // 2 - 1)
+        self.ys, self.tile_h = _starts(self.height, tile, overlap)
+        self.xs, self.tile_w = _starts(self.width, tile, overlap)
+        self.wy, self.wx = _axis_weights(self.ys, self.tile_h, self.height), _axis_weights(self.xs, self.tile_w,
+                                                                                         self.width)
+        self.tiles = TFLiteEngine(net, (self.tile_h, self.tile_w), 1.0)
+
+    def __call__(self, frame: np.ndarray) -> np.ndarray:
+        small = frame if self.small == (self.height, self.width) else resize_image(frame, size=self.small)
+        self.stats(small)  # updates self.stats.previous: this frame's smoothed statistics
+        result = np.zeros((self.height, self.width, 3), np.float32)
+        for iy, y0 in enumerate(self.ys):
+            for ix, x0 in enumerate(self.xs):
+                y1, x1 = min(y0 + self.tile_h, self.height), min(x0 + self.tile_w, self.width)
+                self.tiles.previous, self.tiles.first = self.stats.previous, False
+                patch = _pad_to(frame[y0:y1, x0:x1], self.tile_h, self.tile_w)
+                out = self.tiles(patch)[: y1 - y0, : x1 - x0]
+                result[y0:y1, x0:x1] += out * (self.wy[iy][:, None, None] * self.wx[ix][None, :, None])
+        return np.clip(result, 0.0, 255.0)
 
 
 class Int8Engine:
@@ -298,9 +336,9 @@ def make_engine(net, shape: tuple[int, int], *, momentum: float, tile: int = 512
     if engine == "int8":
         return Int8Engine(net, shape, [f for f in calibration if f.shape[:2] == tuple(shape)] or
                           [np.full((*shape, 3), 128.0, np.float32)])
-    if engine == "tflite" or (engine == "auto" and fits and on_tf):
+    if engine == "tflite" or (engine == "auto" and on_tf):
         try:
-            return TFLiteEngine(net, shape, momentum)
+            return TFLiteEngine(net, shape, momentum) if fits else TiledTFLiteEngine(net, shape, momentum, tile)
         except TfstyleError as exc:
             if engine == "tflite":
                 raise

@@ -486,7 +486,7 @@ def stylize_video(
             (0: every frame its own; default :data:`tfstyle.temporal.DEFAULT_MOMENTUM`).
         max_frames, start, fps, size: at most this many frames, from ``start`` seconds, at this
             frame rate (default the source's), long side at most ``size`` pixels.
-        tile: frames with a side above this run in tiles sharing statistics.
+        tile: frames with a side above this run in tiles sharing the smoothed statistics.
         engine: ``"auto"`` (float32 TFLite, Keras for tiled frames), ``"tflite"``, ``"int8"`` (fastest) or
             ``"keras"`` (see :mod:`tfstyle.frames`).
         progress: a progress bar (frames per second and time left).
