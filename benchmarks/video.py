@@ -137,8 +137,7 @@ def speed(folder: pathlib.Path, sizes: dict, engines: list[str], frames: int, wa
               "Decode, stylize, flow, blend, encode (H.264 + the source's AAC audio); frames per second after the "
               f"first {warmup} frames (TFLite export / int8 calibration excluded, reported as set-up).", "",
               "CPU s/frame: this process's CPU time per frame after warm-up plus its ffmpeg children's (decode, "
-              "encode) per frame; an idle machine with N cores cannot beat N / (CPU s/frame) fps, whatever the load "
-              "was during the run.", "",
+              "encode) per frame (under load it overstates the work: XNNPACK's threads spin while they wait).", "",
               "| size | engine | frames | fps | CPU s/frame | set-up s | load average (1 min) |",
               "|---|---|---|---|---|---|---|"]
     for label, size in sizes.items():
