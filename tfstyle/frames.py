@@ -37,8 +37,13 @@ import numpy as np
 from tfstyle import color as colors
 from tfstyle.errors import ImageError, OptionError, TfstyleError
 from tfstyle.images import MIN_SIDE, resize_image, to_uint8
-from tfstyle.temporal import DEFAULT_MOMENTUM, DEFAULT_TEMPORAL, FlowBlender, check_fraction, norm_layers, \
-    smoothed_norms
+from tfstyle.temporal import (
+    DEFAULT_MOMENTUM,
+    DEFAULT_TEMPORAL,
+    FlowBlender,
+    check_fraction,
+    smoothed_norms,
+)
 from tfstyle.tiling import _ALIGN, _axis_weights, _pad_to, _round_up, _starts
 
 __all__ = ["ENGINES", "METHODS", "load_network", "stylize_frames"]
@@ -154,8 +159,8 @@ class KerasEngine:
         self.wy, self.wx = _axis_weights(self.ys, self.tile_h, self.height), _axis_weights(self.xs, self.tile_w,
                                                                                          self.width)
         tile_spec = tf.TensorSpec((1, self.tile_h, self.tile_w, 3), tf.float32)
-        self._tile = tf.function(lambda images, stats: net(images, stats=stats), input_signature=[tile_spec, stats_spec],
-                                 autograph=False)
+        self._tile = tf.function(lambda images, stats: net(images, stats=stats),
+                                 input_signature=[tile_spec, stats_spec], autograph=False)
 
     def __call__(self, frame: np.ndarray) -> np.ndarray:
         momentum = np.float32(0.0 if self.first else self.momentum)
@@ -185,9 +190,9 @@ class TFLiteEngine:
     """
 
     def __init__(self, net, shape: tuple[int, int], momentum: float, num_threads: int | None = None):
-        from tfstyle.export.tflite import convert_signature, make_interpreter
-
         import tensorflow as tf
+
+        from tfstyle.export.tflite import convert_signature, make_interpreter
 
         self.momentum = float(momentum)
         self.height, self.width = shape

@@ -69,7 +69,7 @@ CODECS: dict[str, tuple[list[str], list[str] | None, bool]] = {
 VIDEO_SUFFIXES = (".mp4", ".m4v", ".mov", ".mkv", ".webm", ".avi", ".mpg", ".mpeg", ".wmv", ".flv", ".3gp", ".ts",
                   ".mts", ".ogv")
 
-_QUEUE_FRAMES = 4
+_QUEUE_FRAMES = 4  # frames buffered between the decoder/encoder threads and the caller
 
 
 def is_video(path: str | os.PathLike) -> bool:
@@ -79,7 +79,9 @@ def is_video(path: str | os.PathLike) -> bool:
         >>> is_video("clip.MP4"), is_video("photo.jpg")
         (True, False)
     """
-    return isinstance(path, (str, os.PathLike)) and os.path.splitext(os.fspath(path))[1].lower() in VIDEO_SUFFIXES  # frames buffered between the decoder/encoder threads and the caller
+    if not isinstance(path, (str, os.PathLike)):
+        return False
+    return os.path.splitext(os.fspath(path))[1].lower() in VIDEO_SUFFIXES
 
 
 def ffmpeg_exe() -> str:
@@ -128,7 +130,8 @@ def _first_error(text: str, path: str) -> str:
     lines = [line for line in lines if line and not line.startswith("===")]
     for words in (("invalid", "error", "moov", "not found", "no such"), (os.path.basename(path),)):
         for line in lines:
-            if any(word in line.lower() for word in words) and not line.lower().startswith(("ffmpeg version", "built with")):
+            banner = line.lower().startswith(("ffmpeg version", "built with"))
+            if any(word in line.lower() for word in words) and not banner:
                 return line.replace(path, os.path.basename(path))[:300]
     return (lines[-1] if lines else "ffmpeg failed")[:300]
 
@@ -252,7 +255,7 @@ class VideoReader:
                     except queue.Full:
                         continue
             self._put(None)
-        except BaseException as exc:  # handed to the reading thread
+        except BaseException as exc:  # noqa: BLE001 - handed to the reading thread
             self._put(VideoError(f"cannot decode video {os.path.basename(self.path)}: "
                                  f"{_first_error(str(exc), self.path)}"))
         finally:
@@ -292,7 +295,7 @@ class VideoReader:
         if self._thread is not None and self._thread is not threading.current_thread():
             self._thread.join(timeout=10)
 
-    def __enter__(self) -> VideoReader:
+    def __enter__(self) -> VideoReader:  # noqa: PYI034
         return self
 
     def __exit__(self, *exc) -> None:
@@ -366,7 +369,7 @@ class VideoWriter:
                 if frame is None:
                     break
                 self._process.stdin.write(frame)
-        except BaseException as exc:  # e.g. BrokenPipeError when ffmpeg failed
+        except BaseException as exc:  # noqa: BLE001 - e.g. BrokenPipeError when ffmpeg failed: close() reports it
             self._error = exc
             while self._frames.get() is not None:  # unblock the writer
                 pass
@@ -434,7 +437,7 @@ class VideoWriter:
         with contextlib.suppress(OSError):
             os.unlink(self.temp)
 
-    def __enter__(self) -> VideoWriter:
+    def __enter__(self) -> VideoWriter:  # noqa: PYI034
         return self
 
     def __exit__(self, kind, value, traceback) -> None:
@@ -446,8 +449,8 @@ class VideoWriter:
 
 def _has_audio(path: str | os.PathLike) -> bool:
     """Whether ``path`` has an audio stream (parsed from ``ffmpeg -i``)."""
-    result = subprocess.run([ffmpeg_exe(), "-hide_banner", "-i", os.fspath(path)], stdin=subprocess.DEVNULL,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=60)
+    result = subprocess.run([ffmpeg_exe(), "-hide_banner", "-i", os.fspath(path)], check=False,
+                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=60)
     return re.search(rb"Stream #\S+.*: Audio:", result.stderr) is not None
 
 
@@ -519,8 +522,8 @@ def stylize_video(
         raise OptionError("the output would overwrite the input video")
     reader = VideoReader(src, start=start, max_frames=max_frames, fps=fps, size=size)
     info = reader.info
-    writer = VideoWriter(dst, fps=info.fps, size=(info.width, info.height), audio_from=info.path if info.audio else None,
-                         audio_start=reader.start)
+    writer = VideoWriter(dst, fps=info.fps, size=(info.width, info.height),
+                         audio_from=info.path if info.audio else None, audio_start=reader.start)
     bar = _progress_bar(info, progress)
     try:
         with reader:
