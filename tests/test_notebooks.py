@@ -31,6 +31,7 @@ PARAMETERS = {
     # QAT_STEPS 0: its own process costs ~45 s, and test_export_tools runs export_qat_int8.
     "export_to_phone": {"SIZE": 64, "CALIBRATION_IMAGES": 3, "QAT_STEPS": 0, "BENCH_RUNS": 2, "THREADS": [1]},
     "compare_methods": {"SIZE": 64, "STEPS": 3},
+    "video": {"SIZE": 96, "MAX_FRAMES": 6},
 }
 
 
@@ -42,6 +43,7 @@ ENVIRONMENT = {
     "train_your_own_style": {"TFSTYLE_CONTENT_DIR": "data/content/photos"},
     "export_to_phone": {},
     "compare_methods": {"TFSTYLE_STYLE_IMAGE": "data/style/named/wave.jpg"},
+    "video": {},
 }
 
 

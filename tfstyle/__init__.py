@@ -23,6 +23,7 @@ _LAZY = {
     "ImageError": "tfstyle.errors",
     "WeightsError": "tfstyle.errors",
     "OptionError": "tfstyle.errors",
+    "VideoError": "tfstyle.errors",
     "load_image": "tfstyle.images",
     "save_image": "tfstyle.images",
     "resize_image": "tfstyle.images",
@@ -51,6 +52,9 @@ _LAZY = {
     "Scorer": "tfstyle.metrics",
     "style_distance": "tfstyle.metrics",
     "content_distance": "tfstyle.metrics",
+    "warping_error": "tfstyle.metrics",
+    "stylize_video": "tfstyle.video",
+    "stylize_frames": "tfstyle.frames",
 }
 
 __all__ = sorted(_LAZY) + ["__version__"]

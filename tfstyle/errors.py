@@ -68,3 +68,19 @@ class OptionError(TfstyleError, ValueError):
         Traceback (most recent call last):
         tfstyle.errors.OptionError: unknown preset 'no_such_style'; shipped: ...
     """
+
+
+class VideoError(ImageError):
+    """A video could not be read, decoded or written (a corrupt file, not a video, no video stream).
+
+    A subclass of :class:`ImageError`, so code that reports bad images reports bad videos too.
+
+    Example:
+        >>> import tempfile, tfstyle.video
+        >>> path = tempfile.mktemp(suffix=".mp4")
+        >>> open(path, "w").write("not a video")
+        11
+        >>> tfstyle.video.probe(path)  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        tfstyle.errors.VideoError: cannot read video ...
+    """

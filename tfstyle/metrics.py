@@ -238,3 +238,32 @@ def psnr(image: np.ndarray, reference: np.ndarray, peak: float = 255.0) -> float
         raise OptionError(f"psnr needs arrays of the same shape, got {image.shape} and {reference.shape}")
     mse = float(np.mean((image - reference) ** 2))
     return float("inf") if mse == 0 else float(10.0 * np.log10(peak**2 / mse))
+
+
+def warping_error(stylized_frames, input_frames, *, floor: bool = False):
+    """Temporal warping error of a stylized clip (Lai et al. 2018): lower is steadier.
+
+    Mean over frames ``t = 1..T-1`` of the mean squared difference, in [0, 1] pixel units and
+    averaged over channels, between stylized frame ``t`` and stylized frame ``t-1`` warped to it,
+    over the pixels a forward-backward flow check marks non-occluded; the flow (OpenCV DIS) is
+    computed on the *input* frames. See :func:`tfstyle.temporal.warping_error`.
+
+    Args:
+        stylized_frames, input_frames: equally long sequences of ``(H, W, 3)`` frames in [0, 255].
+        floor: also return the input clip's own warping error (flow and interpolation errors:
+            the floor a perfectly steady stylization could reach), as ``(error, floor)``.
+
+    Example:
+        >>> import numpy as np
+        >>> base = np.random.default_rng(0).uniform(0, 255, (64, 96, 3)).astype("float32")
+        >>> clip = [np.roll(base, 2 * t, axis=1) for t in range(3)]
+        >>> flicker = [np.clip(f + 40 * (t % 2), 0, 255) for t, f in enumerate(clip)]
+        >>> steady, lowest = warping_error(clip, clip, floor=True)
+        >>> bool(steady < 0.01 and warping_error(flicker, clip) > 0.02 and steady == lowest)
+        True
+    """
+    from tfstyle import temporal
+
+    stylized_frames, input_frames = list(stylized_frames), list(input_frames)
+    error = temporal.warping_error(stylized_frames, input_frames)
+    return (error, temporal.warping_error(input_frames, input_frames)) if floor else error
