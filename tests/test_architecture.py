@@ -14,8 +14,8 @@ LAYERS = {
                      "machine", "torch_checkpoint", "blend"), 0),
     "models": 1,
     **dict.fromkeys(("presets", "tiling", "lite", "perceptual", "data", "trainer", "temporal"), 2),
-    **dict.fromkeys(("fast", "arbitrary", "optimize", "metrics", "fit", "magenta", "folders", "video"), 3),
-    **dict.fromkeys(("training", "export"), 4),
+    **dict.fromkeys(("fast", "arbitrary", "optimize", "metrics", "fit", "magenta", "folders"), 3),
+    **dict.fromkeys(("training", "export", "frames", "video"), 4),
     **dict.fromkeys(("cli", "__main__"), 5),
 }
 

@@ -7,7 +7,7 @@ import pytest
 
 from tfstyle.errors import ImageError, OptionError
 from tfstyle.models.johnson import JohnsonNet
-from tfstyle.tiling import _axis_weights, _starts, stylize_tiled
+from tfstyle.tiling import axis_weights, tile_starts, stylize_tiled
 
 from tfstyle.metrics import psnr
 
@@ -145,13 +145,13 @@ def test_bad_images(net, shape):
 )
 def test_tile_layout(size, tile, overlap):
     tile -= tile % 4
-    starts, length = _starts(size, tile, overlap)
+    starts, length = tile_starts(size, tile, overlap)
     padded = -(-size // 4) * 4
     assert length == min(tile, padded)  # every tile has the same shape
     assert starts[0] == 0 and starts[-1] + length == padded  # covers the image
     assert all(s % 4 == 0 for s in starts)  # aligned with the network's downsampling
     assert all(b - a <= length - overlap for a, b in zip(starts, starts[1:]))  # overlap honoured
     weights = np.zeros(size)
-    for start, w in zip(starts, _axis_weights(starts, length, size)):
+    for start, w in zip(starts, axis_weights(starts, length, size)):
         weights[start : start + len(w)] += w
     np.testing.assert_allclose(weights, 1.0, rtol=1e-5)

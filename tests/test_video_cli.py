@@ -1,13 +1,10 @@
-"""``tfstyle stylize CLIP.mp4 ...``: the command line stylizes videos (wired by the CLI at merge)."""
+"""``tfstyle stylize CLIP.mp4 ...``: the command line stylizes videos."""
 from __future__ import annotations
-
-import pytest
 
 from tests.test_video import frame_count, make_clip
 from tfstyle.video import probe
 
 
-@pytest.mark.xfail(strict=False, reason="wired at merge")
 def test_cli_stylizes_a_clip(tmp_path):
     from tfstyle import cli
 
@@ -18,7 +15,6 @@ def test_cli_stylizes_a_clip(tmp_path):
     assert frame_count(out) == 4 and info.fps == 12.0 and (info.width, info.height) == (64, 48)
 
 
-@pytest.mark.xfail(strict=False, reason="wired at merge")
 def test_cli_video_options_and_bad_video(tmp_path, capsys):
     from tfstyle import cli
 

@@ -44,7 +44,7 @@ from tfstyle.temporal import (
     check_fraction,
     smoothed_norms,
 )
-from tfstyle.tiling import _ALIGN, _axis_weights, _pad_to, _round_up, _starts
+from tfstyle.tiling import ALIGN, axis_weights, pad_to, round_up, tile_starts
 
 __all__ = ["ENGINES", "METHODS", "load_network", "stylize_frames"]
 
@@ -75,10 +75,10 @@ def load_network(method: str = "fast", *, model=None, style=None, strength: floa
                  content: np.ndarray | None = None):
     """The network a video is painted with: the one place that looks models up.
 
-    ``method="fast"``: ``model`` or ``style`` (default ``"wave"``) is a shipped style name, a
+    ``method="fast"``: ``model`` or ``style`` (default: the default fast preset) is a preset name, a
     ``.keras`` file or a loaded :class:`~tfstyle.models.JohnsonNet`. ``method="arbitrary"``:
     ``style`` is a painting (or several, mixed by ``style_weights``), ``model`` ``None`` (the
-    shipped network), a ``.keras`` file or an :class:`~tfstyle.models.ArbitraryStyleNet`;
+    default arbitrary preset), a preset name, a ``.keras`` file or an :class:`~tfstyle.models.ArbitraryStyleNet`;
     ``strength < 1`` mixes in the style of ``content`` (the first frame), once for the clip.
     Returns a network with ``net(images, stats=...)`` and ``net.norm_stats(images)``.
 
@@ -88,7 +88,8 @@ def load_network(method: str = "fast", *, model=None, style=None, strength: floa
         >>> load_network("fast", model=net) is net
         True
     """
-    from tfstyle import arbitrary, fast
+    from tfstyle.blend import blend_style_vectors
+    from tfstyle.presets import load_model
 
     if method not in METHODS:
         raise OptionError(f"method must be one of {', '.join(METHODS)} for video, got {method!r}")
@@ -98,19 +99,19 @@ def load_network(method: str = "fast", *, model=None, style=None, strength: floa
             raise OptionError("strength and style_weights belong to method='arbitrary' (a fast network is one style)")
         if model is not None and style is not None:
             raise OptionError("pass the fast network as model= or style=, not both")
-        return fast.resolve_model(model if model is not None else (style if style is not None else "wave"))
+        return load_model(model if model is not None else style, kind="fast")
     from tfstyle.models import ArbitraryStyleNet
 
     if style is None:
         raise OptionError("method='arbitrary' needs style= (a painting, or a list of them)")
-    net = arbitrary.load_arbitrary_model(model)
+    net = load_model(model, kind="arbitrary")
     if not isinstance(net, ArbitraryStyleNet):
         raise OptionError(f"video's arbitrary method needs an ArbitraryStyleNet, got {type(net).__name__}")
     styles = list(style) if isinstance(style, (list, tuple)) else [style]
-    params = [arbitrary.style_parameters(net, s) for s in styles]
-    own = arbitrary.style_parameters(net, content) if strength < 1 and content is not None else None
-    mixed = arbitrary.blend_style_vectors(params, style_weights, own, strength)
-    return arbitrary.ConditionedTransfer(net.transfer, np.asarray(mixed, np.float32))
+    params = [net.style_parameters(s) for s in styles]
+    own = net.style_parameters(content) if strength < 1 and content is not None else None
+    mixed = blend_style_vectors(params, style_weights, own, strength)
+    return net.conditioned(np.asarray(mixed, np.float32))
 
 
 # --------------------------------------------------------------------------
@@ -130,7 +131,7 @@ class KerasEngine:
 
         self.net, self.momentum = net, float(momentum)
         self.height, self.width = shape
-        self.tile = tile - tile % _ALIGN
+        self.tile = tile - tile % ALIGN
         self.shapes = _stats_shapes(net)
         self.previous = [(tf.zeros(m), tf.zeros(v)) for m, v in self.shapes]
         self.first = True
@@ -145,18 +146,18 @@ class KerasEngine:
             return out, record
 
         if not self.tiled:
-            padded = tf.TensorSpec((1, _round_up(self.height), _round_up(self.width), 3), tf.float32)
+            padded = tf.TensorSpec((1, round_up(self.height), round_up(self.width), 3), tf.float32)
             self._whole = tf.function(smoothed, input_signature=[padded, stats_spec, scalar], autograph=False)
             return
         scale = min(1.0, _STATS_SIZE / max(shape))
         self.small = (max(MIN_SIDE, round(self.height * scale)), max(MIN_SIDE, round(self.width * scale)))
-        small_spec = tf.TensorSpec((1, _round_up(self.small[0]), _round_up(self.small[1]), 3), tf.float32)
+        small_spec = tf.TensorSpec((1, round_up(self.small[0]), round_up(self.small[1]), 3), tf.float32)
         self._stats = tf.function(lambda images, previous, momentum: smoothed(images, previous, momentum)[1],
                                   input_signature=[small_spec, stats_spec, scalar], autograph=False)
         overlap = min(_OVERLAP, self.tile // 2 - 1)  # as stylize_tiled: less than half a tile
-        self.ys, self.tile_h = _starts(self.height, self.tile, overlap)
-        self.xs, self.tile_w = _starts(self.width, self.tile, overlap)
-        self.wy, self.wx = _axis_weights(self.ys, self.tile_h, self.height), _axis_weights(self.xs, self.tile_w,
+        self.ys, self.tile_h = tile_starts(self.height, self.tile, overlap)
+        self.xs, self.tile_w = tile_starts(self.width, self.tile, overlap)
+        self.wy, self.wx = axis_weights(self.ys, self.tile_h, self.height), axis_weights(self.xs, self.tile_w,
                                                                                          self.width)
         tile_spec = tf.TensorSpec((1, self.tile_h, self.tile_w, 3), tf.float32)
         self._tile = tf.function(lambda images, stats: net(images, stats=stats),
@@ -166,17 +167,17 @@ class KerasEngine:
         momentum = np.float32(0.0 if self.first else self.momentum)
         self.first = False
         if not self.tiled:
-            padded = _pad_to(frame, _round_up(self.height), _round_up(self.width))[None]
+            padded = pad_to(frame, round_up(self.height), round_up(self.width))[None]
             out, self.previous = self._whole(padded, self.previous, momentum)
             return np.clip(np.asarray(out)[0, : self.height, : self.width], 0.0, 255.0)
         small = frame if self.small == (self.height, self.width) else resize_image(frame, size=self.small)
-        self.previous = self._stats(_pad_to(small, _round_up(self.small[0]), _round_up(self.small[1]))[None],
+        self.previous = self._stats(pad_to(small, round_up(self.small[0]), round_up(self.small[1]))[None],
                                     self.previous, momentum)
         result = np.zeros((self.height, self.width, 3), np.float32)
         for iy, y0 in enumerate(self.ys):
             for ix, x0 in enumerate(self.xs):
                 y1, x1 = min(y0 + self.tile_h, self.height), min(x0 + self.tile_w, self.width)
-                patch = _pad_to(frame[y0:y1, x0:x1], self.tile_h, self.tile_w)[None]
+                patch = pad_to(frame[y0:y1, x0:x1], self.tile_h, self.tile_w)[None]
                 out = np.asarray(self._tile(patch, self.previous))[0, : y1 - y0, : x1 - x0]
                 result[y0:y1, x0:x1] += out * (self.wy[iy][:, None, None] * self.wx[ix][None, :, None])
         return np.clip(result, 0.0, 255.0)
@@ -192,11 +193,12 @@ class TFLiteEngine:
     def __init__(self, net, shape: tuple[int, int], momentum: float, num_threads: int | None = None):
         import tensorflow as tf
 
-        from tfstyle.export.tflite import convert_signature, make_interpreter
+        from tfstyle.export.tflite import convert_signature
+        from tfstyle.litert import make_interpreter
 
         self.momentum = float(momentum)
         self.height, self.width = shape
-        padded = (_round_up(self.height), _round_up(self.width))
+        padded = (round_up(self.height), round_up(self.width))
         self.shapes = _stats_shapes(net)
         names = [f"{kind}_{i:02d}" for i in range(len(self.shapes)) for kind in ("mean", "var")]
         inputs = {"content": (1, *padded, 3), "momentum": (1,)}
@@ -235,7 +237,7 @@ class TFLiteEngine:
     def __call__(self, frame: np.ndarray) -> np.ndarray:
         momentum = np.float32([0.0 if self.first else self.momentum])
         self.first = False
-        content = _pad_to(frame, *self.padded)[None].astype(np.float32)
+        content = pad_to(frame, *self.padded)[None].astype(np.float32)
         outputs = self.runner(content=content, momentum=momentum, **self.previous)
         self.previous = {name: np.asarray(outputs[name], np.float32) for name in self.names}
         return np.clip(outputs["stylized"][0, : self.height, : self.width], 0.0, 255.0)
@@ -251,14 +253,14 @@ class TiledTFLiteEngine:
 
     def __init__(self, net, shape: tuple[int, int], momentum: float, tile: int = 512):
         self.height, self.width = shape
-        tile -= tile % _ALIGN
+        tile -= tile % ALIGN
         scale = min(1.0, _STATS_SIZE / max(shape))
         self.small = (max(MIN_SIDE, round(self.height * scale)), max(MIN_SIDE, round(self.width * scale)))
         self.stats = TFLiteEngine(net, self.small, momentum)
         overlap = min(_OVERLAP, tile // 2 - 1)
-        self.ys, self.tile_h = _starts(self.height, tile, overlap)
-        self.xs, self.tile_w = _starts(self.width, tile, overlap)
-        self.wy, self.wx = _axis_weights(self.ys, self.tile_h, self.height), _axis_weights(self.xs, self.tile_w,
+        self.ys, self.tile_h = tile_starts(self.height, tile, overlap)
+        self.xs, self.tile_w = tile_starts(self.width, tile, overlap)
+        self.wy, self.wx = axis_weights(self.ys, self.tile_h, self.height), axis_weights(self.xs, self.tile_w,
                                                                                          self.width)
         self.tiles = TFLiteEngine(net, (self.tile_h, self.tile_w), 1.0)
 
@@ -270,7 +272,7 @@ class TiledTFLiteEngine:
             for ix, x0 in enumerate(self.xs):
                 y1, x1 = min(y0 + self.tile_h, self.height), min(x0 + self.tile_w, self.width)
                 self.tiles.previous, self.tiles.first = self.stats.previous, False
-                patch = _pad_to(frame[y0:y1, x0:x1], self.tile_h, self.tile_w)
+                patch = pad_to(frame[y0:y1, x0:x1], self.tile_h, self.tile_w)
                 out = self.tiles(patch)[: y1 - y0, : x1 - x0]
                 result[y0:y1, x0:x1] += out * (self.wy[iy][:, None, None] * self.wx[ix][None, :, None])
         return np.clip(result, 0.0, 255.0)
@@ -285,14 +287,15 @@ class Int8Engine:
     def __init__(self, net, shape: tuple[int, int], calibration: Sequence[np.ndarray], num_threads: int | None = None):
         import keras
 
-        from tfstyle.export.tflite import export_tflite, make_interpreter
+        from tfstyle.export.tflite import export_tflite
+        from tfstyle.litert import make_interpreter
 
         if not isinstance(net, keras.Model):
             raise OptionError("engine='int8' takes a fast network (method='fast'), got "
                               f"{type(net).__name__}")
         self.height, self.width = shape
-        self.padded = (_round_up(self.height), _round_up(self.width))
-        images = [_pad_to(np.asarray(f, np.float32), *self.padded) for f in calibration]
+        self.padded = (round_up(self.height), round_up(self.width))
+        images = [pad_to(np.asarray(f, np.float32), *self.padded) for f in calibration]
 
         def convert() -> bytes:
             with tempfile.TemporaryDirectory(prefix="tfstyle-video-") as folder:
@@ -310,12 +313,12 @@ class Int8Engine:
         self.output = self.interpreter.get_output_details()[0]
 
     def __call__(self, frame: np.ndarray) -> np.ndarray:
-        from tfstyle.export.tflite import _from_output, _to_input
+        from tfstyle.litert import from_output, to_input
 
-        content = _pad_to(frame, *self.padded)[None]
-        self.interpreter.set_tensor(self.input["index"], _to_input(content, self.input))
+        content = pad_to(frame, *self.padded)[None]
+        self.interpreter.set_tensor(self.input["index"], to_input(content, self.input))
         self.interpreter.invoke()
-        out = _from_output(self.interpreter.get_tensor(self.output["index"]), self.output)
+        out = from_output(self.interpreter.get_tensor(self.output["index"]), self.output)
         return np.clip(out[0, : self.height, : self.width], 0.0, 255.0)
 
 

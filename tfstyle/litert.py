@@ -71,9 +71,9 @@ def run_tflite(path: str | os.PathLike, image: np.ndarray, num_threads: int = 2)
     if tuple(array.shape[:2]) != expected:
         raise OptionError(f"the model takes {expected[0]}x{expected[1]} images, got "
                           f"{array.shape[0]}x{array.shape[1]}; resize or crop the image first")
-    interpreter.set_tensor(inp["index"], _to_input(array.astype(np.float32)[None], inp))
+    interpreter.set_tensor(inp["index"], to_input(array.astype(np.float32)[None], inp))
     interpreter.invoke()
-    result = _from_output(interpreter.get_tensor(out["index"]), out)[0]
+    result = from_output(interpreter.get_tensor(out["index"]), out)[0]
     return np.clip(result, 0.0, 255.0).astype(np.float32)
 
 
@@ -93,13 +93,14 @@ def run_signature(path: str | os.PathLike, inputs: dict[str, np.ndarray], num_th
     details = runner.get_input_details()
     if set(details) != set(inputs):
         raise OptionError(f"the model takes inputs {sorted(details)}, got {sorted(inputs)}")
-    feed = {name: _to_input(np.asarray(value, np.float32), details[name]) for name, value in inputs.items()}
+    feed = {name: to_input(np.asarray(value, np.float32), details[name]) for name, value in inputs.items()}
     outputs = runner(**feed)
     out_details = runner.get_output_details()
-    return {name: _from_output(np.asarray(value), out_details[name]) for name, value in outputs.items()}
+    return {name: from_output(np.asarray(value), out_details[name]) for name, value in outputs.items()}
 
 
-def _to_input(x: np.ndarray, detail: dict) -> np.ndarray:
+def to_input(x: np.ndarray, detail: dict) -> np.ndarray:
+    """Float values as the tensor ``detail`` takes them (quantized with its scale and zero point if integer)."""
     dtype = np.dtype(detail["dtype"])
     if dtype.kind == "f":
         return x.astype(dtype)
@@ -109,7 +110,8 @@ def _to_input(x: np.ndarray, detail: dict) -> np.ndarray:
     return np.clip(q, info.min, info.max).astype(dtype)
 
 
-def _from_output(y: np.ndarray, detail: dict) -> np.ndarray:
+def from_output(y: np.ndarray, detail: dict) -> np.ndarray:
+    """An output tensor as float32 values (dequantized with its scale and zero point if integer)."""
     if np.dtype(detail["dtype"]).kind == "f":
         return y.astype(np.float32)
     scale, zero_point = detail["quantization"]

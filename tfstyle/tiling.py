@@ -33,7 +33,7 @@ from .images import MIN_SIDE, check_rgb_array, resize_image
 
 __all__ = ["stylize_tiled"]
 
-_ALIGN = 4  # the networks downsample by 4: tiles start and end on multiples of this
+ALIGN = 4  # the networks downsample by 4: tiles start and end on multiples of this
 
 
 def stylize_tiled(
@@ -91,7 +91,7 @@ def stylize_tiled(
         True
     """
     tile = _check_int("tile", tile, minimum=64)
-    tile -= tile % _ALIGN
+    tile -= tile % ALIGN
     overlap = _check_int("overlap", overlap, minimum=0)
     if not overlap < tile / 2:
         raise OptionError(f"overlap must be less than half the tile ({tile} px), got {overlap}")
@@ -109,12 +109,12 @@ def stylize_tiled(
     # Whole-image statistics from a copy small enough to run in one pass.
     long_side = max(height, width)
     small = resize_image(image, long_side=stats_size) if long_side > stats_size else image
-    stats = net.norm_stats(_pad_to(small, _round_up(small.shape[0]), _round_up(small.shape[1]))[None])
+    stats = net.norm_stats(pad_to(small, round_up(small.shape[0]), round_up(small.shape[1]))[None])
     del small
 
-    ys, tile_h = _starts(height, tile, overlap)
-    xs, tile_w = _starts(width, tile, overlap)
-    wy, wx = _axis_weights(ys, tile_h, height), _axis_weights(xs, tile_w, width)
+    ys, tile_h = tile_starts(height, tile, overlap)
+    xs, tile_w = tile_starts(width, tile, overlap)
+    wy, wx = axis_weights(ys, tile_h, height), axis_weights(xs, tile_w, width)
     run = _tile_runner(net, stats, tile_h, tile_w)
 
     result = np.zeros((height, width, 3), np.float32)
@@ -122,7 +122,7 @@ def stylize_tiled(
     for iy, ix in _progress(positions, progress):
         y0, x0 = ys[iy], xs[ix]
         y1, x1 = min(y0 + tile_h, height), min(x0 + tile_w, width)
-        patch = _pad_to(image[y0:y1, x0:x1], tile_h, tile_w)
+        patch = pad_to(image[y0:y1, x0:x1], tile_h, tile_w)
         out = run(patch[None])[0, : y1 - y0, : x1 - x0]
         result[y0:y1, x0:x1] += out * (wy[iy][:, None, None] * wx[ix][None, :, None])
         del patch, out
@@ -142,11 +142,12 @@ def _check_int(name: str, value: Any, minimum: int) -> int:
     return int(value)
 
 
-def _round_up(size: int) -> int:
-    return -(-size // _ALIGN) * _ALIGN
+def round_up(size: int) -> int:
+    """``size`` rounded up to a multiple of :data:`ALIGN`."""
+    return -(-size // ALIGN) * ALIGN
 
 
-def _pad_to(array: np.ndarray, height: int, width: int) -> np.ndarray:
+def pad_to(array: np.ndarray, height: int, width: int) -> np.ndarray:
     """Reflect-pad ``array`` (H, W, C) at the bottom and right to ``(height, width)``."""
     pad_h, pad_w = height - array.shape[0], width - array.shape[1]
     if pad_h == 0 and pad_w == 0:
@@ -164,26 +165,26 @@ def _to_numpy(x: Any) -> np.ndarray:
 
 def _stylize_whole(net: Any, image: np.ndarray) -> np.ndarray:
     height, width = image.shape[:2]
-    out = _to_numpy(net(_pad_to(image, _round_up(height), _round_up(width))[None]))
+    out = _to_numpy(net(pad_to(image, round_up(height), round_up(width))[None]))
     return np.clip(out[0, :height, :width], 0.0, 255.0)
 
 
-def _starts(size: int, tile: int, overlap: int) -> tuple[list[int], int]:
+def tile_starts(size: int, tile: int, overlap: int) -> tuple[list[int], int]:
     """Tile starts along one axis (multiples of 4, spread evenly) and the tile length.
 
     The tiles cover ``[0, round_up(size))``; only the last may reach past ``size`` (by
     less than 4 px, filled by reflection).  Neighbours overlap by at least ``overlap``.
     """
-    padded = _round_up(size)
+    padded = round_up(size)
     if padded <= tile:
         return [0], padded
-    stride_units = (tile - _round_up(overlap)) // _ALIGN
-    units = (padded - tile) // _ALIGN
+    stride_units = (tile - round_up(overlap)) // ALIGN
+    units = (padded - tile) // ALIGN
     intervals = -(-units // stride_units)
-    return [_ALIGN * (units * k // intervals) for k in range(intervals + 1)], tile
+    return [ALIGN * (units * k // intervals) for k in range(intervals + 1)], tile
 
 
-def _axis_weights(starts: Sequence[int], length: int, size: int) -> list[np.ndarray]:
+def axis_weights(starts: Sequence[int], length: int, size: int) -> list[np.ndarray]:
     """Per-tile blending weights along one axis, summing to 1 at every pixel.
 
     A tile's output is wrong near its cut edges (edges on the image border do not
@@ -205,7 +206,7 @@ def _axis_weights(starts: Sequence[int], length: int, size: int) -> list[np.ndar
             ramp = start + length - starts[k + 1]
             weight = np.minimum(weight, _ramp(length - pos, ramp))
         raw.append(weight)
-    total = np.zeros(_round_up(size) if n > 1 else length)
+    total = np.zeros(round_up(size) if n > 1 else length)
     for start, weight in zip(starts, raw):
         total[start : start + length] += weight
     return [

@@ -38,7 +38,6 @@ import pathlib
 import queue
 import re
 import subprocess
-import tempfile
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -46,6 +45,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from tfstyle.errors import OptionError, VideoError
+from tfstyle.io import atomic_path
 
 __all__ = ["CODECS", "VIDEO_SUFFIXES", "VideoInfo", "VideoReader", "VideoWriter", "is_video", "probe", "stylize_video"]
 
@@ -337,8 +337,9 @@ class VideoWriter:
         video_args, audio_args, even = CODECS[suffix]
         self.size = (width, height)
         self.padded = (width + width % 2, height + height % 2) if even else (width, height)
-        fd, self.temp = tempfile.mkstemp(prefix=f".{self.target.name}.tmp-", suffix=suffix, dir=self.target.parent)
-        os.close(fd)
+        # tfstyle.io's atomic path: renamed over dst by close(), removed by abort() or any failure.
+        self._output = contextlib.ExitStack()
+        self.temp = str(self._output.enter_context(atomic_path(self.target)))
         command = [ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-y", "-f", "rawvideo", "-pix_fmt", "rgb24",
                    "-s", f"{self.padded[0]}x{self.padded[1]}", "-framerate", f"{self.fps:.6g}", "-i", "-"]
         if audio_from is not None and audio_args is not None and _has_audio(audio_from):
@@ -411,7 +412,7 @@ class VideoWriter:
             if code != 0 or self._error is not None or self.frames_written == 0:
                 reason = "no frames" if self.frames_written == 0 else self._ffmpeg_message()
                 raise VideoError(f"cannot write video {self.target.name}: {reason}")
-            os.replace(self.temp, self.target)
+            self._output.close()
         except BaseException:
             self._kill()
             self._remove_temp()
@@ -434,8 +435,8 @@ class VideoWriter:
                 self._process.wait(timeout=10)
 
     def _remove_temp(self) -> None:
-        with contextlib.suppress(OSError):
-            os.unlink(self.temp)
+        error = VideoError("aborted")
+        self._output.__exit__(VideoError, error, None)  # the atomic path removes its temporary file
 
     def __enter__(self) -> VideoWriter:  # noqa: PYI034
         return self

@@ -73,6 +73,16 @@ def add_parser(sub) -> None:
                     help="optimize: long side the style is scaled to (default: --size); smaller = larger strokes")
     st.add_argument("--style-blend", type=floats, default=None, metavar="W,W,...",
                     help="one weight per STYLE image, e.g. 0.7,0.3")
+    vid = st.add_argument_group("video (CONTENT a clip: .mp4, .mov, .mkv, .webm, ...; fast or arbitrary)")
+    vid.add_argument("--temporal", type=float, default=None,
+                     help="flow-guided blending with the previous frame, 0 (off) .. 1 (default 0.5)")
+    vid.add_argument("--stats-momentum", type=float, default=None,
+                     help="smoothing of the instance-norm statistics across frames, 0 (off) .. <1 (default 0.9)")
+    vid.add_argument("--max-frames", type=positive_int, default=None, help="stop after N frames")
+    vid.add_argument("--start", type=non_negative, default=0.0, help="start at this many seconds")
+    vid.add_argument("--fps", type=non_negative, default=None, help="output frame rate (default: the source's)")
+    vid.add_argument("--engine", choices=["auto", "tflite", "int8", "keras"], default="auto",
+                     help="how frames run: auto/tflite (float32 LiteRT), int8 (faster where the CPU has VNNI), keras")
     opt = st.add_argument_group("optimize method")
     opt.add_argument("--steps", type=positive_int, default=None, help="iterations at full size (default 100)")
     opt.add_argument("--scales", type=positive_int, default=None, help="coarse-to-fine scales (default 2)")
@@ -205,12 +215,32 @@ def _runner(args: argparse.Namespace, method: str, model, batch: bool):
                                           preserve_color=args.preserve_color, progress=progress, **kwargs)
 
 
+def _run_video(args: argparse.Namespace, method: str, model) -> None:
+    """Stylize a clip frame by frame (``tfstyle.video.stylize_video``) and report what was written."""
+    from tfstyle.video import stylize_video
+
+    if method not in ("fast", "arbitrary"):
+        raise OptionError(f"videos are stylized with --method fast or arbitrary, not {method}")
+    start = time.perf_counter()
+    out = stylize_video(args.content, args.output, model=model, style=args.styles or None, method=method,
+                        strength=args.strength, style_weights=args.style_blend, preserve_color=args.preserve_color,
+                        temporal=args.temporal, stats_momentum=args.stats_momentum, max_frames=args.max_frames,
+                        start=args.start, fps=args.fps, size=args.size, tile=args.tile or 512, engine=args.engine,
+                        progress=not args.quiet)
+    if not args.quiet:
+        print(f"wrote {out} in {time.perf_counter() - start:.1f} s")
+
+
 def run(args: argparse.Namespace) -> None:
     """Stylize one image or a folder and report what was written."""
     from tfstyle.images import check_output_path, load_image, save_image
 
     method, model = _network(args)
     _check(args, method)
+    from tfstyle.video import is_video
+
+    if is_video(args.content):
+        return _run_video(args, method, model)
     batch = os.path.isdir(args.content)
     # Check every input before the slow part starts, so a bad file fails in a second.
     output = None if batch else check_output_path(args.output)
