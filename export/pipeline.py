@@ -49,6 +49,7 @@ from tfstyle.export.tflite import calibration_images  # noqa: E402
 from tfstyle.litert import run_signature  # noqa: E402
 from tfstyle.export.bench import latency  # noqa: E402
 from tfstyle.images import cover_crop, list_images, load_image  # noqa: E402
+from tfstyle.io import write_text  # noqa: E402
 from tfstyle.magenta import MagentaTFLite  # noqa: E402
 from tfstyle.metrics import Scorer, psnr  # noqa: E402
 
@@ -150,7 +151,7 @@ def arbitrary_rows(args, contents: list[np.ndarray], styles: dict) -> list[dict]
         if fmt == "float32":
             # The Android demo's built-in styles: the shipped styles' paintings as style vectors.
             vectors = style_vectors(predictor, {name: image for name, (image, _) in styles.items()}, json.loads(CONTRACT.read_text()))
-            (args.out / "style_vectors.json").write_text(json.dumps(vectors) + "\n")
+            write_text(args.out / "style_vectors.json", json.dumps(vectors) + "\n")
         outputs = {}
         for name in styles:
             vector = run_signature(predictor, {"style": squares[name][None]})["style_vector"]
@@ -359,7 +360,7 @@ Each block of the network alone, at the size it has in a width-0.5 network at 38
 
 {ops}
 """
-    args.report.write_text(report)
+    write_text(args.report, report)
     print(f"wrote {args.report} and {len(rows)} models under {args.out}")
     return 0
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import importlib.metadata
 import importlib.util
 import os
+import pathlib
 import platform
 
 #: Instruction-set extensions that decide how fast inference and training run (x86: AVX2, AVX-512
@@ -92,5 +93,7 @@ def publish(lines: list[str], out: str | os.PathLike | None) -> None:
     text = "\n".join(lines) + "\n"
     print(text)
     if out:
-        with open(out, "a") as f:
-            f.write(text + "\n")
+        from tfstyle.io import write_text
+
+        old = pathlib.Path(out).read_text() if pathlib.Path(out).is_file() else ""
+        write_text(out, old + text + "\n")  # a whole report or none, even if interrupted

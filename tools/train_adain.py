@@ -25,6 +25,7 @@ import sys
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 from tfstyle.registry import WEIGHTS_DIR as PRETRAINED  # noqa: E402  (the installed package's weights folder)
+from tfstyle.io import write_text  # noqa: E402
 from tfstyle.registry import write_entry  # noqa: E402
 from tfstyle.training.recipes import AdainRecipe  # noqa: E402
 from tfstyle.training.run import last_losses, timed_run  # noqa: E402
@@ -53,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
     record = {"file": "adain.keras",
               "train": {**recipe.to_dict(), "seconds": round(seconds), "last_losses": last_losses(out.with_suffix(".ckpt"))},
               "data": "content/train (1549 photos) x style/train (1770 paintings and textures) of ../shared/data"}
-    (args.work / "adain.json").write_text(json.dumps(record, indent=2) + "\n")
+    write_text(args.work / "adain.json", json.dumps(record, indent=2) + "\n")
     if args.ship:
         shutil.copyfile(out, PRETRAINED / "adain.keras")
         write_entry(PRETRAINED, "adain_v1", {

@@ -14,6 +14,7 @@ import keras
 
 from tfstyle.data import has_tensorflow
 from tfstyle.errors import OptionError
+from tfstyle.io import write_text
 from tfstyle.training.callbacks import STATE_WEIGHTS, ResumableCheckpoint, read_state
 from tfstyle.training.recipes import Recipe
 
@@ -118,7 +119,7 @@ def timed_run(run: Callable[[], object], checkpoint_dir: str | os.PathLike, reco
     run()
     spent = time.perf_counter() - start if epoch() != before else 0.0
     total = spent + (float(record.read_text()) if record.exists() else 0.0)
-    record.write_text(f"{total:.0f}")
+    write_text(record, f"{total:.0f}")
     return total
 
 
