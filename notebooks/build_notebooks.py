@@ -799,7 +799,7 @@ def video() -> list:
         """, """
         SIZE = 480              # long side of the frames (px)
         MAX_FRAMES = 75         # frames to stylize (75 = 3 s at 25 fps)
-        STYLE = "wave"          # a shipped fast style (see tfstyle.pretrained.list_styles())
+        STYLE = "wave"          # a shipped fast style (see tfstyle.list_presets("fast"))
         TEMPORAL = 0.5          # flow-guided blending strength, 0 (off) to 1
         UPLOAD = True           # Colab: pick your own clip (Cancel: the sample clip)
         USE_DRIVE = False       # Colab: clip.mp4 from Google Drive, results saved there

@@ -7,7 +7,7 @@ The file holds only the decoder; the VGG19 encoder comes from the standard Image
 (``weights="imagenet"`` or ``TFSTYLE_VGG19_WEIGHTS``). The record (recipe, seconds, last
 losses) is written beside it as ``adain.json``; ``--ship`` copies both into the package's weights folder,
 where ``method="adain"`` finds them. Ship a decoder only when it gives the photo back at
-strength 0 (``tests/test_pretrained.py`` then checks that): a CPU budget of a few thousand
+strength 0 (``tests/test_presets.py`` then checks it like every preset): a CPU budget of a few thousand
 steps does not (see ``benchmarks/results/arbitrary_vs_magenta.md``); the paper trains 160k.
 
     python tools/train_adain.py --data ../shared/data --steps 4000 [--ship]
