@@ -19,7 +19,7 @@ import time
 
 from tfstyle import __version__
 from tfstyle.errors import OptionError
-from tfstyle.export.tflite import _check_ops, convert_signature
+from tfstyle.export.tflite import check_ops, convert_signature
 from tfstyle.io import write_files
 from tfstyle.lite import CONTENT, MANIFEST, OUTPUT, STYLE, VECTOR, cache_dir, cached_files, lite_kind
 
@@ -75,7 +75,7 @@ def _convert(model, function, inputs: dict) -> bytes:
         return function(**dict(zip(names, args)))
 
     content = convert_signature(model, serve, inputs, "float32")
-    _check_ops(content, require_gpu=False)  # refuses Flex / custom ops
+    check_ops(content, require_gpu=False)  # refuses Flex / custom ops
     return content
 
 

@@ -148,7 +148,7 @@ def export_tflite(
                        require_gpu=require_gpu)
 
 
-def _check_ops(content: bytes, require_gpu: bool) -> tuple[list[str], list[str]]:
+def check_ops(content: bytes, require_gpu: bool) -> tuple[list[str], list[str]]:
     """``(ops, gpu_unsupported)`` of a converted model; refuses Flex/custom ops (and GPU misses if required)."""
     ops = _op_types_from_bytes(content)
     flex = [op for op in ops if op not in _builtin_names().values() or op == "CUSTOM"]
@@ -180,7 +180,7 @@ def write_model(content: bytes, path, *, format: str, size: tuple[int, int], mod
     """
     height, width = size
     target = _check_target(path)
-    ops, unsupported = _check_ops(content, require_gpu)
+    ops, unsupported = check_ops(content, require_gpu)
     interpreter = make_interpreter(model_content=content)
     input_detail, output_detail = interpreter.get_input_details()[0], interpreter.get_output_details()[0]
     expected = [1, height, width, 3]
@@ -209,7 +209,7 @@ def write_signature_model(content: bytes, path, *, format: str, size: tuple[int,
     is refused); ``ranges`` their value ranges (``None``: unbounded, e.g. style vectors).
     """
     target = _check_target(path)
-    ops, unsupported = _check_ops(content, require_gpu)
+    ops, unsupported = check_ops(content, require_gpu)
     runner = make_interpreter(model_content=content).get_signature_runner(SIGNATURE_KEY)
     described = {}
     for kind, details in (("inputs", runner.get_input_details()), ("outputs", runner.get_output_details())):
