@@ -123,7 +123,7 @@ class PresetMixin:
         Example:
             >>> from tfstyle.models import JohnsonNet
             >>> JohnsonNet.from_preset("wave").width
-            0.5
+            0.25
         """
         entry = preset_entry(name)
         model = load_keras_file(WEIGHTS_DIR / entry["file"])

@@ -383,3 +383,50 @@ class ConditionedTransfer:
 
     def norm_stats(self, images) -> list:
         return self.transfer.norm_stats(images, conditioning=self.conditioning)
+
+
+def fold_style(net: ArbitraryStyleNet, style, *, name: str | None = None) -> JohnsonNet:
+    """One style of ``net`` folded into a plain :class:`~tfstyle.models.JohnsonNet` (a fast-style network).
+
+    A conditional-instance-norm network with a fixed style is a Johnson network whose instance
+    norms carry that style's scale and shift: each norm computes ``(n g0 + b0) s + t`` (``n`` the
+    normalized input, ``g0, b0`` the layer's own gamma and beta, ``s, t`` the style's scale and
+    shift), which is a norm with gamma ``g0 s`` and beta ``b0 s + t``. The result has ``net``'s
+    transfer configuration (the options :class:`~tfstyle.models.JohnsonNet` takes), the same
+    convolution weights, and paints what ``net.conditioned(net.style_parameters(style))`` paints,
+    with no predictor and no style input: it tiles, exports and ships like any fast style.
+
+    Args:
+        net: the arbitrary-style network.
+        style: a style image (through ``net``'s predictor, cover-cropped to ``net.style_size``) or a
+            :class:`FittedStyle` fitted for ``net``.
+        name: the new network's Keras name (default ``"johnson_net"``-like, Keras' choice).
+
+    Example:
+        >>> import numpy as np
+        >>> net = ArbitraryStyleNet(CompactStylePredictor(width=0.25), StyleTransferNet(width=0.25))
+        >>> folded = fold_style(net, np.full((64, 64, 3), 90, np.uint8))
+        >>> type(folded).__name__, folded.width
+        ('JohnsonNet', 0.25)
+    """
+    import inspect
+
+    transfer = net.transfer
+    accepted = set(inspect.signature(JohnsonNet.__init__).parameters) - {"self", "kwargs"}
+    options = {key: value for key, value in transfer.get_config().items() if key in accepted}
+    folded = JohnsonNet(**options, **({"name": name} if name else {}))
+    folded(np.zeros((1, 16, 16, 3), "float32"))  # build every layer
+    pairs = transfer.unpack(np.asarray(net.style_parameters(style), np.float32)[None])
+    source_convs = [*transfer.encoder, *(c for pair in transfer.res_convs for c in pair), *transfer.decoder,
+                    transfer.output_conv]
+    target_convs = [*folded.encoder, *(c for pair in folded.res_convs for c in pair), *folded.decoder,
+                    folded.output_conv]
+    for source, target in zip(source_convs, target_convs, strict=True):
+        target.set_weights(source.get_weights())
+    for source, target, (scale, shift) in zip(transfer.norms, folded.norms, pairs, strict=True):
+        gamma, beta = (np.asarray(keras.ops.convert_to_numpy(w), np.float64) for w in (source.gamma, source.beta))
+        scale = np.asarray(keras.ops.convert_to_numpy(scale), np.float64).reshape(-1)
+        shift = np.asarray(keras.ops.convert_to_numpy(shift), np.float64).reshape(-1)
+        target.gamma.assign((gamma * scale).astype(np.float32))
+        target.beta.assign((beta * scale + shift).astype(np.float32))
+    return folded

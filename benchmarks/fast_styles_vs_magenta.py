@@ -1,0 +1,182 @@
+"""The shipped fast styles against Magenta's TFLite network, painting by painting.
+
+For each shipped fast style (``wave``, ``starry_night``, ...) and the first ``--photos`` photos of
+``../shared/data/holdout/content`` (cover-cropped to ``--size`` squares, 384: Magenta's transfer size):
+
+* **from scratch**: the network that shipped before folding (``JohnsonNet`` width 0.5 trained on a
+  CPU), read from git (``--old-commit``);
+* **folded**: ``magenta_v1`` with the painting's predicted style folded into a ``JohnsonNet``
+  (:func:`tfstyle.models.ghiasi.fold_style`, no fitting), made here;
+* **shipped**: ``tfstyle/weights/<name>.keras`` (``tools/fold_styles.py``: folded, after fitting the
+  style parameters if its recipe says so); a row of its own only when it is not the folded one;
+* **Magenta f16**: ``predict_int8_256`` + ``transfer_f16_384`` (:class:`tfstyle.magenta.MagentaTFLite`),
+  the same painting through its own predictor.
+
+Scores: style and content distance (:class:`tfstyle.metrics.Scorer`, the painting scored at
+``--size`` long side for every system; lower is better) and SSIM to the photo
+(``tf.image.ssim`` on [0, 255], ``max_val=255``; higher keeps more of the photo). Targets: the
+shipped network's style *and* content distances at or below Magenta f16's. Writes a Markdown report
+(``--out``, replaced) and, with ``--weights``, each style's ``quality`` into that folder's registry.
+
+    python benchmarks/fast_styles_vs_magenta.py --out benchmarks/results/fast_styles_vs_magenta.md \\
+        --weights tfstyle/weights
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import pathlib
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import numpy as np  # noqa: E402
+
+from tfstyle.machine import describe  # noqa: E402
+from tfstyle.registry import WEIGHTS_DIR, read_entry, write_entry  # noqa: E402
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+#: preset name -> the painting's file in ``data/style/named``.
+PAINTINGS = {"wave": "wave.jpg", "starry_night": "starry_night.jpg", "the_scream": "the_scream.jpg",
+             "udnie": "udnie.jpg", "shipwreck": "shipwreck.jpg", "woman_with_hat": "woman_with_hat_matisse.jpg"}
+#: The last commit whose fast styles were the from-scratch networks.
+OLD_COMMIT = "5f8a91f"
+KEYS = ("style", "content", "ssim", "seconds")
+
+
+def _ssim(image: np.ndarray, photo: np.ndarray) -> float:
+    import tensorflow as tf
+
+    return float(tf.image.ssim(tf.constant(image, tf.float32), tf.constant(photo, tf.float32), max_val=255.0))
+
+
+def _old_network(name: str, commit: str, folder: pathlib.Path):
+    import tfstyle
+
+    path = folder / f"old_{name}.keras"
+    blob = subprocess.run(["git", "show", f"{commit}:tfstyle/weights/{name}.keras"], cwd=ROOT, check=True,
+                          capture_output=True).stdout
+    path.write_bytes(blob)
+    return tfstyle.load_model(str(path))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data", type=pathlib.Path, default=SHARED / "data")
+    parser.add_argument("--magenta", type=pathlib.Path, default=SHARED / "anchors" / "magenta")
+    parser.add_argument("--styles", default=",".join(PAINTINGS))
+    parser.add_argument("--photos", type=int, default=8)
+    parser.add_argument("--size", type=int, default=384)
+    parser.add_argument("--old-commit", default=OLD_COMMIT)
+    parser.add_argument("--shipped", type=pathlib.Path, default=WEIGHTS_DIR,
+                        help="folder of the shipped .keras files and presets.json")
+    parser.add_argument("--out", type=pathlib.Path, default=None)
+    parser.add_argument("--weights", type=pathlib.Path, default=None,
+                        help="record each style's quality in this folder's presets.json")
+    args = parser.parse_args(argv)
+    os.environ.setdefault("TFSTYLE_VGG19_WEIGHTS", str(SHARED / "weights" / "vgg19_notop.h5"))
+
+    import tfstyle
+    from tfstyle.images import cover_crop, load_image
+    from tfstyle.io import write_text
+    from tfstyle.magenta import MagentaTFLite
+    from tfstyle.metrics import Scorer
+    from tfstyle.models.ghiasi import fold_style
+
+    side = (args.size, args.size)
+    photo_paths = sorted(p for p in (args.data / "holdout" / "content").iterdir()
+                         if p.suffix.lower() in (".jpg", ".jpeg", ".png"))[:args.photos]
+    photos = [cover_crop(load_image(p), side) for p in photo_paths]
+    magenta = MagentaTFLite(args.magenta / "predict_int8_256.tflite", args.magenta / "transfer_f16_384.tflite")
+    arbitrary = tfstyle.load_model("magenta_v1")
+    names = [n.strip() for n in args.styles.split(",") if n.strip()]
+    tmp = pathlib.Path(tempfile.mkdtemp(prefix="fast_vs_magenta_"))
+    photo_features, results, recipes = [], {}, {}
+    for name in names:
+        painting_path = args.data / "style" / "named" / PAINTINGS[name]
+        painting = load_image(painting_path, max_size=args.size)
+        scorer = Scorer(painting)
+        if not photo_features:
+            photo_features = [scorer.features(photo) for photo in photos]
+        recipe = read_entry(args.shipped, name).get("recipe", {})
+        recipes[name] = recipe
+        systems = {"from scratch (old)": _old_network(name, args.old_commit, tmp),
+                   "folded (0 fit steps)": fold_style(arbitrary, painting_path)}
+        if recipe.get("fit_steps"):
+            systems[f"folded + fitted ({recipe['fit_steps']} steps, shipped)"] = \
+                tfstyle.load_model(str(args.shipped / f"{name}.keras"))
+        vector = magenta.style_vector(painting_path)
+        rows = {label: {key: [] for key in KEYS} for label in [*systems, "Magenta f16 TFLite"]}
+        for p_index, photo in enumerate(photos):
+            outputs = {}
+            for label, net in systems.items():
+                start = time.perf_counter()
+                outputs[label] = tfstyle.stylize(photo.astype(np.uint8), model=net, backend="keras")
+                rows[label]["seconds"].append(time.perf_counter() - start)
+            start = time.perf_counter()
+            outputs["Magenta f16 TFLite"] = magenta.stylize(photo, vector)
+            rows["Magenta f16 TFLite"]["seconds"].append(time.perf_counter() - start)
+            for label, image in outputs.items():
+                score = scorer.score(image.astype(np.float32), photo_features[p_index])
+                rows[label]["style"].append(score["style"])
+                rows[label]["content"].append(score["content"])
+                rows[label]["ssim"].append(_ssim(image.astype(np.float32), photo))
+        results[name] = {label: {key: statistics.mean(v) for key, v in row.items()} for label, row in rows.items()}
+        print(f"{name} done", file=sys.stderr, flush=True)
+
+    on = (f"first {len(photos)} photos of holdout/content at {side[0]}x{side[1]} (cover-crop), painting at "
+          f"{args.size} px (benchmarks/results/fast_styles_vs_magenta.md)")
+    lines = ["# Shipped fast styles vs Magenta", "",
+             f"{len(photos)} holdout photos ({', '.join(p.name for p in photo_paths)}), cover-cropped to "
+             f"{side[0]}x{side[1]}; each painting scored at {args.size} px for every system. Style and content "
+             "distance: `tfstyle.metrics` (lower is better); SSIM to the photo: `tf.image.ssim` on [0, 255] "
+             "(higher keeps more of the photo); seconds per image on this machine (Keras float32 for tfstyle's "
+             "networks, TFLite 2 threads for Magenta). Made by `benchmarks/fast_styles_vs_magenta.py`.", "",
+             f"Machine: {describe()}", "", "## Summary: the shipped network against Magenta f16", "",
+             "| style | shipped style | Magenta style | shipped content | Magenta content | shipped SSIM | "
+             "Magenta SSIM | target (both distances <= Magenta) |", "|---|---|---|---|---|---|---|---|"]
+    summary = {}
+    for name, result in results.items():
+        shipped = next(label for label in reversed(result) if label != "Magenta f16 TFLite")
+        ours, theirs = result[shipped], result["Magenta f16 TFLite"]
+        met = ours["style"] <= theirs["style"] and ours["content"] <= theirs["content"]
+        misses = [f"{key} +{(ours[key] - theirs[key]) / theirs[key]:.1%}" for key in ("style", "content")
+                  if ours[key] > theirs[key]]
+        summary[name] = (shipped, met)
+        lines.append(f"| `{name}` | {ours['style']:.4f} | {theirs['style']:.4f} | {ours['content']:.4f} | "
+                     f"{theirs['content']:.4f} | {ours['ssim']:.4f} | {theirs['ssim']:.4f} | "
+                     f"{'met' if met else 'missed: ' + ', '.join(misses)} |")
+    for name, result in results.items():
+        lines += ["", f"## `{name}`", "", "| system | style distance | content distance | SSIM | s / image |",
+                  "|---|---|---|---|---|"]
+        lines += [f"| {label} | {r['style']:.4f} | {r['content']:.4f} | {r['ssim']:.4f} | {r['seconds']:.3f} |"
+                  for label, r in result.items()]
+        if recipes[name].get("fit_steps"):
+            recipe = recipes[name]
+            lines += ["", f"Fitted: {recipe['fit_steps']} steps on {len(recipe.get('photos', []))} training photos at "
+                          f"{recipe.get('photo_size')} px, content weight {recipe.get('content_weight')}, "
+                          f"{recipe.get('seconds')} s."]
+    text = "\n".join(lines) + "\n"
+    print(text)
+    if args.out:
+        write_text(args.out, text)
+    if args.weights:
+        for name, result in results.items():
+            shipped, met = summary[name]
+            ours, theirs = result[shipped], result["Magenta f16 TFLite"]
+            write_entry(args.weights, name, {"quality": {
+                "style_distance": round(ours["style"], 4), "content_distance": round(ours["content"], 4),
+                "ssim": round(ours["ssim"], 4), "on": on, "meets_magenta_f16": met,
+                "magenta_f16_same_photos": {key: round(theirs[key], 4) for key in ("style", "content", "ssim")},
+                "from_scratch_before": {key: round(result["from scratch (old)"][key], 4)
+                                        for key in ("style", "content", "ssim")}}})
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
