@@ -24,15 +24,13 @@ import argparse
 import importlib.util
 import os
 import pathlib
-import sys
 import tempfile
 import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 
 import numpy as np
-from machine import describe, publish
+from tfstyle.machine import describe, publish
 
 from tfstyle.frames import stylize_frames
 from tfstyle.images import load_image, resize_image
