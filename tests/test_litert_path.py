@@ -185,7 +185,8 @@ def test_litert_tiles_agree_with_the_whole_image(cache, photos):
 
     image = resize_image(photos[0], size=(160, 288))  # 4K proportions, small
     whole = tfstyle.stylize(image, "wave", backend="litert")
-    tiled = tfstyle.stylize(image, "wave", backend="litert", tile=64, overlap=16)
+    # 12 tiles; an overlap of 16 px is below the network's context (28 dB, the Keras path alike), 32 is enough.
+    tiled = tfstyle.stylize(image, "wave", backend="litert", tile=96, overlap=32)
     assert psnr(tiled, whole) >= 35
 
 

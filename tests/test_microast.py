@@ -197,3 +197,16 @@ def test_float16_tflite_without_flex_ops(shipped, tmp_path, images):
     assert not [op for op in ops if "FLEX" in op.upper() or "CUSTOM" in op.upper()], ops
     out = run_signature(path, {"content": content, "style": style})["stylized"]
     assert psnr(np.clip(out[0], 0, 255), _np(shipped((content, style)))[0]) >= 40
+
+
+def test_tiles_share_the_whole_images_statistics(shipped, images):
+    """Large images run in tiles (stylize_arbitrary) that normalize with the whole image's statistics."""
+    from tfstyle.arbitrary import stylize_arbitrary
+
+    photo = smooth_image(np.random.default_rng(3), 160, 288)
+    whole = stylize_arbitrary(photo, images["a"], model=shipped, tile=512).astype(np.float32)
+    tiled = stylize_arbitrary(photo, images["a"], model=shipped, tile=128, overlap=32).astype(np.float32)
+    assert psnr(tiled, whole) >= 30
+    own = shipped.conditioned(shipped.encode_style(images["a"]))
+    stats = own.norm_stats(photo[None])
+    np.testing.assert_allclose(_np(own(photo[None], stats=stats)), _np(own(photo[None])), atol=1e-3)

@@ -195,8 +195,16 @@ def stylize_arbitrary(
         image = cover_crop(image, out.shape[:2])  # the TFLite pair answers at its own size
     elif family == "feature":
         style_images = [load_image(s, max_size=ADAIN_STYLE_SIZE) for s in styles]
-        out = net.stylize(image, style_images, alpha=strength, style_weights=style_weights,
-                          mask=None if mask is None else _mask(mask, *image.shape[:2]))
+        big = max(image.shape[:2]) > tile
+        if big and mask is None and hasattr(net, "conditioned"):
+            # Tiles sharing the whole image's content statistics (MicroAST); strength blends with the photo.
+            painted = stylize_tiled(net.conditioned(net.blend_codes(style_images, style_weights)), image,
+                                    tile=tile, overlap=overlap, stats_size=stats_size,
+                                    progress=progress)
+            out = strength * painted + (1.0 - strength) * image
+        else:
+            out = net.stylize(image, style_images, alpha=strength, style_weights=style_weights,
+                              mask=None if mask is None else _mask(mask, *image.shape[:2]))
         out = np.asarray(out, np.float32)
     else:
         if fit_steps:

@@ -341,14 +341,19 @@ class MicroASTDecoder(keras.layers.Layer):
         layers.update({f"dec3.{n}": conv for (n, *_), conv in zip(self.PLAN, self.convs)})
         return layers
 
-    def call(self, content_f2, code, alpha=1.0):
+    def call(self, content_f2, code, alpha=1.0, stats=None, return_stats=False):
+        """``stats``: the content's ``(mean, std)`` at both modulations instead of its own (tiles of
+        one image share them); ``return_stats``: return ``(output, those statistics)``."""
+        collect = []
         code = ops.cast(code, content_f2.dtype)
         if len(code.shape) == 2:
             code = code[:, None, None, :]
         part = {name: code[..., i * CHANNELS:(i + 1) * CHANNELS] for i, name in enumerate(CODE_LAYOUT)}
+        given = iter(stats) if stats is not None else None
 
         def feature_modulation(x, mean, std):
-            x_mean, x_std = mean_std(x)
+            x_mean, x_std = mean_std(x) if given is None else next(given)
+            collect.append((x_mean, x_std))
             modulated = (x - x_mean) / x_std * std + mean
             if isinstance(alpha, (int, float)) and alpha == 1:
                 return modulated
@@ -365,7 +370,7 @@ class MicroASTDecoder(keras.layers.Layer):
             x = conv(x)
             if i < last:
                 x = ops.relu(x)
-        return x
+        return (x, collect) if return_stats else x
 
 
 def _resize_mask(mask, size):
@@ -447,18 +452,18 @@ class MicroASTNet(PresetMixin, keras.Model):
         code = ops.concatenate([mean2, std2, w2, b2, mean1, std1, w1, b1], axis=-1)
         return ops.reshape(code, (-1, CODE_SIZE))
 
-    def _forward01(self, content01, code, alpha=1.0):
+    def _forward01(self, content01, code, alpha=1.0, stats=None, return_stats=False):
         """The authors' computation on content in [0, 1]: raw decoder output (4x the features, unclipped)."""
         _, f2 = self.content_encoder(content01)
-        return self.decoder(f2, code, alpha=alpha)
+        return self.decoder(f2, code, alpha=alpha, stats=stats, return_stats=return_stats)
 
-    def decode(self, content, code, alpha: float = 1.0):
+    def decode(self, content, code, alpha: float = 1.0, stats=None):
         """Stylize RGB ``content`` in [0, 255] with style code(s) ``code`` (from :meth:`encode_style`).
 
         ``code`` is ``(B or 1, 512)``, or a per-pixel map ``(B or 1, h, w, 512)`` at a quarter of the
         (rounded-up) content size. ``alpha`` is the authors' feature-modulation strength. Returns
-        ``(B, H, W, 3)`` in [0, 255]. Instance statistics are those of ``content``: tiles of a large
-        image share the style code but normalize with their own statistics.
+        ``(B, H, W, 3)`` in [0, 255]. Instance statistics are those of ``content`` unless ``stats``
+        (from :meth:`content_stats`) gives them: tiles of a large image share the whole image's.
 
         Example:
             >>> import numpy as np
@@ -471,11 +476,27 @@ class MicroASTNet(PresetMixin, keras.Model):
             raise OptionError(f"alpha must be in [0, 1], got {alpha}")
         content = _as_batch(content, "content")
         height, width = content.shape[1], content.shape[2]
-        out = self._forward01(content / 255.0, code, alpha)
+        out = self._forward01(content / 255.0, code, alpha, stats=stats)
         if height is None or width is None:
             shape = ops.shape(content)
             height, width = shape[1], shape[2]
         return ops.clip(out[:, :height, :width, :], 0.0, 1.0) * 255.0
+
+    def content_stats(self, content, code) -> list:
+        """The content's ``(mean, std)`` at the decoder's two feature modulations (for :meth:`decode`)."""
+        return list(self._forward01(_as_batch(content, "content") / 255.0, code, return_stats=True)[1])
+
+    def blend_codes(self, styles, style_weights: Sequence[float] | None = None):
+        """One style code ``(1, 512)`` from style images mixed by ``style_weights`` (default equal)."""
+        styles = list(styles) if isinstance(styles, (list, tuple)) else [styles]
+        if not styles:
+            raise OptionError("need at least one style image")
+        weights = normalize_weights(style_weights, len(styles), "style_weights")
+        return sum(w * self.encode_style(s) for w, s in zip(weights, styles) if w > 0)
+
+    def conditioned(self, code) -> MicroASTConditioned:
+        """This network bound to one style code: a one-style network for :func:`tfstyle.stylize_tiled`."""
+        return MicroASTConditioned(self, code)
 
     def call(self, inputs, alpha=1.0):
         content, style = inputs
@@ -522,7 +543,6 @@ class MicroASTNet(PresetMixin, keras.Model):
         styles = list(style) if isinstance(style, (list, tuple)) else [style]
         if not styles:
             raise OptionError("need at least one style image")
-        codes = [self.encode_style(s) for s in styles]
         if mask is not None:
             if len(styles) != 2:
                 raise OptionError(f"a mask needs exactly two styles (region 1, region 0), got {len(styles)}")
@@ -530,10 +550,10 @@ class MicroASTNet(PresetMixin, keras.Model):
                 raise OptionError("pass either a mask or style_weights, not both")
             size = tuple(((side + 1) // 2 + 1) // 2 for side in content.shape[1:3])
             weight = _resize_mask(mask, size)
+            codes = [self.encode_style(s) for s in styles]
             code = weight * codes[0][:, None, None, :] + (1.0 - weight) * codes[1][:, None, None, :]
         else:
-            weights = normalize_weights(style_weights, len(styles), "style_weights")
-            code = sum(w * c for w, c in zip(weights, codes) if w > 0)
+            code = self.blend_codes(styles, style_weights)
         if alpha_mode == "feature":
             images = self.decode(content, code, alpha=float(alpha))
         elif alpha == 0:
@@ -549,3 +569,20 @@ class MicroASTNet(PresetMixin, keras.Model):
 
     def get_config(self):
         return {"name": self.name}
+
+
+class MicroASTConditioned:
+    """A :class:`MicroASTNet` bound to one style code, shaped like a fast network for tiling.
+
+    ``net(images, stats=None)`` stylizes; ``net.norm_stats(images)`` gives the content statistics
+    that every tile of a large image then shares (:func:`tfstyle.stylize_tiled`).
+    """
+
+    def __init__(self, net: MicroASTNet, code):
+        self.net, self.code = net, code
+
+    def __call__(self, images, stats=None):
+        return self.net.decode(images, self.code, stats=stats)
+
+    def norm_stats(self, images) -> list:
+        return self.net.content_stats(images, self.code)
