@@ -8,6 +8,7 @@ from PIL import Image
 
 from tfstyle.arbitrary import blend_style_vectors, stylize_arbitrary
 from tfstyle.errors import OptionError
+from tfstyle.images import save_image
 from tfstyle.models import (AdaINNet, ArbitraryStyleNet, CompactStylePredictor, JohnsonNet, StylePredictor,
                             StyleTransferNet)
 from tfstyle.training.arbitrary import ArbitraryTrainer, distill_predictor, train_arbitrary
@@ -303,3 +304,27 @@ def test_train_commands(folders, tmp_path, vgg_weights):
     assert isinstance(keras.saving.load_model(tmp_path / "r.keras", compile=False).predictor, CompactStylePredictor)
     assert main(["train", "adain", "--out", str(tmp_path / "a.keras"), "--width", "0.25", *common]) == 0
     assert isinstance(keras.saving.load_model(tmp_path / "a.keras", compile=False), AdaINNet)
+
+
+def test_auto_strength_picks_the_strongest_that_keeps_the_photos_structure(net, images, tmp_path):
+    from tfstyle.arbitrary import AUTO_STRENGTHS
+    from tfstyle.cli import main
+    from tfstyle.metrics import ssim
+
+    photo = images["content"]
+    scores = {k: ssim(stylize_arbitrary(photo, images["a"], strength=k, model=net), photo) for k in AUTO_STRENGTHS}
+    assert scores[AUTO_STRENGTHS[-1]] > scores[AUTO_STRENGTHS[0]]  # less strength keeps more structure
+    threshold = (scores[0.6] + scores[0.8]) / 2  # between two strengths: auto must pick the weaker one
+    expected = next(k for k in AUTO_STRENGTHS if scores[k] >= threshold)
+    auto = stylize_arbitrary(photo, images["a"], strength="auto", min_ssim=threshold, model=net)
+    np.testing.assert_array_equal(auto, stylize_arbitrary(photo, images["a"], strength=expected, model=net))
+    with pytest.raises(OptionError, match="'auto'"):
+        stylize_arbitrary(photo, images["a"], strength="strong", model=net)
+    with pytest.raises(OptionError, match="min_ssim"):
+        stylize_arbitrary(photo, images["a"], strength=0.5, min_ssim=0.5, model=net)
+    model, src, painting = tmp_path / "net.keras", tmp_path / "photo.png", tmp_path / "painting.png"
+    net.save(model)
+    save_image(photo, src)
+    save_image(images["a"], painting)
+    assert main(["stylize", str(src), str(painting), "--model", str(model), "--strength", "auto", "-q",
+                 "-o", str(tmp_path / "out.png")]) == 0

@@ -11,7 +11,7 @@ PACKAGE = pathlib.Path(__file__).resolve().parents[1] / "tfstyle"
 #: ARCHITECTURE.md's table: module (or package prefix) -> layer.
 LAYERS = {
     **dict.fromkeys(("errors", "io", "images", "color", "layers", "losses", "vgg", "registry", "litert",
-                     "machine", "torch_checkpoint", "blend"), 0),
+                     "machine", "torch_checkpoint", "blend", "similarity"), 0),
     "models": 1,
     **dict.fromkeys(("presets", "tiling", "lite", "perceptual", "data", "trainer", "temporal"), 2),
     **dict.fromkeys(("fast", "arbitrary", "optimize", "metrics", "fit", "magenta", "folders"), 3),

@@ -126,3 +126,17 @@ def test_style_size_shrinks_the_style(vgg_weights, images):
     shrunk = metrics.Scorer(big, weights=vgg_weights, style_size=64)
     assert shrunk.style_features.size == (64, 64)
     assert metrics.Scorer(big, weights=vgg_weights).style_features.size == (128, 128)
+
+
+def test_ssim_matches_scikit_image():
+    from skimage.metrics import structural_similarity
+
+    rng = np.random.default_rng(4)
+    photo = rng.uniform(0, 255, (60, 80, 3))
+    noisy = np.clip(photo + rng.normal(0, 30, photo.shape), 0, 255)
+    expected = structural_similarity(noisy, photo, gaussian_weights=True, sigma=1.5, use_sample_covariance=False,
+                                     data_range=255, channel_axis=-1)
+    assert abs(metrics.ssim(noisy, photo) - expected) < 1e-9
+    assert metrics.ssim(photo, photo) == 1.0
+    with pytest.raises(OptionError):
+        metrics.ssim(photo, photo[:10])

@@ -37,6 +37,12 @@ from tfstyle.tiling import stylize_tiled
 if TYPE_CHECKING:
     from tfstyle.models.ghiasi import FittedStyle
 
+#: ``strength="auto"`` tries these, strongest first (each one forward pass).
+AUTO_STRENGTHS = (1.0, 0.8, 0.6, 0.4, 0.2)
+#: ``strength="auto"`` keeps at least this SSIM to the photo: measured with ``magenta_v1`` on 12 photos of
+#: ``content/test`` x 4 paintings at 384 px (``benchmarks/results/auto_strength.md``), full strength keeps a
+#: median SSIM of about 0.4; 0.5 keeps faces and text legible while most of the style stays.
+AUTO_MIN_SSIM = 0.5
 #: Long side AdaIN style images are scaled to (the paper trains on 512 px paintings).
 ADAIN_STYLE_SIZE = 512
 
@@ -103,7 +109,7 @@ def stylize_arbitrary(
     content: ImageLike,
     style: ImageLike | FittedStyle | Sequence[ImageLike | FittedStyle],
     *,
-    strength: float = 1.0,
+    strength: float | str = 1.0,
     fit_steps: int = 0,
     style_weights: Sequence[float] | None = None,
     mask=None,
@@ -115,6 +121,7 @@ def stylize_arbitrary(
     stats_size: int = 1024,
     progress: bool = False,
     backend: str = "auto",
+    min_ssim: float | None = None,
 ) -> np.ndarray:
     """Paint ``content`` in the style of any image(s), in one forward pass.
 
@@ -124,7 +131,10 @@ def stylize_arbitrary(
             regions with ``mask``); an ``ArbitraryStyleNet`` also takes
             :class:`~tfstyle.models.ghiasi.FittedStyle` s.
         strength: 0 gives (nearly) the content, 1 the full style; values between interpolate
-            (Ghiasi: style vectors; AdaIN: ``alpha``).
+            (Ghiasi: style vectors; AdaIN: ``alpha``). ``"auto"``: the strongest of
+            :data:`AUTO_STRENGTHS` whose result keeps an SSIM of at least ``min_ssim`` to the
+            photo (default :data:`AUTO_MIN_SSIM`), found by up to five forward passes; the
+            weakest one tried if none does.
         fit_steps: Ghiasi: first fit each style image's parameters to this content with
             :func:`tfstyle.fit_style` (this many steps at 256 px; about 2 s each on a
             2-core CPU, needs the VGG19 weights): closer to the painting than one forward pass.
@@ -145,6 +155,7 @@ def stylize_arbitrary(
             its cached LiteRT files (no TensorFlow import; :mod:`tfstyle.lite`) when they are built and
             the call needs no fitting, Keras otherwise (with a one-line note for a preset);
             ``"litert"``: :class:`OptionError` when the files cannot serve the call; ``"keras"``.
+        min_ssim: with ``strength="auto"``, the SSIM to the photo to keep (in (0, 1)).
 
     Returns:
         ``uint8`` array ``(height, width, 3)``.
@@ -158,6 +169,15 @@ def stylize_arbitrary(
         >>> stylize_arbitrary(photo, [a, b], style_weights=[0.7, 0.3], strength=0.5, model=net).shape
         (64, 96, 3)
     """
+    if isinstance(strength, str):
+        if strength != "auto":
+            raise OptionError(f"strength must be a number in [0, 1] or 'auto', got {strength!r}")
+        kwargs = {"fit_steps": fit_steps, "style_weights": style_weights, "mask": mask, "preserve_color": preserve_color,
+                  "model": model, "tile": tile, "overlap": overlap, "stats_size": stats_size, "progress": progress,
+                  "backend": backend}
+        return _auto_strength(load_image(content, max_size=size), style, min_ssim, kwargs)
+    if min_ssim is not None:
+        raise OptionError("min_ssim goes with strength='auto'")
     _check_strength(strength)
     mode = colors.check_preserve_color(preserve_color)
     styles = list(style) if isinstance(style, (list, tuple)) else [style]
@@ -228,3 +248,19 @@ def stylize_arbitrary(
     if mode is not None:
         out = colors.transfer_color(out, image)
     return to_uint8(out)
+
+
+def _auto_strength(image: np.ndarray, style, min_ssim: float | None, kwargs: dict) -> np.ndarray:
+    """The strongest of :data:`AUTO_STRENGTHS` whose result keeps ``min_ssim`` to ``image``."""
+    from tfstyle.similarity import ssim
+
+    threshold = AUTO_MIN_SSIM if min_ssim is None else float(min_ssim)
+    if not 0 < threshold < 1:
+        raise OptionError(f"min_ssim must be in (0, 1), got {min_ssim}")
+    out = None
+    for strength in AUTO_STRENGTHS:
+        out = stylize_arbitrary(image, style, strength=strength, **kwargs)
+        reference = image if out.shape == image.shape else cover_crop(image, out.shape[:2])
+        if ssim(out, reference) >= threshold:
+            break
+    return out

@@ -37,6 +37,7 @@ from PIL import Image
 
 from tfstyle.errors import OptionError
 from tfstyle.images import ImageLike, load_image
+from tfstyle.similarity import ssim  # noqa: F401  (public here: tfstyle.metrics.ssim)
 from tfstyle.vgg import CONTENT_LAYER, STYLE_LAYERS
 
 __all__ = [
@@ -47,6 +48,7 @@ __all__ = [
     "style_distance",
     "content_distance",
     "psnr",
+    "ssim",
 ]
 
 

@@ -60,3 +60,13 @@ def fixed_size(values: list[int]) -> int | list[int]:
 def given(args: argparse.Namespace, names: list[str] | tuple[str, ...]) -> dict:
     """The options among ``names`` that the user gave (the library's defaults stay the only defaults)."""
     return {name: getattr(args, name) for name in names if getattr(args, name, None) is not None}
+
+
+def strength(text: str) -> float | str:
+    """A number, or ``"auto"`` (``tfstyle.stylize_arbitrary``'s automatic strength)."""
+    if text == "auto":
+        return text
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number in [0, 1] or 'auto', got {text!r}") from None

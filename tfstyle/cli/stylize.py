@@ -6,7 +6,7 @@ import os
 import sys
 import time
 
-from tfstyle.cli.common import PROG, floats, given, names, non_negative, positive_int
+from tfstyle.cli.common import PROG, floats, given, names, non_negative, positive_int, strength
 from tfstyle.errors import OptionError, TfstyleError
 
 METHODS = ("fast", "arbitrary", "magenta", "optimize")
@@ -53,7 +53,9 @@ def add_parser(sub) -> None:
                     "in one pass (default with an arbitrary --model; the shipped default network otherwise); "
                     "magenta: Magenta's TF Hub model, to compare; optimize: Gatys et al., optimizes the pixels "
                     "(default with STYLE images and no --model)")
-    st.add_argument("--strength", type=float, default=1.0, help="arbitrary: 0 keeps the content, 1 the full style")
+    st.add_argument("--strength", type=strength, default=1.0,
+                    help="arbitrary: 0 keeps the content, 1 the full style; 'auto': the strongest style that keeps "
+                    "an SSIM of 0.5 to the photo (a few passes)")
     st.add_argument("--fit-steps", type=int, default=0, metavar="N",
                     help="arbitrary: first fit each STYLE to the photo with N optimization steps, closer to the "
                          "painting (about 2 s each on a 2-core CPU; needs the VGG19 weights; default 0)")
@@ -143,7 +145,7 @@ def _check(args: argparse.Namespace, method: str) -> None:
     if method in ("arbitrary", "magenta"):
         if not args.styles:
             raise OptionError(f"--method {method} needs one or more STYLE images after CONTENT")
-        if not 0 <= args.strength <= 1:
+        if args.strength != "auto" and not 0 <= args.strength <= 1:
             raise OptionError(f"--strength must be in [0, 1], got {args.strength}")
         if args.fit_steps < 0:
             raise OptionError(f"--fit-steps must be >= 0, got {args.fit_steps}")
