@@ -32,7 +32,7 @@ from tfstyle.images import ImageLike, cover_crop, load_image, resize_image, to_u
 from tfstyle.blend import blend_style_vectors
 from tfstyle.blend import check_strength as _check_strength
 from tfstyle.presets import load_model
-from tfstyle.tiling import stylize_tiled
+from tfstyle.tiling import DEFAULT_OVERLAP, DEFAULT_STATS_SIZE, stylize_tiled
 
 if TYPE_CHECKING:
     from tfstyle.models.ghiasi import FittedStyle
@@ -117,8 +117,8 @@ def stylize_arbitrary(
     size: int | None = None,
     model=None,
     tile: int | None = None,
-    overlap: int = 64,
-    stats_size: int = 1024,
+    overlap: int = DEFAULT_OVERLAP,
+    stats_size: int = DEFAULT_STATS_SIZE,
     progress: bool = False,
     backend: str = "auto",
     min_ssim: float | None = None,

@@ -7,7 +7,7 @@ from tfstyle import color as colors
 from tfstyle import lite
 from tfstyle.images import ImageLike, load_image, to_uint8
 from tfstyle.presets import load_model
-from tfstyle.tiling import stylize_tiled
+from tfstyle.tiling import DEFAULT_OVERLAP, DEFAULT_STATS_SIZE, stylize_tiled
 
 
 def stylize(
@@ -17,8 +17,8 @@ def stylize(
     size: int | None = None,
     preserve_color: str | bool | None = None,
     tile: int | None = None,
-    overlap: int = 64,
-    stats_size: int = 1024,
+    overlap: int = DEFAULT_OVERLAP,
+    stats_size: int = DEFAULT_STATS_SIZE,
     progress: bool = False,
     backend: str = "auto",
 ) -> np.ndarray:

@@ -44,7 +44,7 @@ from tfstyle.temporal import (
     check_fraction,
     smoothed_norms,
 )
-from tfstyle.tiling import ALIGN, axis_weights, pad_to, round_up, tile_starts
+from tfstyle.tiling import ALIGN, DEFAULT_OVERLAP, DEFAULT_STATS_SIZE, TileGrid, pad_to, round_up
 
 __all__ = ["ENGINES", "METHODS", "load_network", "stylize_frames"]
 
@@ -52,8 +52,6 @@ METHODS = ("fast", "arbitrary")
 ENGINES = ("auto", "tflite", "int8", "keras")
 #: Frames the ``"int8"`` engine calibrates its quantization on (the first of the stream).
 CALIBRATION_FRAMES = 8
-_OVERLAP = 64
-_STATS_SIZE = 1024
 #: Exported TFLite models of this process, newest last: (net, kind, size, calibration digest) -> bytes.
 _EXPORTS: dict = {}
 _EXPORTS_KEPT = 4
@@ -118,6 +116,17 @@ def load_network(method: str = "fast", *, model=None, style=None, strength: floa
 # engines: one frame (float32 HxWx3 in [0, 255]) -> stylized, carrying the smoothed statistics
 
 
+def _stats_shape(shape: tuple[int, int]) -> tuple[int, int]:
+    """The size of the copy a tiled frame's statistics come from (long side at most the tiling default)."""
+    scale = min(1.0, DEFAULT_STATS_SIZE / max(shape))
+    return max(MIN_SIDE, round(shape[0] * scale)), max(MIN_SIDE, round(shape[1] * scale))
+
+
+def _grid(shape: tuple[int, int], tile: int) -> TileGrid:
+    """The tiles of a frame, overlapping as :func:`tfstyle.stylize_tiled`'s (less than half a tile)."""
+    return TileGrid(*shape, tile, min(DEFAULT_OVERLAP, tile // 2 - 1))
+
+
 def _stats_shapes(net) -> list[tuple[tuple, tuple]]:
     stats = net.norm_stats(np.zeros((1, 16, 16, 3), np.float32))
     return [(tuple(np.shape(mean)), tuple(np.shape(var))) for mean, var in stats]
@@ -149,17 +158,12 @@ class KerasEngine:
             padded = tf.TensorSpec((1, round_up(self.height), round_up(self.width), 3), tf.float32)
             self._whole = tf.function(smoothed, input_signature=[padded, stats_spec, scalar], autograph=False)
             return
-        scale = min(1.0, _STATS_SIZE / max(shape))
-        self.small = (max(MIN_SIDE, round(self.height * scale)), max(MIN_SIDE, round(self.width * scale)))
+        self.small = _stats_shape(shape)
         small_spec = tf.TensorSpec((1, round_up(self.small[0]), round_up(self.small[1]), 3), tf.float32)
         self._stats = tf.function(lambda images, previous, momentum: smoothed(images, previous, momentum)[1],
                                   input_signature=[small_spec, stats_spec, scalar], autograph=False)
-        overlap = min(_OVERLAP, self.tile // 2 - 1)  # as stylize_tiled: less than half a tile
-        self.ys, self.tile_h = tile_starts(self.height, self.tile, overlap)
-        self.xs, self.tile_w = tile_starts(self.width, self.tile, overlap)
-        self.wy, self.wx = axis_weights(self.ys, self.tile_h, self.height), axis_weights(self.xs, self.tile_w,
-                                                                                         self.width)
-        tile_spec = tf.TensorSpec((1, self.tile_h, self.tile_w, 3), tf.float32)
+        self.grid = _grid(shape, self.tile)
+        tile_spec = tf.TensorSpec((1, self.grid.tile_h, self.grid.tile_w, 3), tf.float32)
         self._tile = tf.function(lambda images, stats: net(images, stats=stats),
                                  input_signature=[tile_spec, stats_spec], autograph=False)
 
@@ -173,14 +177,7 @@ class KerasEngine:
         small = frame if self.small == (self.height, self.width) else resize_image(frame, size=self.small)
         self.previous = self._stats(pad_to(small, round_up(self.small[0]), round_up(self.small[1]))[None],
                                     self.previous, momentum)
-        result = np.zeros((self.height, self.width, 3), np.float32)
-        for iy, y0 in enumerate(self.ys):
-            for ix, x0 in enumerate(self.xs):
-                y1, x1 = min(y0 + self.tile_h, self.height), min(x0 + self.tile_w, self.width)
-                patch = pad_to(frame[y0:y1, x0:x1], self.tile_h, self.tile_w)[None]
-                out = np.asarray(self._tile(patch, self.previous))[0, : y1 - y0, : x1 - x0]
-                result[y0:y1, x0:x1] += out * (self.wy[iy][:, None, None] * self.wx[ix][None, :, None])
-        return np.clip(result, 0.0, 255.0)
+        return self.grid.paint(frame, lambda patch: self._tile(patch, self.previous))
 
 
 class TFLiteEngine:
@@ -194,7 +191,7 @@ class TFLiteEngine:
         import tensorflow as tf
 
         from tfstyle.export.tflite import convert_signature
-        from tfstyle.litert import make_interpreter
+        from tfstyle.litert import default_threads, make_interpreter
 
         self.momentum = float(momentum)
         self.height, self.width = shape
@@ -221,7 +218,7 @@ class TFLiteEngine:
             net(np.zeros((1, 16, 16, 3), np.float32))  # Keras exports built models only
         content = _cached_export(net, "float32-stats", padded, "",
                                  lambda: convert_signature(tracked, serve, inputs, "float32"))
-        threads = num_threads or _threads()
+        threads = num_threads or default_threads(4)
         interpreter = make_interpreter(model_content=content, num_threads=threads)
         self.runner = interpreter.get_signature_runner("serving_default")
         self.padded = padded
@@ -253,29 +250,20 @@ class TiledTFLiteEngine:
 
     def __init__(self, net, shape: tuple[int, int], momentum: float, tile: int = 512):
         self.height, self.width = shape
-        tile -= tile % ALIGN
-        scale = min(1.0, _STATS_SIZE / max(shape))
-        self.small = (max(MIN_SIDE, round(self.height * scale)), max(MIN_SIDE, round(self.width * scale)))
+        self.small = _stats_shape(shape)
         self.stats = TFLiteEngine(net, self.small, momentum)
-        overlap = min(_OVERLAP, tile // 2 - 1)
-        self.ys, self.tile_h = tile_starts(self.height, tile, overlap)
-        self.xs, self.tile_w = tile_starts(self.width, tile, overlap)
-        self.wy, self.wx = axis_weights(self.ys, self.tile_h, self.height), axis_weights(self.xs, self.tile_w,
-                                                                                         self.width)
-        self.tiles = TFLiteEngine(net, (self.tile_h, self.tile_w), 1.0)
+        self.grid = _grid(shape, tile - tile % ALIGN)
+        self.tiles = TFLiteEngine(net, (self.grid.tile_h, self.grid.tile_w), 1.0)
+
+    def _tile(self, patch: np.ndarray) -> np.ndarray:
+        # Momentum 1 with this frame's statistics as the "previous" ones: every tile uses exactly them.
+        self.tiles.previous, self.tiles.first = self.stats.previous, False
+        return self.tiles(patch[0])[None]
 
     def __call__(self, frame: np.ndarray) -> np.ndarray:
         small = frame if self.small == (self.height, self.width) else resize_image(frame, size=self.small)
         self.stats(small)  # updates self.stats.previous: this frame's smoothed statistics
-        result = np.zeros((self.height, self.width, 3), np.float32)
-        for iy, y0 in enumerate(self.ys):
-            for ix, x0 in enumerate(self.xs):
-                y1, x1 = min(y0 + self.tile_h, self.height), min(x0 + self.tile_w, self.width)
-                self.tiles.previous, self.tiles.first = self.stats.previous, False
-                patch = pad_to(frame[y0:y1, x0:x1], self.tile_h, self.tile_w)
-                out = self.tiles(patch)[: y1 - y0, : x1 - x0]
-                result[y0:y1, x0:x1] += out * (self.wy[iy][:, None, None] * self.wx[ix][None, :, None])
-        return np.clip(result, 0.0, 255.0)
+        return self.grid.paint(frame, self._tile)
 
 
 class Int8Engine:
@@ -288,7 +276,7 @@ class Int8Engine:
         import keras
 
         from tfstyle.export.tflite import export_tflite
-        from tfstyle.litert import make_interpreter
+        from tfstyle.litert import default_threads, make_interpreter
 
         if not isinstance(net, keras.Model):
             raise OptionError("engine='int8' takes a fast network (method='fast'), got "
@@ -306,7 +294,7 @@ class Int8Engine:
 
         digest = hashlib.sha1(b"".join(np.ascontiguousarray(i, np.float32).tobytes() for i in images)).hexdigest()
         content = _cached_export(net, "int8", self.padded, digest, convert)
-        threads = num_threads or _threads()
+        threads = num_threads or default_threads(4)
         self.interpreter = make_interpreter(model_content=content, num_threads=threads)
         self.interpreter.allocate_tensors()
         self.input = self.interpreter.get_input_details()[0]
@@ -320,11 +308,6 @@ class Int8Engine:
         self.interpreter.invoke()
         out = from_output(self.interpreter.get_tensor(self.output["index"]), self.output)
         return np.clip(out[0, : self.height, : self.width], 0.0, 255.0)
-
-
-def _threads() -> int:
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 2)
-    return max(1, min(4, cores))
 
 
 def make_engine(net, shape: tuple[int, int], *, momentum: float, tile: int = 512, engine: str = "auto",

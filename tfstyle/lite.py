@@ -42,7 +42,7 @@ import numpy as np
 
 from tfstyle import __version__
 from tfstyle.errors import OptionError, TfstyleError, first_line
-from tfstyle.litert import SIGNATURE_KEY, make_interpreter
+from tfstyle.litert import SIGNATURE_KEY, default_threads, make_interpreter
 from tfstyle.registry import preset_entry, preset_path
 
 __all__ = ["BACKENDS", "LiteNet", "LiteArbitrary", "cache_root", "cache_dir", "cache_key",
@@ -60,6 +60,7 @@ CONTENT, VECTOR, STYLE, OUTPUT = "content", "style_vector", "style", "stylized"
 
 
 def check_backend(backend: str) -> str:
+    """``backend`` itself, or a one-line :class:`OptionError` if it is not one of :data:`BACKENDS`."""
     if backend not in BACKENDS:
         raise OptionError(f"backend must be one of {', '.join(BACKENDS)}, got {backend!r}")
     return backend
@@ -92,24 +93,20 @@ def cache_dir(name: str) -> pathlib.Path:
     return cache_root() / "litert" / cache_key(name)
 
 
-def lite_kind(name) -> str | None:
-    """``"fast"``/``"arbitrary"`` when ``name`` is a preset whose network has LiteRT files, else ``None``."""
-    if not isinstance(name, str) or name.endswith(".keras") or os.path.sep in name:
-        return None
-    try:
-        entry = preset_entry(name)
-    except OptionError:
-        return None
-    return entry["kind"] if entry["class"] in LITE_CLASSES.get(entry["kind"], ()) else None
-
-
 def _entry(name) -> dict | None:
+    """The registry entry when ``name`` is a preset name, else ``None`` (paths, objects, unknown names)."""
     if not isinstance(name, str) or name.endswith(".keras") or os.path.sep in name:
         return None
     try:
         return preset_entry(name)
     except OptionError:
         return None
+
+
+def lite_kind(name) -> str | None:
+    """``"fast"``/``"arbitrary"`` when ``name`` is a preset whose network has LiteRT files, else ``None``."""
+    entry = _entry(name)
+    return entry["kind"] if entry is not None and entry["class"] in LITE_CLASSES.get(entry["kind"], ()) else None
 
 
 def cached_files(name: str) -> dict | None:
@@ -158,16 +155,12 @@ def note(message: str, once: bool = True) -> None:
     print(f"tfstyle: note: {message}", file=sys.stderr)
 
 
-def _threads() -> int:
-    return max(1, min(os.cpu_count() or 1, 8))
-
-
 class _Runner:
     """One ``.tflite`` file's ``serving_default`` signature on float32 arrays (resized per call)."""
 
     def __init__(self, path: pathlib.Path):
         try:
-            self.interpreter = make_interpreter(model_path=os.fspath(path), num_threads=_threads())
+            self.interpreter = make_interpreter(model_path=os.fspath(path), num_threads=default_threads(8))
             self.runner = self.interpreter.get_signature_runner(SIGNATURE_KEY)
         except Exception as exc:
             raise TfstyleError(f"cannot load LiteRT file {path}: {first_line(exc)} (delete the folder "

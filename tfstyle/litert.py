@@ -23,6 +23,12 @@ from tfstyle.errors import OptionError, TfstyleError, first_line
 SIGNATURE_KEY = "serving_default"
 
 
+def default_threads(cap: int) -> int:
+    """Interpreter threads: the cores this process may run on (its CPU affinity), at most ``cap``."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return max(1, min(cap, cores))
+
+
 def _first_line(exc: BaseException) -> str:
     return first_line(exc, prefer=("error", "op"))
 

@@ -36,13 +36,17 @@ __all__ = ["stylize_tiled"]
 ALIGN = 4  # the networks downsample by 4: tiles start and end on multiples of this
 
 
+#: Default overlap of neighbouring tiles and long side of the copy whole-image statistics come from.
+DEFAULT_OVERLAP, DEFAULT_STATS_SIZE = 64, 1024
+
+
 def stylize_tiled(
     net: Any,
     image: np.ndarray,
     *,
     tile: int = 512,
-    overlap: int = 64,
-    stats_size: int = 1024,
+    overlap: int = DEFAULT_OVERLAP,
+    stats_size: int = DEFAULT_STATS_SIZE,
     progress: bool = False,
 ) -> np.ndarray:
     """Stylize a large ``image`` with ``net`` one overlapping tile at a time.
@@ -112,22 +116,45 @@ def stylize_tiled(
     stats = net.norm_stats(pad_to(small, round_up(small.shape[0]), round_up(small.shape[1]))[None])
     del small
 
-    ys, tile_h = tile_starts(height, tile, overlap)
-    xs, tile_w = tile_starts(width, tile, overlap)
-    wy, wx = axis_weights(ys, tile_h, height), axis_weights(xs, tile_w, width)
-    run = _tile_runner(net, stats, tile_h, tile_w)
+    grid = TileGrid(height, width, tile, overlap)
+    return grid.paint(image, _tile_runner(net, stats, grid.tile_h, grid.tile_w), progress=progress)
 
-    result = np.zeros((height, width, 3), np.float32)
-    positions = [(iy, ix) for iy in range(len(ys)) for ix in range(len(xs))]
-    for iy, ix in _progress(positions, progress):
-        y0, x0 = ys[iy], xs[ix]
-        y1, x1 = min(y0 + tile_h, height), min(x0 + tile_w, width)
-        patch = pad_to(image[y0:y1, x0:x1], tile_h, tile_w)
-        out = run(patch[None])[0, : y1 - y0, : x1 - x0]
-        result[y0:y1, x0:x1] += out * (wy[iy][:, None, None] * wx[ix][None, :, None])
-        del patch, out
-    np.clip(result, 0.0, 255.0, out=result)
-    return result
+
+class TileGrid:
+    """Overlapping windows covering a ``height x width`` image, and the weights that blend them.
+
+    Windows are ``tile_h x tile_w`` (at most ``tile``), start on multiples of :data:`ALIGN`, are
+    spread evenly with at least ``overlap`` pixels shared, and blend with smooth ramps
+    (:func:`axis_weights`). :func:`stylize_tiled` and the tiled video engines paint with it.
+
+    Example:
+        >>> import numpy as np
+        >>> grid = TileGrid(100, 180, tile=64, overlap=16)
+        >>> out = grid.paint(np.full((100, 180, 3), 7.0, np.float32), lambda batch: batch)
+        >>> bool(np.allclose(out, 7.0)), (grid.tile_h, grid.tile_w)
+        (True, (64, 64))
+    """
+
+    def __init__(self, height: int, width: int, tile: int, overlap: int):
+        self.height, self.width = height, width
+        self.ys, self.tile_h = tile_starts(height, tile, overlap)
+        self.xs, self.tile_w = tile_starts(width, tile, overlap)
+        self.wy, self.wx = axis_weights(self.ys, self.tile_h, height), axis_weights(self.xs, self.tile_w, width)
+
+    def paint(self, image: np.ndarray, run: Callable[[np.ndarray], Any], progress: bool = False) -> np.ndarray:
+        """Blend ``run(patch)`` over every window; ``patch`` is ``(1, tile_h, tile_w, 3)`` (edge-padded at
+        the image's border), the result ``(1, tile_h, tile_w, 3)`` array-like. Clipped to [0, 255]."""
+        result = np.zeros((self.height, self.width, 3), np.float32)
+        positions = [(iy, ix) for iy in range(len(self.ys)) for ix in range(len(self.xs))]
+        for iy, ix in _progress(positions, progress):
+            y0, x0 = self.ys[iy], self.xs[ix]
+            y1, x1 = min(y0 + self.tile_h, self.height), min(x0 + self.tile_w, self.width)
+            patch = pad_to(image[y0:y1, x0:x1], self.tile_h, self.tile_w)
+            out = np.asarray(run(patch[None]))[0, : y1 - y0, : x1 - x0]
+            result[y0:y1, x0:x1] += out * (self.wy[iy][:, None, None] * self.wx[ix][None, :, None])
+            del patch, out
+        np.clip(result, 0.0, 255.0, out=result)
+        return result
 
 
 # --------------------------------------------------------------------------
