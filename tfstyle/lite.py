@@ -43,7 +43,7 @@ import numpy as np
 from tfstyle import __version__
 from tfstyle.errors import OptionError, TfstyleError, first_line
 from tfstyle.litert import SIGNATURE_KEY, default_threads, make_interpreter
-from tfstyle.registry import preset_entry, preset_path
+from tfstyle.registry import is_preset_name, preset_entry, preset_path
 
 __all__ = ["BACKENDS", "LiteNet", "LiteArbitrary", "cache_root", "cache_dir", "cache_key",
            "cached_files", "choose", "servable", "note"]
@@ -95,7 +95,7 @@ def cache_dir(name: str) -> pathlib.Path:
 
 def _entry(name) -> dict | None:
     """The registry entry when ``name`` is a preset name, else ``None`` (paths, objects, unknown names)."""
-    if not isinstance(name, str) or name.endswith(".keras") or os.path.sep in name:
+    if not is_preset_name(name):
         return None
     try:
         return preset_entry(name)

@@ -20,7 +20,8 @@ import functools
 import os
 
 from tfstyle.errors import OptionError
-from tfstyle.registry import (KINDS, default_preset, load_keras_file, preset_entry, preset_names, preset_path)
+from tfstyle.registry import (KINDS, default_preset, is_preset_name, load_keras_file, preset_entry, preset_names,
+                              preset_path)
 
 __all__ = ["list_presets", "load_model", "default_preset", "preset_entry", "model_kind", "KINDS"]
 
@@ -78,14 +79,14 @@ def load_model(spec=None, kind: str | None = None):
         spec = default_preset(kind)
     if isinstance(spec, (str, os.PathLike)):
         text = os.fspath(spec)
-        if text.endswith(".keras"):
+        if is_preset_name(text):
+            model = _load_preset(text)
+        elif text.endswith(".keras"):
             import tfstyle.models  # noqa: F401
 
             model = load_keras_file(text)
-        elif os.path.sep in text or os.path.splitext(text)[1]:
-            raise OptionError(f"{text!r} is neither a preset name (see 'tfstyle presets') nor a .keras file")
         else:
-            model = _load_preset(text)
+            raise OptionError(f"{text!r} is neither a preset name (see 'tfstyle presets') nor a .keras file")
     elif callable(spec) or hasattr(spec, "stylize"):
         model = spec
     else:

@@ -48,6 +48,17 @@ def _check_kind(kind: str | None) -> None:
         raise OptionError(f"kind must be one of {', '.join(KINDS)}, got {kind!r}")
 
 
+def is_preset_name(spec) -> bool:
+    """Whether ``spec`` reads as a preset name: a string with no folder and no file suffix (``"wave"``,
+    not ``"wave.keras"`` or ``"runs/wave"``). Whether such a preset exists is :func:`preset_entry`'s call.
+
+    Example:
+        >>> is_preset_name("wave"), is_preset_name("nets/wave.keras"), is_preset_name(None)
+        (True, False, False)
+    """
+    return isinstance(spec, str) and bool(spec) and os.path.sep not in spec and not os.path.splitext(spec)[1]
+
+
 def preset_names(kind: str | None = None) -> list[str]:
     """Names of the shipped networks (of one ``kind``), sorted."""
     _check_kind(kind)

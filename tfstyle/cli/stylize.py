@@ -112,7 +112,7 @@ def _network(args: argparse.Namespace):
     functions load it with Keras or run its LiteRT files, so the LiteRT path never imports Keras.
     """
     from tfstyle.presets import load_model, model_kind
-    from tfstyle.registry import default_preset, preset_entry
+    from tfstyle.registry import default_preset, is_preset_name, preset_entry
 
     if args.preset and args.model:
         raise OptionError("give --style NAME or --model, not both")
@@ -130,7 +130,7 @@ def _network(args: argparse.Namespace):
     if args.method == "fast" and spec is None:
         raise OptionError("the fast method needs --style NAME (see 'tfstyle styles') or --model")
     kind = args.method or ("fast" if args.preset else None)
-    if spec is None or not (spec.endswith(".keras") or os.path.sep in spec or os.path.splitext(spec)[1]):
+    if spec is None or is_preset_name(spec):
         name = spec or default_preset(kind or "arbitrary")
         entry = preset_entry(name)
         if kind is not None and entry["kind"] != kind:
