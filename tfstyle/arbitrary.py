@@ -32,6 +32,7 @@ from tfstyle.images import ImageLike, cover_crop, load_image, resize_image, to_u
 from tfstyle.blend import blend_style_vectors
 from tfstyle.blend import check_strength as _check_strength
 from tfstyle.presets import load_model
+from tfstyle.registry import is_preset_name
 from tfstyle.tiling import DEFAULT_OVERLAP, DEFAULT_STATS_SIZE, stylize_tiled
 
 if TYPE_CHECKING:
@@ -257,6 +258,10 @@ def _auto_strength(image: np.ndarray, style, min_ssim: float | None, kwargs: dic
     threshold = AUTO_MIN_SSIM if min_ssim is None else float(min_ssim)
     if not 0 < threshold < 1:
         raise OptionError(f"min_ssim must be in (0, 1), got {min_ssim}")
+    if isinstance(kwargs["model"], (str, os.PathLike)) and not is_preset_name(kwargs["model"]):
+        # A .keras file is read once, not once per strength tried (presets are cached, and stay names
+        # so that their LiteRT files can serve).
+        kwargs = {**kwargs, "model": load_model(kwargs["model"], kind="arbitrary")}
     out = None
     for strength in AUTO_STRENGTHS:
         out = stylize_arbitrary(image, style, strength=strength, **kwargs)
