@@ -13,10 +13,18 @@ import numpy as np
 from tfstyle.errors import OptionError
 
 
+def check_fraction(name: str, value, upper_inclusive: bool = True) -> float:
+    """``value`` as a float in ``[0, 1]`` (or ``[0, 1)``), else :class:`OptionError`."""
+    ok = not isinstance(value, bool) and isinstance(value, (int, float, np.integer, np.floating)) and \
+        0 <= value <= 1 and (upper_inclusive or value < 1)
+    if not ok:
+        raise OptionError(f"{name} must be in [0, 1{']' if upper_inclusive else ')'}, got {value!r}")
+    return float(value)
+
+
 def check_strength(strength: float) -> None:
     """A one-line :class:`OptionError` unless ``0 <= strength <= 1``."""
-    if not 0 <= strength <= 1:
-        raise OptionError(f"strength must be in [0, 1], got {strength}")
+    check_fraction("strength", strength)
 
 
 def normalize_weights(weights: Sequence[float] | None, count: int, what: str) -> list[float]:

@@ -35,13 +35,13 @@ from collections.abc import Iterable, Iterator, Sequence
 import numpy as np
 
 from tfstyle import color as colors
+from tfstyle.blend import check_fraction
 from tfstyle.errors import ImageError, OptionError, TfstyleError
 from tfstyle.images import MIN_SIDE, resize_image, to_uint8
 from tfstyle.temporal import (
     DEFAULT_MOMENTUM,
     DEFAULT_TEMPORAL,
     FlowBlender,
-    check_fraction,
     smoothed_norms,
 )
 from tfstyle.tiling import ALIGN, DEFAULT_OVERLAP, DEFAULT_STATS_SIZE, TileGrid, pad_to, round_up

@@ -38,6 +38,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 
 import numpy as np
 
+from tfstyle.blend import check_fraction
 from tfstyle.errors import OptionError
 
 __all__ = [
@@ -53,15 +54,6 @@ DEFAULT_TEMPORAL = 0.5
 DETAIL_SIGMA = 2.0
 #: Long side at which :class:`FlowBlender` computes optical flow (larger frames are downscaled first).
 FLOW_SIZE = 640
-
-
-def check_fraction(name: str, value, upper_inclusive: bool = True) -> float:
-    """``value`` as a float in ``[0, 1]`` (or ``[0, 1)``), else :class:`OptionError`."""
-    ok = not isinstance(value, bool) and isinstance(value, (int, float, np.integer, np.floating)) and \
-        0 <= value <= 1 and (upper_inclusive or value < 1)
-    if not ok:
-        raise OptionError(f"{name} must be in [0, 1{']' if upper_inclusive else ')'}, got {value!r}")
-    return float(value)
 
 
 # --------------------------------------------------------------------------
