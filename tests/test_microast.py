@@ -2,9 +2,8 @@
 
 ``tests/data/microast_reference.npz`` holds outputs of the authors' own PyTorch code (made once with
 ``torch==2.13.0`` in a throwaway environment, see ``tools/microast_parity.py``): on a synthetic
-61x83 photo-like image (stored, uint8) with a synthetic 48x48 style, and on a 64x64 centre crop of
-``holdout/content/cnt_07.jpg`` with a 64x64 crop of ``holdout/style/sty_09.jpg`` (images read from
-``../shared`` at test time, not stored). No PyTorch here.
+61x83 photo-like image (stored, uint8) with a synthetic 48x48 style; nothing derived from
+``../shared`` is stored. No PyTorch here.
 """
 import importlib.util
 import io
