@@ -1,4 +1,4 @@
-"""``tfstyle train``: johnson, arbitrary, adain, distill and identity.
+"""``tfstyle train``: johnson, arbitrary, adain, distill, student and identity.
 
 Each family's options are its recipe's fields (:mod:`tfstyle.training.recipes`): a field added
 there is a flag here. Only the inputs and outputs of a run are declared in this module.
@@ -24,6 +24,8 @@ FAMILIES: dict[str, tuple[str, tuple[str, ...], str]] = {
               "arbitrary style: the AdaIN decoder (Huang & Belongie)"),
     "distill": ("arbitrary:distill_predictor", ("--teacher", "--content-dir", "--style-dir", "--out", "--vgg-weights"),
                 "a compact style predictor (no VGG19) from a 'train arbitrary' network"),
+    "student": ("student:distill_student", ("--content-dir", "--style-dir", "--out"),
+                "the phone-first arbitrary-style network, distilled from magenta_v1"),
     "identity": ("johnson:pretrain_identity", ("--content-dir", "--out"),
                  "pretrain a network to reproduce its input (a clean start for styles)"),
 }

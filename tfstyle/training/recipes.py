@@ -327,6 +327,30 @@ class AdainRecipe(Recipe):
     seed: int = option(0, _SEED, minimum=0)
 
 
+@dataclasses.dataclass(frozen=True)
+class StudentRecipe(Recipe):
+    """:func:`~tfstyle.training.student.distill_student`: the phone-first transfer network from a teacher's outputs."""
+
+    trainer: ClassVar[str] = "distill_student"
+    image_size: int = option(256, "side of the square content and style crops")
+    batch_size: int = option(4, "pairs per step")
+    steps: int = option(6000, _STEPS, resume=False)
+    checkpoint_every: int = option(200, _CHECKPOINT_EVERY)
+    learning_rate: float = option(5e-4, "Adam's learning rate", flag="--lr")
+    feature_weight: float = option(0.01, "weight of the residual trunk's mean squared feature error (the pixel "
+                                   "error's, in [0, 1] units, is 1; the trunk's activations are ~10x larger)")
+    mixed_pairs: int = option(2, "samples per batch whose style vector is a random mix of the painting's and the "
+                              "photo's own (what strength < 1 asks of the network)", minimum=0)
+    content_limit: int | None = option(None, _CONTENT_LIMIT)
+    style_limit: int | None = option(None, _STYLE_LIMIT)
+    seed: int = option(0, _SEED, minimum=0)
+
+    def _check_together(self) -> None:
+        if not self.mixed_pairs <= self.batch_size:
+            raise OptionError(f"mixed_pairs must be in [0, batch_size], got {self.mixed_pairs}")
+
+
 #: Every recipe, by the ``tfstyle train`` family that uses it.
 RECIPES: dict[str, type[Recipe]] = {"johnson": JohnsonRecipe, "identity": IdentityRecipe,
-                                    "arbitrary": ArbitraryRecipe, "distill": DistillRecipe, "adain": AdainRecipe}
+                                    "arbitrary": ArbitraryRecipe, "distill": DistillRecipe, "adain": AdainRecipe,
+                                    "student": StudentRecipe}
