@@ -75,6 +75,10 @@ def run(args: argparse.Namespace) -> None:
                          require_gpu=args.require_gpu)
     gpu = "GPU delegate: all ops supported" if meta["gpu_compatible"] else \
         f"GPU delegate cannot run: {', '.join(meta['gpu_unsupported_ops'])}"
+    if meta["gpu_check"] != "op allow-list":
+        from tfstyle.export.gpu_check import summary
+
+        gpu += f"; LiteRT GPU accelerator fully accelerated: {summary(meta['gpu_accelerator'])} vs CPU"
     print(f"wrote {args.output} ({meta['size_bytes'] / 1024:.0f} KB, {args.format}; {gpu}) and {args.output}.json")
 
 
