@@ -98,3 +98,27 @@ def test_log_parsing():
     assert (parsed["ops_on_gpu"], parsed["ops_on_cpu"]) == (7, 5)
     result = {"available": True, "fully_accelerated": False, "psnr_vs_cpu": 48.04, **parsed}
     assert summary(result) == "no (falls back: ARG_MAX, CAST), 48.0 dB"
+
+
+def test_report_table_columns():
+    """export/pipeline.py's REPORT.md table: the allow-list column and the accelerator's verdict side by side."""
+    import importlib.util
+    import pathlib
+
+    spec = importlib.util.spec_from_file_location("pipeline", pathlib.Path(__file__).parents[1] / "export" / "pipeline.py")
+    pipeline = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(pipeline)
+    ran = {"available": True, "adapter": "llvmpipe", "software": True, "fully_accelerated": True, "fallback_ops": [],
+           "psnr_vs_cpu": 61.23}
+    partial = {**ran, "fully_accelerated": False, "fallback_ops": ["ARG_MAX"]}
+    rows = [{"model": "wave", "format": "float16", "size_bytes": 2048, "gpu": True, "gpu_accelerator": ran},
+            {"model": "wave", "format": "int8", "size_bytes": 1024, "gpu": True, "gpu_accelerator": partial},
+            {"model": "wave", "format": "dynamic", "size_bytes": 1024, "gpu": False,
+             "gpu_accelerator": {"available": False, "reason": "no Vulkan loader"}}]
+    lines = pipeline.table(rows).splitlines()
+    assert lines[0].endswith("| GPU delegate ops (allow-list) | GPU accelerator: fully accelerated, PSNR vs CPU |")
+    assert lines[2].endswith("| all supported | yes, 61.2 dB |")
+    assert lines[3].endswith("| all supported | no (falls back: ARG_MAX), 61.2 dB |")
+    assert lines[4].endswith("| unsupported ops | - |")
+    assert "software Vulkan driver on the CPU" in pipeline.accelerator_line(rows)
+    assert "no Vulkan device (no Vulkan loader)" in pipeline.accelerator_line(rows[2:])

@@ -38,7 +38,8 @@ def add_parser(sub) -> None:
     ex.add_argument("--calibration", default=None, metavar="DIR",
                     help="int8: folder of real photos to calibrate on (required for int8)")
     ex.add_argument("--require-gpu", action="store_true",
-                    help="fail if the model uses ops the TFLite GPU delegate cannot run")
+                    help="fail if the model uses ops the TFLite GPU delegate cannot run (and, where a "
+                         "Vulkan device exists, if LiteRT's GPU accelerator does not run it fully)")
     ex.set_defaults(run=run)
 
 
