@@ -109,7 +109,8 @@ def check_on_gpu(path: str | os.PathLike, inputs: Mapping[str, np.ndarray] | Seq
         peak: the peak value for PSNR: one number for every output or one per output name;
             ``None`` (or a name missing from the mapping) uses the CPU output's own value range.
         runs: GPU runs; with more than one, the median time of the runs after the first is
-            recorded (as ``software_vulkan_cpu_ms`` on a software adapter, else ``accelerator_ms``).
+            recorded: as ``software_vulkan_cpu_ms`` unless the adapter is known to be hardware
+            (then ``accelerator_ms``).
         seed: seed of the random inputs.
         timeout: seconds the child process may take before it is killed.
 
@@ -169,7 +170,8 @@ def check_on_gpu(path: str | os.PathLike, inputs: Mapping[str, np.ndarray] | Seq
         result.update(fallback_ops=[], fallback_details=[])
     result.update(_compare(cpu, gpu, peak))
     if report.get("times_ms"):
-        label = "software_vulkan_cpu_ms" if result.get("software") else "accelerator_ms"
+        # Only an adapter known to be hardware gets a GPU time; unknown counts as software (CPU) time.
+        label = "accelerator_ms" if result.get("software") is False else "software_vulkan_cpu_ms"
         result[label] = float(np.median(report["times_ms"]))
     return result
 
