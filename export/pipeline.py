@@ -48,6 +48,8 @@ from tfstyle.export.qat import export_qat_int8  # noqa: E402
 from tfstyle.export.tflite import calibration_images  # noqa: E402
 from tfstyle.litert import run_signature  # noqa: E402
 from tfstyle.export.bench import latency  # noqa: E402
+from tfstyle.export.gpu_check import check_on_gpu, gpu_unavailable_reason  # noqa: E402
+from tfstyle.export.gpu_check import summary as gpu_summary  # noqa: E402
 from tfstyle.images import cover_crop, list_images, load_image  # noqa: E402
 from tfstyle.io import write_text  # noqa: E402
 from tfstyle.magenta import MagentaTFLite  # noqa: E402
@@ -56,6 +58,8 @@ from tfstyle.metrics import Scorer, psnr  # noqa: E402
 THREADS = (1, 2)
 CHOICES: list[str] = []  # which INT8 candidate each style releases, and why
 MAGENTA_TRANSFER = ("int8", "f16", "dynamic")
+_MAGENTA_IMAGE = "style_image"  # the predictor's input tensor
+_MAGENTA_BOTTLENECK = "mobilenet_conv/Conv/BiasAdd"  # the transfer models' style input tensor
 
 
 def _timings(path: pathlib.Path, runs: int) -> dict:
@@ -79,6 +83,7 @@ def export_style(name: str, args, contents: list[np.ndarray], scorer: Scorer) ->
         outputs = [run_tflite(path, image) for image in contents]
         rows.append({
             "model": name, "format": fmt, "size_bytes": meta["size_bytes"], "gpu": meta["gpu_compatible"], "path": path,
+            "gpu_accelerator": meta.get("gpu_accelerator"),
             "timings": _timings(path, args.runs),
             "psnr": float(np.mean([psnr(o, r) for o, r in zip(outputs, reference)])),
             "distances": _distances(scorer, outputs, contents),
@@ -98,7 +103,7 @@ def _qat_int8(name: str, net, args, contents, reference, scorer) -> dict:
     meta = export_qat_int8(net, path, args.calibration, size=args.size, steps=args.qat_steps, num_images=32)
     outputs = [run_tflite(path, image) for image in contents]
     return {"model": name, "format": "int8 (QAT)", "size_bytes": meta["size_bytes"], "gpu": meta["gpu_compatible"],
-            "timings": _timings(path, args.runs), "path": path,
+            "gpu_accelerator": meta.get("gpu_accelerator"), "timings": _timings(path, args.runs), "path": path,
             "psnr": float(np.mean([psnr(o, r) for o, r in zip(outputs, reference)])),
             "distances": _distances(scorer, outputs, contents)}
 
@@ -112,7 +117,7 @@ def _ai_edge_int8(name: str, net, args, contents, reference, scorer) -> dict:
     meta = quantize_tflite(source, path, calibration, num_calibration=16)
     outputs = [run_tflite(path, image) for image in contents]
     return {"model": name, "format": "int8 (ai-edge-quantizer)", "size_bytes": meta["size_bytes"],
-            "gpu": None, "timings": _timings(path, args.runs), "path": path,
+            "gpu": None, "gpu_accelerator": meta.get("gpu_accelerator"), "timings": _timings(path, args.runs), "path": path,
             "psnr": float(np.mean([psnr(o, r) for o, r in zip(outputs, reference)])),
             "distances": _distances(scorer, outputs, contents)}
 
@@ -159,9 +164,11 @@ def arbitrary_rows(args, contents: list[np.ndarray], styles: dict) -> list[dict]
                                      0, 255) for c in contents]
         rows.append({"model": "tfstyle arbitrary predictor", "format": f"{fmt} (256x256 style)",
                      "size_bytes": metas["predictor"]["size_bytes"], "gpu": metas["predictor"]["gpu_compatible"],
+                     "gpu_accelerator": metas["predictor"].get("gpu_accelerator"),
                      "timings": _timings(predictor, args.runs)})
         rows.append({"model": "tfstyle arbitrary transfer", "format": fmt, "size_bytes": metas["transfer"]["size_bytes"],
-                     "gpu": metas["transfer"]["gpu_compatible"], "timings": _timings(transfer, args.runs),
+                     "gpu": metas["transfer"]["gpu_compatible"], "gpu_accelerator": metas["transfer"].get("gpu_accelerator"),
+                     "timings": _timings(transfer, args.runs),
                      "psnr": float(np.mean([psnr(o, r) for name in styles
                                             for o, r in zip(outputs[name], reference[name])])),
                      "distances": _mean_distances(styles, outputs, contents)})
@@ -178,7 +185,8 @@ def magenta_rows(args, contents: list[np.ndarray], styles: dict[str, Scorer]) ->
     """Magenta's transfer models at the same size, on the same photos and paintings."""
     predictor = args.magenta / "predict_int8_256.tflite"
     rows = [{"model": "magenta predictor", "format": "int8 (256x256 style)",
-             "size_bytes": predictor.stat().st_size, "timings": _timings(predictor, args.runs)}]
+             "size_bytes": predictor.stat().st_size, "timings": _timings(predictor, args.runs),
+             "gpu_accelerator": check_on_gpu(predictor, input_ranges={_MAGENTA_IMAGE: (0, 1)})}]
     reference = None
     for fmt in MAGENTA_TRANSFER:
         transfer = args.magenta / f"transfer_{fmt}_{args.size}.tflite"
@@ -198,6 +206,9 @@ def magenta_rows(args, contents: list[np.ndarray], styles: dict[str, Scorer]) ->
             reference = outputs_all
         rows.append({"model": "magenta transfer", "format": fmt, "size_bytes": transfer.stat().st_size,
                      "timings": _timings(transfer, args.runs), "outputs": outputs_all,
+                     # Magenta's images are in [0, 1] and its style bottleneck is unbounded (random normal).
+                     "gpu_accelerator": check_on_gpu(transfer, input_ranges={"content_image": (0, 1),
+                                                                             _MAGENTA_BOTTLENECK: None}),
                      "distances": (float(np.mean(style_d)), float(np.mean(content_d)))})
         print(f"magenta {fmt}: {rows[-1]['timings'][2]['median_ms']:.1f} ms", flush=True)
     for row in rows:
@@ -217,16 +228,32 @@ def _fmt(value, pattern: str) -> str:
 
 
 def table(rows: list[dict]) -> str:
+    """The report's table: one row per file (``gpu``: the op allow-list; ``gpu_accelerator``: a check_on_gpu result)."""
     lines = ["| model | format | size (KB) | 1 thread ms (median / p90) | 2 threads ms (median / p90) | "
-             "PSNR vs float (dB) | style distance | content distance | GPU delegate ops |",
-             "|---|---|---|---|---|---|---|---|---|"]
+             "PSNR vs float (dB) | style distance | content distance | GPU delegate ops (allow-list) | "
+             "GPU accelerator: fully accelerated, PSNR vs CPU |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
     for row in rows:
         style, content = row.get("distances", (None, None))
         gpu = {True: "all supported", False: "unsupported ops", None: "-"}[row.get("gpu")]
         lines.append(f"| {row['model']} | {row['format']} | {_fmt(row.get('size_bytes') and row['size_bytes'] / 1024, '{:.0f}')} | "
                      f"{_fmt_ms(row, 1)} | {_fmt_ms(row, 2)} | {_fmt(row.get('psnr'), '{:.1f}')} | "
-                     f"{_fmt(style, '{:.3f}')} | {_fmt(content, '{:.3f}')} | {gpu} |")
+                     f"{_fmt(style, '{:.3f}')} | {_fmt(content, '{:.3f}')} | {gpu} | "
+                     f"{gpu_summary(row.get('gpu_accelerator') or {})} |")
     return "\n".join(lines)
+
+
+def accelerator_line(rows: list[dict]) -> str:
+    """What ran the report's GPU-accelerator column (the adapter, or why there was none)."""
+    results = [r["gpu_accelerator"] for r in rows if r.get("gpu_accelerator")]
+    ran = next((r for r in results if r.get("available")), None)
+    if ran is None:
+        reason = next((r.get("reason") for r in results), None) or gpu_unavailable_reason() or "not run"
+        return f"GPU accelerator column: no Vulkan device ({reason}); only the op allow-list was checked."
+    kind = "a software Vulkan driver on the CPU" if ran.get("software") else "a hardware GPU"
+    return (f"GPU accelerator column: LiteRT's GPU accelerator (WebGPU over Vulkan) on {ran.get('adapter')}, "
+            f"{kind}; \"fully accelerated\" = no op falls back to the CPU, PSNR = its outputs against the CPU "
+            "interpreter's on random inputs.")
 
 
 def _best_int8(rows: list[dict], name: str) -> dict | None:
@@ -316,6 +343,8 @@ def main(argv: list[str] | None = None) -> int:
 Generated by `python export/pipeline.py{"".join(" " + a for a in (sys.argv[1:] if argv is None else argv))}` on {datetime.date.today()} in {time.perf_counter() - start:.0f} s.
 
 Machine: {describe()}
+
+{accelerator_line(rows + arbitrary + magenta)}
 
 Input {args.size}x{args.size}. Latency: XNNPACK CPU delegate through ai-edge-litert, {args.runs} timed runs after
 3 warm-up runs. Quality on {len(contents)} evaluation photos from `{_shown(args.eval)}` (never used for training or

@@ -38,7 +38,8 @@ def add_parser(sub) -> None:
     ex.add_argument("--calibration", default=None, metavar="DIR",
                     help="int8: folder of real photos to calibrate on (required for int8)")
     ex.add_argument("--require-gpu", action="store_true",
-                    help="fail if the model uses ops the TFLite GPU delegate cannot run")
+                    help="fail if the model uses ops the TFLite GPU delegate cannot run (and, where a "
+                         "Vulkan device exists, if LiteRT's GPU accelerator does not run it fully)")
     ex.set_defaults(run=run)
 
 
@@ -75,6 +76,10 @@ def run(args: argparse.Namespace) -> None:
                          require_gpu=args.require_gpu)
     gpu = "GPU delegate: all ops supported" if meta["gpu_compatible"] else \
         f"GPU delegate cannot run: {', '.join(meta['gpu_unsupported_ops'])}"
+    if meta["gpu_check"] != "op allow-list":
+        from tfstyle.export.gpu_check import summary
+
+        gpu += f"; LiteRT GPU accelerator fully accelerated: {summary(meta['gpu_accelerator'])} vs CPU"
     print(f"wrote {args.output} ({meta['size_bytes'] / 1024:.0f} KB, {args.format}; {gpu}) and {args.output}.json")
 
 

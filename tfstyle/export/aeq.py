@@ -38,7 +38,9 @@ def quantize_tflite(
 
     Returns:
         Metadata (also written beside the model): ``format`` (``"aeq:<recipe>"``),
-        ``size_bytes``, ``source_model`` and ``calibration_images``.
+        ``size_bytes``, ``source_model``, ``calibration_images``, ``gpu_check`` and ``gpu_accelerator``
+        (LiteRT's GPU accelerator where a Vulkan device exists, see
+        :func:`tfstyle.export.tflite.gpu_accelerator_metadata`).
 
     Example:
         >>> import pathlib, tempfile, numpy as np
@@ -50,7 +52,7 @@ def quantize_tflite(
         >>> quantize_tflite(folder / "f.tflite", folder / "q.tflite", images)["format"]
         'aeq:static_wi8_ai8'
     """
-    from tfstyle.export.tflite import INPUT_NAME, calibration_images
+    from tfstyle.export.tflite import INPUT_NAME, OUTPUT_NAME, calibration_images, gpu_accelerator_metadata
     from tfstyle.litert import SIGNATURE_KEY, make_interpreter
 
     if recipe not in RECIPES:
@@ -76,7 +78,8 @@ def quantize_tflite(
         raise TfstyleError(f"ai-edge-quantizer ({recipe}) failed: {first_line(exc)}") from exc
     content = bytes(result.quantized_model)
     metadata = {"format": f"aeq:{recipe}", "size_bytes": len(content), "source_model": source.name,
-                "calibration_images": len(images)}
+                "calibration_images": len(images),
+                **gpu_accelerator_metadata(content, {INPUT_NAME: [0, 255], OUTPUT_NAME: [0, 255]}, require_gpu=False)}
     target = pathlib.Path(path)
     write_files({target: content, target.with_name(target.name + ".json"): json.dumps(metadata, indent=2) + "\n"})
     return metadata

@@ -14,7 +14,8 @@ fixed input size to a self-contained ``.tflite`` file, in one of :data:`FORMATS`
   its ``[scale, zero_point]`` is recorded in the metadata (pixel = scale * (q - zero_point)).
 
 Every export writes ``<path>.json`` beside the model with its metadata (formats,
-input/output names, shapes, dtypes, quantization, op list, GPU delegate compatibility).
+input/output names, shapes, dtypes, quantization, op list, GPU delegate compatibility: the op
+allow-list, and a run on LiteRT's GPU accelerator where a Vulkan device exists).
 Both files are written atomically: a failed export leaves nothing behind.
 
 Conversion route (measured with TF 2.21 / Keras 3.15): the model is written with
@@ -104,7 +105,8 @@ def export_tflite(
             ``uint8`` output (calibrated scale and zero point, in the metadata); ``False``
             keeps float32 input and output (QUANTIZE/DEQUANTIZE at the edges).
         require_gpu: refuse (:class:`TfstyleError`, nothing written) a model with ops that
-            the TFLite GPU delegate does not support (see :mod:`tfstyle.export.gpu_ops`).
+            the TFLite GPU delegate does not support (see :mod:`tfstyle.export.gpu_ops`), or,
+            where a Vulkan device exists, that LiteRT's GPU accelerator does not run fully.
         equalize: for ``"int8"``, first rescale the channels that feed each instance norm on
             the calibration images (:func:`tfstyle.export.equalize.equalize_instance_norm`; the
             float function is unchanged, INT8 is much closer to it). Models without
@@ -114,8 +116,10 @@ def export_tflite(
         The metadata dict that is also written to ``<path>.json``: ``format``, ``size``,
         ``signature``, ``input`` and ``output`` (``name``, ``tensor``, ``shape``, ``dtype``,
         ``range``, ``quantization`` as ``[scale, zero_point]`` or ``None``),
-        ``size_bytes``, ``ops``, ``gpu_compatible``, ``gpu_unsupported_ops``,
-        ``tfstyle_version`` and ``source_model`` (``class`` and ``config``).
+        ``size_bytes``, ``ops``, ``gpu_compatible``, ``gpu_unsupported_ops`` (the op allow-list),
+        ``gpu_check`` and ``gpu_accelerator`` (LiteRT's GPU accelerator where a Vulkan device exists:
+        :func:`gpu_accelerator_metadata`), ``tfstyle_version`` and ``source_model`` (``class`` and
+        ``config``).
 
     Raises:
         OptionError: a bad option, or ``"int8"`` without ``representative_images``.
@@ -162,12 +166,42 @@ def check_ops(content: bytes, require_gpu: bool) -> tuple[list[str], list[str]]:
     return ops, unsupported
 
 
-def _common_metadata(content: bytes, format: str, ops: list[str], unsupported: list[str], model) -> dict:
+def _common_metadata(content: bytes, format: str, ops: list[str], unsupported: list[str], model,
+                     gpu: dict) -> dict:
     from tfstyle import __version__
 
     return {"size_bytes": len(content), "ops": ops, "gpu_compatible": not unsupported,
-            "gpu_unsupported_ops": unsupported, "tfstyle_version": __version__,
+            "gpu_unsupported_ops": unsupported, **gpu, "tfstyle_version": __version__,
             "source_model": _describe_model(model) if model is not None else None}
+
+
+def gpu_accelerator_metadata(content: bytes, ranges: dict[str, list[float] | None], require_gpu: bool) -> dict:
+    """``gpu_check`` (which check judged GPU readiness) and ``gpu_accelerator`` (its result) for the metadata.
+
+    Where a Vulkan device exists the converted model runs on LiteRT's GPU accelerator
+    (:func:`tfstyle.export.gpu_check.check_on_gpu`: fully accelerated or the ops that fall back,
+    PSNR against the CPU interpreter on random inputs within ``ranges``, by signature name);
+    elsewhere the op allow-list (``gpu_compatible``) is the only check, and ``gpu_accelerator``
+    says why. With ``require_gpu`` a model the accelerator does not run fully is refused.
+    """
+    from tfstyle.export.gpu_check import check_on_gpu, gpu_unavailable_reason
+
+    reason = gpu_unavailable_reason()  # cheap, cached: no temporary file or child process without a device
+    if reason is not None:
+        result = {"available": False, "reason": reason}
+    else:
+        with tempfile.TemporaryDirectory(prefix="tfstyle-gpu-") as folder:
+            model_path = pathlib.Path(folder) / "model.tflite"
+            model_path.write_bytes(content)
+            peaks = {name: span[1] - span[0] for name, span in ranges.items() if span}
+            result = check_on_gpu(model_path, input_ranges=ranges, peak=peaks)
+        result.pop("check", None)
+    if require_gpu and result["available"] and not result.get("fully_accelerated"):
+        why = result.get("error") or ", ".join(result.get("fallback_ops") or []) or "see the delegate's log"
+        raise TfstyleError(f"the model does not run fully on LiteRT's GPU accelerator ({why}); "
+                           "export without require_gpu to get a CPU model")
+    return {"gpu_check": "litert GPU accelerator" if result["available"] else "op allow-list",
+            "gpu_accelerator": result}
 
 
 def write_model(content: bytes, path, *, format: str, size: tuple[int, int], model=None, extra: dict | None = None,
@@ -175,8 +209,9 @@ def write_model(content: bytes, path, *, format: str, size: tuple[int, int], mod
     """Check a converted image model and write it with its metadata JSON (both atomically); return the metadata.
 
     Refuses (:class:`TfstyleError`, nothing written) Flex or custom ops, an output shape other
-    than the input's, and with ``require_gpu`` ops the GPU delegate cannot run. ``extra`` is
-    merged into the metadata.
+    than the input's, and with ``require_gpu`` ops the GPU delegate cannot run (the op allow-list,
+    and where a Vulkan device exists LiteRT's GPU accelerator: see :func:`gpu_accelerator_metadata`).
+    ``extra`` is merged into the metadata.
     """
     height, width = size
     target = _check_target(path)
@@ -187,13 +222,14 @@ def write_model(content: bytes, path, *, format: str, size: tuple[int, int], mod
     if list(output_detail["shape"]) != expected:
         raise TfstyleError(f"the model maps a {height}x{width} image to shape {list(output_detail['shape'])}, "
                            f"expected {expected}")
+    gpu = gpu_accelerator_metadata(content, {INPUT_NAME: [0, 255], OUTPUT_NAME: [0, 255]}, require_gpu)
     metadata = {
         "format": format,
         "size": [height, width],
         "signature": SIGNATURE_KEY,
         "input": _describe_tensor(INPUT_NAME, input_detail),
         "output": _describe_tensor(OUTPUT_NAME, output_detail),
-        **_common_metadata(content, format, ops, unsupported, model),
+        **_common_metadata(content, format, ops, unsupported, model, gpu),
         **(extra or {}),
     }
     _write_with_metadata(target, content, metadata)
@@ -219,8 +255,9 @@ def write_signature_model(content: bytes, path, *, format: str, size: tuple[int,
                 raise TfstyleError(f"exported {kind[:-1]} {name!r} has shape {list(detail['shape'])}, "
                                    f"expected {shapes.get(name)}")
             described[kind].append(_describe_tensor(name, detail, value_range=ranges.get(name)))
+    gpu = gpu_accelerator_metadata(content, ranges, require_gpu)
     metadata = {"format": format, "size": list(size), "signature": SIGNATURE_KEY, **described,
-                **_common_metadata(content, format, ops, unsupported, model), **(extra or {})}
+                **_common_metadata(content, format, ops, unsupported, model, gpu), **(extra or {})}
     _write_with_metadata(target, content, metadata)
     return metadata
 
