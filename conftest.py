@@ -19,6 +19,11 @@ if "TFSTYLE_CACHE" not in os.environ:
     os.environ["TFSTYLE_CACHE"] = os.environ.get("TFSTYLE_TEST_LITERT_CACHE") or os.path.join(
         tempfile.gettempdir(), f"tfstyle-test-litert-{os.getuid()}")
 
+# Every export checks its file on LiteRT's GPU accelerator where a Vulkan device exists (CI installs
+# lavapipe), a few seconds each on a software driver: the suite's many exports skip it;
+# tests/test_gpu_accelerator.py turns it back on for itself.
+os.environ.setdefault("TFSTYLE_NO_GPU_ACCELERATOR", "1")
+
 # Importing __main__ would run the command line.
 collect_ignore = ["tfstyle/__main__.py"]
 

@@ -20,6 +20,12 @@ SIZE = 64
 MIN_PSNR = 40.0  # the GPU computes in float16: measured 49-51 dB against the CPU on lavapipe (Mesa 25)
 
 
+@pytest.fixture(autouse=True)
+def accelerator_on(monkeypatch):
+    """The root conftest hides the accelerator from the rest of the suite (it slows every export)."""
+    monkeypatch.delenv(HIDE_ENV, raising=False)
+
+
 @pytest.fixture(scope="module")
 def net():
     import keras

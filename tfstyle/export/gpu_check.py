@@ -29,10 +29,12 @@ CPU (``software: True``): any time measured there is CPU time, recorded as
 
 Example:
     >>> import os
+    >>> before = os.environ.get("TFSTYLE_NO_GPU_ACCELERATOR")
     >>> os.environ["TFSTYLE_NO_GPU_ACCELERATOR"] = "1"
     >>> gpu_unavailable_reason()
     'hidden by TFSTYLE_NO_GPU_ACCELERATOR'
-    >>> del os.environ["TFSTYLE_NO_GPU_ACCELERATOR"]
+    >>> _ = os.environ.pop("TFSTYLE_NO_GPU_ACCELERATOR") if before is None else os.environ.update(
+    ...     TFSTYLE_NO_GPU_ACCELERATOR=before)
 """
 from __future__ import annotations
 
