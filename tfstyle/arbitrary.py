@@ -31,6 +31,7 @@ from tfstyle.errors import OptionError
 from tfstyle.images import ImageLike, cover_crop, load_image, resize_image, to_uint8
 from tfstyle.blend import blend_style_vectors
 from tfstyle.blend import check_strength as _check_strength
+from tfstyle.blend import fade_to_photo
 from tfstyle.presets import load_model
 from tfstyle.registry import is_preset_name
 from tfstyle.tiling import DEFAULT_OVERLAP, DEFAULT_STATS_SIZE, stylize_tiled
@@ -76,10 +77,12 @@ def _stylize_lite(net, image: np.ndarray, styles: list, strength: float, style_w
         return stylize_tiled(net.conditioned(vector.astype(np.float32)), image, **tiling)
 
     if mask is None:
-        return paint(blend_style_vectors(vectors, style_weights, own, strength))
-    weight = _mask(mask, *image.shape[:2])
-    return weight * paint(blend_style_vectors(vectors[:1], None, own, strength)) + \
-        (1.0 - weight) * paint(blend_style_vectors(vectors[1:], None, own, strength))
+        out = paint(blend_style_vectors(vectors, style_weights, own, strength))
+    else:
+        weight = _mask(mask, *image.shape[:2])
+        out = weight * paint(blend_style_vectors(vectors[:1], None, own, strength)) + \
+            (1.0 - weight) * paint(blend_style_vectors(vectors[1:], None, own, strength))
+    return fade_to_photo(out, image, strength)
 
 
 def load_mask(source: str | os.PathLike) -> np.ndarray:
@@ -131,8 +134,9 @@ def stylize_arbitrary(
         style: one style image, or a list of them (blended with ``style_weights``, or two
             regions with ``mask``); an ``ArbitraryStyleNet`` also takes
             :class:`~tfstyle.models.ghiasi.FittedStyle` s.
-        strength: 0 gives (nearly) the content, 1 the full style; values between interpolate
-            (Ghiasi: style vectors; AdaIN: ``alpha``). ``"auto"``: the strongest of
+        strength: 0 gives the content back, 1 the full style; values between interpolate
+            (Ghiasi: style vectors, and below :data:`tfstyle.blend.FADE_BELOW` also a fade into the
+            photo; AdaIN/MicroAST: ``alpha``). ``"auto"``: the strongest of
             :data:`AUTO_STRENGTHS` whose result keeps an SSIM of at least ``min_ssim`` to the
             photo (default :data:`AUTO_MIN_SSIM`), found by up to five forward passes; the
             weakest one tried if none does.
@@ -246,6 +250,7 @@ def stylize_arbitrary(
             weight = _mask(mask, *image.shape[:2])
             out = weight * paint(blend_style_vectors(params[:1], None, own, strength)) + \
                 (1.0 - weight) * paint(blend_style_vectors(params[1:], None, own, strength))
+        out = fade_to_photo(out, image, strength)
     if mode is not None:
         out = colors.transfer_color(out, image)
     return to_uint8(out)

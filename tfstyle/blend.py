@@ -27,6 +27,37 @@ def check_strength(strength: float) -> None:
     check_fraction("strength", strength)
 
 
+#: Below this strength, an arbitrary-style network's picture also fades into the photo (linearly, to the
+#: photo itself at 0). Mixing style vectors alone never gives the photo back: the content's own vector
+#: paints it in its own colours and textures (17-18 dB PSNR at strength 0 for magenta_v1,
+#: benchmarks/results/strength.md); from this strength up, strength is the vector mix alone.
+FADE_BELOW = 0.5
+
+
+def photo_weight(strength: float) -> float:
+    """The painted picture's weight against the photo at ``strength``: ``min(1, strength / FADE_BELOW)``.
+
+    Example:
+        >>> [photo_weight(s) for s in (0.0, 0.25, 0.5, 1.0)]
+        [0.0, 0.5, 1.0, 1.0]
+    """
+    return min(1.0, check_fraction("strength", strength) / FADE_BELOW)
+
+
+def fade_to_photo(painted: np.ndarray, photo: np.ndarray, strength: float) -> np.ndarray:
+    """``painted`` faded into ``photo`` by :func:`photo_weight` (``painted`` itself from :data:`FADE_BELOW` up).
+
+    Example:
+        >>> import numpy as np
+        >>> fade_to_photo(np.full(2, 200.0), np.full(2, 100.0), 0.1)
+        array([120., 120.])
+    """
+    weight = photo_weight(strength)
+    if weight >= 1:
+        return painted
+    return weight * np.asarray(painted, np.float32) + (1.0 - weight) * np.asarray(photo, np.float32)
+
+
 def normalize_weights(weights: Sequence[float] | None, count: int, what: str) -> list[float]:
     """``count`` finite, non-negative weights scaled to sum to 1 (``None``: equal weights).
 

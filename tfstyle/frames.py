@@ -35,7 +35,7 @@ from collections.abc import Iterable, Iterator, Sequence
 import numpy as np
 
 from tfstyle import color as colors
-from tfstyle.blend import check_fraction
+from tfstyle.blend import check_fraction, fade_to_photo
 from tfstyle.errors import ImageError, OptionError, TfstyleError
 from tfstyle.images import MIN_SIDE, resize_image, to_uint8
 from tfstyle.temporal import (
@@ -431,6 +431,8 @@ def _stream(frames, model, style, method, strength, style_weights, mode, tempora
             blender.start(frame)
             image = frame.astype(np.float32)
             out = runner(image)
+            if method == "arbitrary":
+                out = fade_to_photo(out, image, strength)
             if mode is not None:
                 out = colors.transfer_color(out, image)
             yield to_uint8(blender.finish(out))
