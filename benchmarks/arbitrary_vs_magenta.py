@@ -15,7 +15,8 @@ both centre-cropped to ``--size`` squares (384, the size of Magenta's transfer m
 * the content photo itself (identity baseline),
 
 with the style distance to the style image and the content distance to the photo
-(:mod:`tfstyle.metrics`; lower is better for both). Prints a Markdown table (mean ± std over the
+(:mod:`tfstyle.metrics`; lower is better for both) and the SSIM to the photo (structure kept; higher
+keeps more). Prints a Markdown table (mean ± std over the
 pairs, and mean seconds per image) and appends it, with the machine, to ``--out``.
 
     python benchmarks/arbitrary_vs_magenta.py --contents 24 --styles-count 8 \\
@@ -45,7 +46,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--content", type=pathlib.Path, default=SHARED / "data" / "content" / "test")
     parser.add_argument("--styles", type=pathlib.Path, default=SHARED / "data" / "holdout" / "style")
     parser.add_argument("--magenta", type=pathlib.Path, default=SHARED / "anchors" / "magenta")
-    parser.add_argument("--model", default=None, help="an ArbitraryStyleNet .keras (default: the shipped one)")
+    parser.add_argument("--model", action="append", default=None,
+                        help="a preset or an ArbitraryStyleNet .keras; repeat for several (default: the shipped one)")
     parser.add_argument("--adain-model", default=None, help="an AdaINNet .keras (default: the shipped decoder, if any)")
     parser.add_argument("--no-adain", action="store_true", help="leave AdaIN out")
     parser.add_argument("--contents", type=int, default=24, help="content photos (the first N, sorted)")
@@ -69,19 +71,23 @@ def main(argv: list[str] | None = None) -> int:
     from tfstyle.images import cover_crop, list_images, load_image
     from tfstyle.magenta import MagentaTFLite
     from tfstyle.metrics import Scorer
+    from tfstyle.similarity import ssim
 
     contents = list_images(args.content)[:args.contents]
     all_styles = list_images(args.styles)
     step = max(1, len(all_styles) // args.styles_count)
     styles = all_styles[::step][:args.styles_count]
-    net = load_model(args.model, kind="arbitrary")
+    models = args.model or [None]
+    nets = {m: load_model(m, kind="arbitrary") for m in models}
+    net = nets[models[0]]  # the one fit_style fits for
     args.no_adain |= args.adain_model is None
     adain = None if args.no_adain else load_model(args.adain_model, kind="arbitrary")
     magenta = MagentaTFLite(args.magenta / "predict_int8_256.tflite", args.magenta / "transfer_f16_384.tflite")
     side = (args.size, args.size)
     photos = [cover_crop(load_image(p), side) for p in contents]
-    systems = {"tfstyle arbitrary (Keras float32, shipped)" if args.model is None else f"tfstyle {args.model}":
-               lambda photo, style: stylize_arbitrary(photo, style, model=net),
+    systems = {**{"tfstyle arbitrary (Keras float32, shipped)" if m is None else f"tfstyle {m}":
+                  (lambda photo, style, n=n: stylize_arbitrary(photo, style, model=n, backend="keras"))
+                  for m, n in nets.items()},
                **({} if args.no_adain else {
                    f"tfstyle AdaIN {args.adain_model}":
                    lambda photo, style: stylize_arbitrary(photo, style, model=adain)}),
@@ -93,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
                    lambda photo, style: stylize_arbitrary(photo, style, model=net, fit_steps=args.fit_steps)}),
                "Magenta predict_int8_256 + transfer_f16_384 (TFLite)": lambda photo, style: magenta.stylize(photo, style),
                "identity (content unchanged)": lambda photo, style: photo}
-    scores = {name: {"style": [], "content": [], "seconds": []} for name in systems}
+    scores = {name: {"style": [], "content": [], "ssim": [], "seconds": []} for name in systems}
     fitted, fit_seconds, fit_photos = {}, [], []
     if args.fit_steps and args.fit_on == "training":
         # Spread over the training photos: a style is fitted once and then paints every test photo.
@@ -114,6 +120,7 @@ def main(argv: list[str] | None = None) -> int:
                 result = scorer.score(out, photo)
                 scores[name]["style"].append(result["style"])
                 scores[name]["content"].append(result["content"])
+                scores[name]["ssim"].append(ssim(out, photo))
         print(f"style {s_index + 1}/{len(styles)} done", file=sys.stderr, flush=True)
 
     def cell(values):
@@ -122,9 +129,10 @@ def main(argv: list[str] | None = None) -> int:
     lines = [f"### {len(photos)} photos of `{args.content.name}` x {len(styles)} unseen styles of "
              f"`{args.styles.parent.name}/{args.styles.name}`, {args.size}x{args.size}", "",
              f"Machine: {describe()}", "",
-             "| system | style distance | content distance | s / image |", "|---|---|---|---|"]
+             "| system | style distance | content distance | SSIM to the photo | s / image |",
+             "|---|---|---|---|---|"]
     for name, values in scores.items():
-        lines.append(f"| {name} | {cell(values['style'])} | {cell(values['content'])} | "
+        lines.append(f"| {name} | {cell(values['style'])} | {cell(values['content'])} | {cell(values['ssim'])} | "
                      f"{statistics.mean(values['seconds']):.3f} |")
     if fit_seconds:
         lines += ["", f"fit_style: {args.fit_steps} steps on {args.fit_photos} photos of `{args.fit_content.name}` "
