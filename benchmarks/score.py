@@ -6,11 +6,13 @@ Stylizes every content image of a folder with each model and prints, per model, 
 * the style distance to the style image (``tfstyle.metrics``: mean over VGG19
   block1_conv1..block5_conv1 of ||G(output) - G(style)||_F / ||G(style)||_F), and
 * the content distance to the content image (||F(output) - F(content)||_F / ||F(content)||_F
-  at block4_conv2),
+  at block4_conv2), and
+* the SSIM to the content image (``tfstyle.metrics.ssim``; 1 = the photo's structure kept),
 
-and the same for the identity (the content image unchanged: content distance 0, the
-photos' own style distance) as a baseline. Lower is better for both; a good model moves
-the style distance well below the identity's at a moderate content distance. Results are
+and the same for the identity (the content image unchanged: content distance 0, SSIM 1, the
+photos' own style distance) as a baseline. Lower is better for both distances, higher for
+SSIM; a good model moves the style distance well below the identity's at a moderate content
+distance. Results are
 printed as a Markdown table (one row per model and an identity row per style);
 ``--out FILE`` appends those rows to FILE.
 
@@ -31,6 +33,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import pathlib
 import statistics
 import sys
 import time
@@ -45,8 +48,8 @@ from tfstyle.images import list_images, load_image, to_uint8  # noqa: E402
 from tfstyle.machine import describe  # noqa: E402
 
 HEADER = (
-    "| model | style | style distance (mean ± std) | content distance (mean ± std) | images | size |\n"
-    "|---|---|---|---|---|---|"
+    "| model | style | style distance (mean ± std) | content distance (mean ± std) | SSIM to the photo (mean ± std) "
+    "| images | size |\n|---|---|---|---|---|---|---|"
 )
 IDENTITY = "identity (content unchanged)"
 
@@ -138,7 +141,8 @@ def summary(values: list[float]) -> str:
 def row(label: str, style: str, results: list[dict], size: int) -> str:
     return (
         f"| {label} | {style} | {summary([r['style'] for r in results])} | "
-        f"{summary([r['content'] for r in results])} | {len(results)} | {size} |"
+        f"{summary([r['content'] for r in results])} | {summary([r['ssim'] for r in results])} | "
+        f"{len(results)} | {size} |"
     )
 
 
@@ -173,7 +177,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    from tfstyle.metrics import Scorer
+    from tfstyle.metrics import Scorer, ssim
 
     entries: list[Entry] = args.entries
     resolve_styles(entries, args.style, args.style_dir)
@@ -202,14 +206,15 @@ def run(args: argparse.Namespace) -> int:
         content = crop_to_multiple(load_image(path, max_size=args.size))
         content_features = next(iter(scorers.values())).features(content)  # shared by every style
         for style, scorer in scorers.items():
-            identity[style].append(scorer.score(content_features, content_features))
+            identity[style].append({**scorer.score(content_features, content_features), "ssim": 1.0})
         for entry, scores in zip(entries, results):
             t0 = time.perf_counter()
             output = np.asarray(entry.net(content[None]))
             entry.seconds.append(time.perf_counter() - t0)
             if output.shape[1:3] != content.shape[:2]:
                 raise UsageError(f"{entry.label} returned {output.shape} for a {content.shape} image")
-            scores.append(scorers[entry.style].score(to_uint8(output[0]), content_features))
+            image = to_uint8(output[0])
+            scores.append({**scorers[entry.style].score(image, content_features), "ssim": ssim(image, content)})
         if n % 10 == 0 or n == len(paths):
             print(f"  {n}/{len(paths)} images, {time.perf_counter() - start:.0f} s", file=sys.stderr)
 
@@ -223,9 +228,11 @@ def run(args: argparse.Namespace) -> int:
     print(HEADER)
     print("\n".join(rows))
     if args.out:
-        new = not os.path.exists(args.out) or os.path.getsize(args.out) == 0
+        # A new table when the file has none with these columns (older tables lack the SSIM column).
+        old = pathlib.Path(args.out).read_text(encoding="utf-8") if os.path.exists(args.out) else ""
+        header = "" if HEADER in old else ("\n" if old else "") + HEADER + "\n"
         with open(args.out, "a", encoding="utf-8") as f:
-            f.write(("" if not new else HEADER + "\n") + "\n".join(rows) + "\n")
+            f.write(header + "\n".join(rows) + "\n")
         print(f"\nrows appended to {args.out}")
     return 0
 
