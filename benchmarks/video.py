@@ -9,8 +9,9 @@ a photo, with exactly known motion) and each mode
 * ``both``: the default (smoothed statistics and flow blending),
 
 it reports Lai et al.'s warping error (:func:`tfstyle.metrics.warping_error`, with the input
-clip's own error as the floor), the style distance to the painting and the content distance to
-the input frame (VGG19; mean over a few sampled frames), and then end-to-end frames per second
+clip's own error as the floor), the style distance to the painting, the content distance to
+the input frame (VGG19) and the SSIM to the input frame (:func:`tfstyle.metrics.ssim`) (means over
+the same few sampled frames), and then end-to-end frames per second
 of ``tfstyle.stylize_video`` (decode, stylize, flow, encode; after warm-up) at 480p and 1080p
 for each engine. The machine and the load average go with the numbers: the CPU is shared.
 
@@ -34,7 +35,7 @@ from tfstyle.machine import describe, publish
 
 from tfstyle.frames import stylize_frames
 from tfstyle.images import load_image, resize_image
-from tfstyle.metrics import Scorer, warping_error
+from tfstyle.metrics import Scorer, ssim, warping_error
 from tfstyle.video import VideoReader, VideoWriter, ffmpeg_exe, stylize_video
 
 SHARED = pathlib.Path(__file__).resolve().parents[2] / "shared"
@@ -93,7 +94,7 @@ def read_clip(path: pathlib.Path, frames: int, size: int) -> list[np.ndarray]:
 def quality(clips: dict, scorer: Scorer, engine: str, lines: list[str]) -> None:
     lines += ["", f"### Flicker and style, engine `{engine}` (style `{STYLE}`)", "",
               ("| clip | frames | mode | warping error | input floor | vs per-frame | style distance | "
-              "content distance | s/frame |"), "|---|---|---|---|---|---|---|---|---|"]
+              "content distance | SSIM to the frame | s/frame |"), "|---|---|---|---|---|---|---|---|---|---|"]
     for name, frames in clips.items():
         floor = warping_error(frames, frames)
         base = None
@@ -109,8 +110,10 @@ def quality(clips: dict, scorer: Scorer, engine: str, lines: list[str]) -> None:
             scores = [scorer.score(out[i], frames[i]) for i in samples]
             style = np.mean([s["style"] for s in scores])
             content = np.mean([s["content"] for s in scores])
+            structure = np.mean([ssim(out[i], frames[i]) for i in samples])
             lines.append(f"| {name} {frames[0].shape[1]}x{frames[0].shape[0]} | {len(frames)} | {mode} | {error:.5f} | "
-                         f"{floor:.5f} | {error / base:.2f}x | {style:.4f} | {content:.4f} | {seconds:.2f} |")
+                         f"{floor:.5f} | {error / base:.2f}x | {style:.4f} | {content:.4f} | "
+                         f"{structure:.4f} | {seconds:.2f} |")
             print(lines[-1], flush=True)
 
 
