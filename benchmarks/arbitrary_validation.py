@@ -4,7 +4,8 @@ For each model (``--model FILE.keras`` with a label, repeatable; ``-`` for the
 shipped Ghiasi network) it reports
 
 * the PSNR of the strength-0 output against the photo (strength 0 should give the photo back),
-* the style and content distances (:mod:`tfstyle.metrics`) at strength 1,
+* the style and content distances (:mod:`tfstyle.metrics`) and the SSIM to the photo
+  (:func:`tfstyle.metrics.ssim`, higher keeps more structure) at strength 1,
 
 on photos of ``content/test`` (validation, never trained on) and paintings of ``style/named``
 at ``--size`` (long side of the painting, square photos). Faster than
@@ -43,21 +44,26 @@ def main(argv: list[str] | None = None) -> int:
     from tfstyle.arbitrary import stylize_arbitrary
     from tfstyle.presets import load_model
     from tfstyle.images import cover_crop, list_images, load_image
-    from tfstyle.metrics import Scorer, psnr
+    from tfstyle.metrics import Scorer, psnr, ssim
 
     photos = [cover_crop(load_image(p), (args.size, args.size)) for p in list_images(args.content)[120:126]]
     styles = list_images(args.styles)[1::9][:3]
     scorers = [Scorer(load_image(s, max_size=args.size)) for s in styles]
     lines = [f"### {len(photos)} photos of `{args.content.name}` x {len(styles)} paintings of `{args.styles.name}`, "
              f"{args.size} px", "", f"Machine: {describe()}", "",
-             "| model | method | strength-0 PSNR (dB) | style distance | content distance |", "|---|---|---|---|---|"]
+             "| model | method | strength-0 PSNR (dB) | style distance | content distance | SSIM to the photo |",
+             "|---|---|---|---|---|---|"]
     for file, method in args.model:
         net = load_model(None if file == "-" else file, kind="arbitrary")
         at_zero = [psnr(stylize_arbitrary(p, styles[0], strength=0.0, model=net), p) for p in photos]
-        scores = [scorer.score(stylize_arbitrary(p, style, model=net), p)
-                  for style, scorer in zip(styles, scorers) for p in photos[:3]]
+        scores = []
+        for style, scorer in zip(styles, scorers):
+            for p in photos[:3]:
+                out = stylize_arbitrary(p, style, model=net)
+                scores.append({**scorer.score(out, p), "ssim": ssim(out, p)})
         lines.append(f"| {'shipped' if file == '-' else file} | {method} | {np.mean(at_zero):.2f} | "
-                     f"{np.mean([s['style'] for s in scores]):.3f} | {np.mean([s['content'] for s in scores]):.3f} |")
+                     f"{np.mean([s['style'] for s in scores]):.3f} | {np.mean([s['content'] for s in scores]):.3f} | "
+                     f"{np.mean([s['ssim'] for s in scores]):.3f} |")
         print(lines[-1], file=sys.stderr, flush=True)
     publish(lines, args.out)
     return 0
