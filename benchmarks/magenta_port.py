@@ -6,7 +6,8 @@ out over the sorted lists), both centre-cropped, photos to 384x384 (the TFLite t
 * end to end, the port through ``tfstyle.stylize_arbitrary`` (Keras float32: MobileNetV2 predictor
   at 256x256 + transfer net) against ``tfstyle.magenta.MagentaTFLite`` (``predict_int8_256`` +
   ``transfer_f16_384``): style and content distances (:class:`tfstyle.metrics.Scorer`, VGG19), their
-  relative difference (must stay within 2%), PSNR between the two stylizations, seconds per image;
+  relative difference (must stay within 2%), SSIM to the photo (:func:`tfstyle.metrics.ssim`), PSNR
+  between the two stylizations, seconds per image;
 * the transfer net alone, fed the TFLite predictor's bottleneck: PSNR against the TFLite float output;
 * the predictor alone on every holdout painting: cosine similarity with the int8 TFLite's vector.
 
@@ -65,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
     from tfstyle.arbitrary import stylize_arbitrary
     from tfstyle.images import cover_crop, list_images, load_image, to_uint8
     from tfstyle.magenta import MagentaTFLite
-    from tfstyle.metrics import Scorer
+    from tfstyle.metrics import Scorer, ssim
 
     net = keras.saving.load_model(args.model)
     magenta = MagentaTFLite(args.magenta / "predict_int8_256.tflite", args.magenta / "transfer_f16_384.tflite")
@@ -84,7 +85,7 @@ def main(argv: list[str] | None = None) -> int:
         theirs = magenta.style_vector(path)
         cosines.append(float(ours @ theirs / (np.linalg.norm(ours) * np.linalg.norm(theirs))))
 
-    rows = {name: {"style": [], "content": [], "seconds": []} for name in ("port", "magenta", "same_vector")}
+    rows = {name: {"style": [], "content": [], "ssim": [], "seconds": []} for name in ("port", "magenta", "same_vector")}
     end_to_end_psnr, transfer_psnr = [], []
     photos = [cover_crop(load_image(p), side) for p in photo_paths]
     photo_features = []  # VGG19 features of each photo, for content distances (independent of the style)
@@ -105,6 +106,7 @@ def main(argv: list[str] | None = None) -> int:
                 result = scorer.score(image, photo_features[p_index])
                 rows[name]["style"].append(result["style"])
                 rows[name]["content"].append(result["content"])
+                rows[name]["ssim"].append(ssim(image, photo))
             end_to_end_psnr.append(_psnr(ours, theirs))
             # Transfer alone, same bottleneck, float outputs.
             transfer_tflite.set_tensor(content_in["index"], (photo / 255.0)[None].astype(np.float32))
@@ -118,6 +120,7 @@ def main(argv: list[str] | None = None) -> int:
             result = scorer.score(to_uint8(port), photo_features[p_index])
             rows["same_vector"]["style"].append(result["style"])
             rows["same_vector"]["content"].append(result["content"])
+            rows["same_vector"]["ssim"].append(ssim(to_uint8(port), photo))
             if args.save and p_index < 2 and s_index < 2:
                 args.save.mkdir(parents=True, exist_ok=True)
                 stem = f"{photo_paths[p_index].stem}_{painting_path.stem}"
@@ -138,13 +141,14 @@ def main(argv: list[str] | None = None) -> int:
     lines = [f"### Keras port vs Magenta TFLite: {len(photos)} holdout photos x {len(painting_paths)} holdout "
              f"paintings ({pairs} pairs), {side[0]}x{side[1]}", "",
              f"Machine: {describe()}", "",
-             "| system | style distance | content distance | s / image |", "|---|---|---|---|",
+             "| system | style distance | content distance | SSIM to the photo | s / image |", "|---|---|---|---|---|",
              f"| port `{args.model.name}` (Keras float32, `stylize_arbitrary`) | {cell('port', 'style')} | "
-             f"{cell('port', 'content')} | {mean('port', 'seconds'):.3f} |",
+             f"{cell('port', 'content')} | {cell('port', 'ssim')} | {mean('port', 'seconds'):.3f} |",
              f"| Magenta `predict_int8_256` + `transfer_f16_384` (TFLite, 2 threads) | {cell('magenta', 'style')} | "
-             f"{cell('magenta', 'content')} | {mean('magenta', 'seconds'):.3f} |",
+             f"{cell('magenta', 'content')} | {cell('magenta', 'ssim')} | {mean('magenta', 'seconds'):.3f} |",
              f"| port transfer net fed the TFLite predictor's bottleneck | {cell('same_vector', 'style')} | "
-             f"{cell('same_vector', 'content')} | {mean('same_vector', 'seconds'):.3f} |", "",
+             f"{cell('same_vector', 'content')} | {cell('same_vector', 'ssim')} | {mean('same_vector', 'seconds'):.3f} |",
+             "",
              f"- Relative difference of the means (port - TFLite) / TFLite: style {relative['style']:+.2%}, "
              f"content {relative['content']:+.2%} ({'within' if ok else 'NOT within'} 2%); with the TFLite "
              f"bottleneck: style {same['style']:+.2%}, content {same['content']:+.2%}.",
@@ -158,12 +162,14 @@ def main(argv: list[str] | None = None) -> int:
     if args.weights:
         quality = read_entry(args.weights, "magenta_v1").get("quality", {})
         quality.update(style_distance=round(mean("port", "style"), 4), content_distance=round(mean("port", "content"), 4),
+                       ssim=round(mean("port", "ssim"), 4),
                        on=f"holdout, {pairs} photo x painting pairs at {side[0]} px (benchmarks/results/magenta_port.md)")
         quality["benchmark"] = {
             "pairs": pairs, "size": side[0], "style_distance": round(mean("port", "style"), 4),
-            "content_distance": round(mean("port", "content"), 4),
+            "content_distance": round(mean("port", "content"), 4), "ssim": round(mean("port", "ssim"), 4),
             "tflite_style_distance": round(mean("magenta", "style"), 4),
             "tflite_content_distance": round(mean("magenta", "content"), 4),
+            "tflite_ssim": round(mean("magenta", "ssim"), 4),
             "relative_difference": {k: round(v, 4) for k, v in relative.items()},
             "relative_difference_same_bottleneck": {k: round(v, 4) for k, v in same.items()},
             "end_to_end_psnr_db_mean": round(statistics.mean(end_to_end_psnr), 2),
