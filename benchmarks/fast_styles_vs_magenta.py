@@ -93,7 +93,7 @@ def main(argv: list[str] | None = None) -> int:
                          if p.suffix.lower() in (".jpg", ".jpeg", ".png"))[:args.photos]
     photos = [cover_crop(load_image(p), side) for p in photo_paths]
     magenta = MagentaTFLite(args.magenta / "predict_int8_256.tflite", args.magenta / "transfer_f16_384.tflite")
-    arbitrary = tfstyle.load_model("magenta_v1")
+    sources: dict = {}  # the arbitrary network each style is folded from (its recipe's "from")
     names = [n.strip() for n in args.styles.split(",") if n.strip()]
     tmp = pathlib.Path(tempfile.mkdtemp(prefix="fast_vs_magenta_"))
     photo_features, results, recipes = [], {}, {}
@@ -105,8 +105,11 @@ def main(argv: list[str] | None = None) -> int:
             photo_features = [scorer.features(photo) for photo in photos]
         recipe = read_entry(args.shipped, name).get("recipe", {})
         recipes[name] = recipe
+        source = recipe.get("from", "magenta_v1")
+        if source not in sources:
+            sources[source] = tfstyle.load_model(source, kind="arbitrary")
         systems = {"from scratch (old)": _old_network(name, args.old_commit, tmp),
-                   "folded (0 fit steps)": fold_style(arbitrary, painting_path)}
+                   f"folded from {source} (0 fit steps)": fold_style(sources[source], painting_path)}
         if recipe.get("fit_steps"):
             systems[f"folded + fitted ({recipe['fit_steps']} steps, shipped)"] = \
                 tfstyle.load_model(str(args.shipped / f"{name}.keras"))

@@ -10,6 +10,7 @@ the photo and the mean style distance to the painting (``tfstyle.metrics``, VGG1
 from __future__ import annotations
 
 import argparse
+import os
 import pathlib
 
 import numpy as np
@@ -33,6 +34,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--size", type=int, default=384)
     parser.add_argument("--out", type=pathlib.Path, default=None)
     args = parser.parse_args(argv)
+    os.environ.setdefault("TFSTYLE_VGG19_WEIGHTS", str(SHARED / "weights" / "vgg19_notop.h5"))
     holdout = SHARED / "data" / "holdout"
     photos = [cover_crop(load_image(p), (args.size, args.size))
               for p in list_images(holdout / "content")[:args.photos]]

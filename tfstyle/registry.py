@@ -82,6 +82,14 @@ def default_preset(kind: str) -> str:
     return name
 
 
+def phone_preset() -> str:
+    """The arbitrary-style preset for phones: what ``tfstyle export --arbitrary`` and the Android demo use.
+
+    The table's ``defaults["phone"]`` (the phone-first student), else the default arbitrary preset.
+    """
+    return _table()["defaults"].get("phone") or default_preset("arbitrary")
+
+
 def preset_path(name: str) -> pathlib.Path:
     """The weights file of preset ``name``."""
     return WEIGHTS_DIR / preset_entry(name)["file"]

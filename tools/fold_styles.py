@@ -17,6 +17,7 @@ The from-scratch recipe (``tools/train_pretrained.py``) still works; it is no lo
     python tools/fold_styles.py --data ../shared/data                       # all six, the shipped recipe
     python tools/fold_styles.py --data ../shared/data --steps 0             # predicted style only
     python tools/fold_styles.py --data ../shared/data --styles wave --out /tmp/try
+    python tools/fold_styles.py --data ../shared/data --source tfstyle_mobile_v1   # from the phone-first student
 """
 from __future__ import annotations
 
@@ -34,7 +35,7 @@ from tfstyle.registry import WEIGHTS_DIR, preset_entry, read_entry, write_entry 
 #: preset name -> the painting's file in ``data/style/named``.
 PAINTINGS = {"wave": "wave.jpg", "starry_night": "starry_night.jpg", "the_scream": "the_scream.jpg",
              "udnie": "udnie.jpg", "shipwreck": "shipwreck.jpg", "woman_with_hat": "woman_with_hat_matisse.jpg"}
-SOURCE = "magenta_v1 with the painting's style folded into its instance norms (tools/fold_styles.py)"
+SOURCE = "{source} with the painting's style folded into its instance norms (tools/fold_styles.py)"
 LICENCE = ("Apache-2.0 (derived from Magenta's weights, MAGENTA_LICENSE.md; the painting is in the public "
            "domain)")
 #: Entry keys of the from-scratch networks that no longer describe the shipped files.
@@ -80,6 +81,8 @@ def main(argv=None) -> int:
     parser.add_argument("--size", type=int, default=256, help="side of the (square) fitting photos")
     parser.add_argument("--content-weight", type=float, default=None, help="for every style (default: FIT's)")
     parser.add_argument("--learning-rate", type=float, default=0.03)
+    parser.add_argument("--source", default="magenta_v1",
+                        help="the arbitrary-style preset to fold from (magenta_v1, or the phone-first tfstyle_mobile_v1)")
     parser.add_argument("--out", type=pathlib.Path, default=WEIGHTS_DIR,
                         help="folder of the .keras files and presets.json (default: the package's weights)")
     args = parser.parse_args(argv)
@@ -96,7 +99,7 @@ def main(argv=None) -> int:
         parser.error(f"unknown styles {unknown}; choose from {', '.join(PAINTINGS)}")
     args.out.mkdir(parents=True, exist_ok=True)
     photos = training_photos(args.data, args.photos)
-    net = tfstyle.load_model("magenta_v1")
+    net = tfstyle.load_model(args.source, kind="arbitrary")
     machine = describe()
     for name in names:
         painting = args.data / "style" / "named" / PAINTINGS[name]
@@ -110,8 +113,8 @@ def main(argv=None) -> int:
         seconds = time.perf_counter() - start
         save_model(folded, args.out / f"{name}.keras")
         old = read_entry(args.out, name) or preset_entry(name)
-        recipe = {"from": "magenta_v1", "tool": "tools/fold_styles.py",
-                  "style_vector": "magenta_v1's predictor on the painting cover-cropped to 256x256",
+        recipe = {"from": args.source, "tool": "tools/fold_styles.py",
+                  "style_vector": f"{args.source}'s predictor on the painting cover-cropped to 256x256",
                   "fit_steps": steps, "seconds": round(seconds, 1), "machine": machine}
         if steps:
             recipe.update(fit="tfstyle.fit_style on the instance-norm scales and shifts only (convolutions frozen)",
@@ -122,7 +125,8 @@ def main(argv=None) -> int:
         write_entry(args.out, name, {
             "kind": "fast", "class": "JohnsonNet", "file": f"{name}.keras",
             "title": old.get("title", name), "artist": old.get("artist"), "painting": old.get("painting"),
-            "style_image": PAINTINGS[name], "licence": LICENCE, "source": SOURCE, "recipe": recipe})
+            "style_image": PAINTINGS[name], "licence": LICENCE, "source": SOURCE.format(source=args.source),
+            "recipe": recipe})
         losses = f", style loss {fitted.style_losses[0]:.3f} -> {fitted.style_losses[-1]:.3f}" if steps else ""
         print(f"{name}: {seconds:.0f} s{losses} -> {args.out / (name + '.keras')}", flush=True)
     return 0
