@@ -43,6 +43,22 @@ def test_defaults_name_presets_of_their_kind():
         assert preset_entry(default_preset(kind))["kind"] == kind
 
 
+def test_phone_preset_is_the_student_and_export_arbitrary_uses_it(tmp_path, monkeypatch):
+    """``tfstyle export --arbitrary`` (and the Android demo) export the phone-first student."""
+    from tfstyle.export import arbitrary as export_module
+    from tfstyle.registry import phone_preset
+
+    entry = preset_entry(phone_preset())
+    assert entry["kind"] == "arbitrary"
+    model = tfstyle.load_model(phone_preset())
+    assert model.transfer.shuffle == 2  # space-to-depth in, pixel shuffle out
+    exported = []
+    monkeypatch.setattr(export_module, "export_arbitrary",
+                        lambda net, out, **kw: exported.append(net) or {})
+    assert main(["export", "--arbitrary", "-o", str(tmp_path)]) == 0
+    assert exported[0].transfer.shuffle == 2 and exported[0].transfer.get_config() == model.transfer.get_config()
+
+
 @pytest.mark.parametrize("name", PRESETS)
 def test_every_preset_loads_stylizes_round_trips_and_exports(name, rng, tmp_path):
     """The one loop every shipped network goes through: a new preset is covered by its entry."""

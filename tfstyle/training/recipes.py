@@ -335,7 +335,7 @@ class StudentRecipe(Recipe):
     image_size: int = option(256, "side of the square content and style crops")
     batch_size: int = option(4, "pairs per step")
     steps: int = option(6000, _STEPS, resume=False)
-    checkpoint_every: int = option(200, _CHECKPOINT_EVERY)
+    checkpoint_every: int = option(250, _CHECKPOINT_EVERY)
     learning_rate: float = option(5e-4, "Adam's learning rate", flag="--lr")
     feature_weight: float = option(0.01, "weight of the residual trunk's mean squared feature error (the pixel "
                                    "error's, in [0, 1] units, is 1; the trunk's activations are ~10x larger)")
