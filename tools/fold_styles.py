@@ -1,14 +1,15 @@
-"""Make the shipped fast styles by folding each painting into Magenta's network (``magenta_v1``).
+"""Make the shipped fast styles by folding each painting into the phone-first student (``tfstyle_mobile_v1``).
 
 A conditional-instance-norm network with a fixed style is a Johnson network whose instance norms
 carry that style's scale and shift (:func:`tfstyle.models.ghiasi.fold_style`). For each shipped
 painting this script
 
-1. takes the painting's style parameters from ``magenta_v1``'s own predictor (the painting
+1. takes the painting's style parameters from the network's predictor (Magenta's, the painting
    cover-cropped to 256x256, as Magenta does);
 2. optionally fine-tunes only those parameters (a scale and a shift per instance-norm channel;
-   the convolutions stay Magenta's) with :func:`tfstyle.fit_style` on a few training photos;
-3. folds them into a :class:`~tfstyle.models.JohnsonNet` (width 0.25, Magenta's options) and
+   the convolutions stay the network's) with :func:`tfstyle.fit_style` on a few training photos;
+3. folds them into a :class:`~tfstyle.models.JohnsonNet` (the student's options: width 0.25,
+   ``shuffle=2``; ``--source magenta_v1`` gives Magenta's full-resolution network) and
    writes ``tfstyle/weights/<name>.keras`` and its registry entry (``presets.json``).
 
 Quality is measured and written into the entries by ``benchmarks/fast_styles_vs_magenta.py``.
@@ -17,7 +18,7 @@ The from-scratch recipe (``tools/train_pretrained.py``) still works; it is no lo
     python tools/fold_styles.py --data ../shared/data                       # all six, the shipped recipe
     python tools/fold_styles.py --data ../shared/data --steps 0             # predicted style only
     python tools/fold_styles.py --data ../shared/data --styles wave --out /tmp/try
-    python tools/fold_styles.py --data ../shared/data --source tfstyle_mobile_v1   # from the phone-first student
+    python tools/fold_styles.py --data ../shared/data --source magenta_v1   # from Magenta's network (before 0.2)
 """
 from __future__ import annotations
 
@@ -40,13 +41,14 @@ LICENCE = ("Apache-2.0 (derived from Magenta's weights, MAGENTA_LICENSE.md; the 
            "domain)")
 #: Entry keys of the from-scratch networks that no longer describe the shipped files.
 STALE_KEYS = ("train_seconds", "val_losses")
-#: The shipped recipe per style: (fit steps, content weight), 20 steps on 2 photos at 256 px. Chosen on
+#: The shipped recipe per style: (fit steps, content weight, side of the fitting photos), 20 steps on 2
+#: photos, folded from the phone-first student ``tfstyle_mobile_v1``. Chosen on
 #: benchmarks/fast_styles_vs_magenta.py (holdout at 384 px, targets: both distances at or below Magenta
-#: f16's): content weight 0.25 kept wave's and starry_night's content and lowered their style distance;
-#: it cost the_scream and shipwreck ~6% content distance (hence 1.0), and raised udnie's and
-#: woman_with_hat's style distance at 384 px (fitted at 256 px), so those two ship the predicted style.
-FIT = {"wave": (20, 0.25), "starry_night": (20, 0.25), "the_scream": (20, 1.0), "shipwreck": (20, 1.0),
-       "udnie": (0, 0.25), "woman_with_hat": (0, 0.25)}
+#: f16's): content weight 0.25 for wave and starry_night, 1.0 for the_scream (0.25 cost it content),
+#: 0.5 for shipwreck (1.0 left its style distance 1.4% above Magenta's); udnie meets both unfitted;
+#: woman_with_hat is fitted at 384 px (fitted at 256 px its style distance at 384 px rose).
+FIT = {"wave": (20, 0.25, 256), "starry_night": (20, 0.25, 256), "the_scream": (20, 1.0, 256),
+       "shipwreck": (20, 0.5, 256), "udnie": (0, 0.25, 256), "woman_with_hat": (20, 0.25, 384)}
 
 
 def training_photos(data: pathlib.Path, count: int) -> list[pathlib.Path]:
@@ -78,10 +80,10 @@ def main(argv=None) -> int:
     parser.add_argument("--steps", type=int, default=None,
                         help="fit_style steps for every style (0: the predicted style only; default: FIT's)")
     parser.add_argument("--photos", type=int, default=2, help="training photos the style is fitted on")
-    parser.add_argument("--size", type=int, default=256, help="side of the (square) fitting photos")
+    parser.add_argument("--size", type=int, default=None, help="side of the (square) fitting photos (default: FIT's)")
     parser.add_argument("--content-weight", type=float, default=None, help="for every style (default: FIT's)")
     parser.add_argument("--learning-rate", type=float, default=0.03)
-    parser.add_argument("--source", default="magenta_v1",
+    parser.add_argument("--source", default="tfstyle_mobile_v1",
                         help="the arbitrary-style preset to fold from (magenta_v1, or the phone-first tfstyle_mobile_v1)")
     parser.add_argument("--out", type=pathlib.Path, default=WEIGHTS_DIR,
                         help="folder of the .keras files and presets.json (default: the package's weights)")
@@ -103,11 +105,12 @@ def main(argv=None) -> int:
     machine = describe()
     for name in names:
         painting = args.data / "style" / "named" / PAINTINGS[name]
-        steps, content_weight = FIT[name]
+        steps, content_weight, size = FIT[name]
+        size = size if args.size is None else args.size
         steps = steps if args.steps is None else args.steps
         content_weight = content_weight if args.content_weight is None else args.content_weight
         start = time.perf_counter()
-        fitted = fit_style(painting, [str(p) for p in photos], model=net, steps=steps, size=args.size,
+        fitted = fit_style(painting, [str(p) for p in photos], model=net, steps=steps, size=size,
                            content_weight=content_weight, learning_rate=args.learning_rate)
         folded = fold_style(net, fitted, name=name)
         seconds = time.perf_counter() - start
@@ -118,7 +121,7 @@ def main(argv=None) -> int:
                   "fit_steps": steps, "seconds": round(seconds, 1), "machine": machine}
         if steps:
             recipe.update(fit="tfstyle.fit_style on the instance-norm scales and shifts only (convolutions frozen)",
-                          photos=[f"content/train/{p.name}" for p in photos], photo_size=args.size,
+                          photos=[f"content/train/{p.name}" for p in photos], photo_size=size,
                           content_weight=content_weight, learning_rate=args.learning_rate,
                           style_loss_first_last=[round(fitted.style_losses[0], 4), round(fitted.style_losses[-1], 4)])
         drop_stale_keys(args.out, name)
