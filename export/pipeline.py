@@ -295,7 +295,7 @@ def student_targets(arbitrary: list[dict], mag: dict[str, dict]) -> list[str]:
     ours = {r["format"]: r for r in arbitrary if r["model"] == f"{student} transfer"}
     theirs = {r["format"]: r for r in arbitrary if r["model"] == f"{teacher} transfer"}
     timed = [r for r in ours.values() if "timings" in r]
-    magenta_timed = [r for r in mag.values() if "timings" in r]
+    magenta_timed = [r for r in mag.values() if "timings" in r and r["model"] == "magenta transfer"]
     if not timed or not magenta_timed:
         return []
 
