@@ -39,7 +39,7 @@ import numpy as np
 from keras import ops
 
 from tfstyle import losses
-from tfstyle.data import ContentBatches, pair_dataset
+from tfstyle.data import ContentBatches
 from tfstyle.errors import OptionError
 from tfstyle.io import save_model
 from tfstyle.layers import Untracked
@@ -48,7 +48,7 @@ from tfstyle.models.johnson import JohnsonNet
 from tfstyle.perceptual import LOSS_PRESETS, PerceptualLoss
 from tfstyle.presets import load_model
 from tfstyle.training.recipes import STYLE_WEIGHT, ArbitraryRecipe, DistillRecipe
-from tfstyle.training.run import distribution_scope, fit_resumable, prepare_run, restore
+from tfstyle.training.run import distribution_scope, fit_pairs, fit_resumable, pair_batches, prepare_run, restore
 from tfstyle.trainer import TermLoggingTrainer
 from tfstyle.vgg import ENCODER_LAYERS, vgg19_features
 
@@ -198,10 +198,7 @@ def train_arbitrary(
     # Continuing an ArbitraryStyleNet is another run than starting one (recorded only then).
     init_network = type(start.predictor).__name__ if isinstance(start, ArbitraryStyleNet) else None
     out, checkpoint_dir, state, config = prepare_run(out, r, checkpoint_dir, init_network=init_network)
-    contents = ContentBatches(content_dir, batch_size=r.batch_size, image_size=r.image_size, seed=r.seed,
-                              limit=r.content_limit, progress=bool(verbose))
-    styles = ContentBatches(style_dir, batch_size=r.batch_size, image_size=r.style_size, seed=r.seed + 1, zoom=1.0,
-                            limit=r.style_limit, progress=bool(verbose))
+    batches = pair_batches(content_dir, style_dir, r, r.style_size, progress=bool(verbose))
 
     keras.utils.set_random_seed(r.seed)
     with distribution_scope():
@@ -218,9 +215,8 @@ def train_arbitrary(
         trainer.compile(optimizer=keras.optimizers.Adam(r.learning_rate), jit_compile=jit_compile)
         trainer((np.zeros((1, 32, 32, 3), np.float32), np.zeros((1, 32, 32, 3), np.float32)))
         start_epoch = restore(trainer, checkpoint_dir, state)
-    fit_resumable(trainer, lambda start, end: pair_dataset(contents, styles, start, end),
-                  checkpoint_dir=checkpoint_dir, config=config, steps=r.steps, checkpoint_every=r.checkpoint_every,
-                  start_epoch=start_epoch, verbose=verbose)
+    fit_pairs(trainer, batches, r, checkpoint_dir=checkpoint_dir, config=config, start_epoch=start_epoch,
+              verbose=verbose)
     net.predictor.trainable = True  # saved as an ordinary network
     save_model(net, out)
     if isinstance(net.predictor, StylePredictor):

@@ -12,7 +12,7 @@ from typing import Any
 
 import keras
 
-from tfstyle.data import has_tensorflow
+from tfstyle.data import ContentBatches, has_tensorflow, pair_dataset
 from tfstyle.errors import OptionError
 from tfstyle.io import write_text
 from tfstyle.training.callbacks import STATE_WEIGHTS, ResumableCheckpoint, read_state
@@ -94,6 +94,28 @@ def fit_resumable(
                 verbose=verbose, shuffle=False)
     with open(checkpoint_dir / "timing.csv", "a") as f:
         f.write(f"{end_step - start_step},{time.perf_counter() - started:.1f},{keras.backend.backend()}\n")
+
+
+def pair_batches(content_dir, style_dir, recipe: Recipe, style_size: int,
+                 progress: bool) -> tuple[ContentBatches, ContentBatches]:
+    """Content crops (``recipe.image_size``) and whole-painting style crops (``style_size``) for a pair trainer.
+
+    ``recipe`` has ``batch_size``, ``image_size``, ``seed``, ``content_limit`` and ``style_limit``.
+    """
+    contents = ContentBatches(content_dir, batch_size=recipe.batch_size, image_size=recipe.image_size,
+                              seed=recipe.seed, limit=recipe.content_limit, progress=progress)
+    styles = ContentBatches(style_dir, batch_size=recipe.batch_size, image_size=style_size, seed=recipe.seed + 1,
+                            zoom=1.0, limit=recipe.style_limit, progress=progress)
+    return contents, styles
+
+
+def fit_pairs(trainer: keras.Model, batches: tuple[ContentBatches, ContentBatches], recipe: Recipe, *,
+              checkpoint_dir: pathlib.Path, config: dict, start_epoch: int, verbose: int | str) -> None:
+    """:func:`fit_resumable` on ``((content, style),)`` batches of :func:`pair_batches`."""
+    contents, styles = batches
+    fit_resumable(trainer, lambda start, end: pair_dataset(contents, styles, start, end),
+                  checkpoint_dir=checkpoint_dir, config=config, steps=recipe.steps,
+                  checkpoint_every=recipe.checkpoint_every, start_epoch=start_epoch, verbose=verbose)
 
 
 def last_losses(checkpoint_dir: str | os.PathLike) -> dict[str, float]:

@@ -20,7 +20,6 @@ import keras
 import numpy as np
 from keras import ops
 
-from tfstyle.data import ContentBatches, pair_dataset
 from tfstyle.io import save_model
 from tfstyle.layers import Untracked
 from tfstyle.models.ghiasi import ArbitraryStyleNet
@@ -28,7 +27,7 @@ from tfstyle.models.student import student_from
 from tfstyle.presets import load_model
 from tfstyle.trainer import TermLoggingTrainer
 from tfstyle.training.recipes import StudentRecipe
-from tfstyle.training.run import distribution_scope, fit_resumable, prepare_run, restore
+from tfstyle.training.run import distribution_scope, fit_pairs, pair_batches, prepare_run, restore
 
 TERMS = ("pixel", "feature")
 
@@ -137,10 +136,7 @@ def distill_student(
     teacher_net = load_model(teacher, kind="arbitrary")
     out, checkpoint_dir, state, config = prepare_run(
         out, r, checkpoint_dir, teacher=teacher if isinstance(teacher, str) else None)
-    contents = ContentBatches(content_dir, batch_size=r.batch_size, image_size=r.image_size, seed=r.seed,
-                              limit=r.content_limit, progress=bool(verbose))
-    styles = ContentBatches(style_dir, batch_size=r.batch_size, image_size=teacher_net.style_size, seed=r.seed + 1,
-                            zoom=1.0, limit=r.style_limit, progress=bool(verbose))
+    batches = pair_batches(content_dir, style_dir, r, teacher_net.style_size, progress=bool(verbose))
     keras.utils.set_random_seed(r.seed)
     with distribution_scope():
         net = student_from(teacher_net)
@@ -151,9 +147,8 @@ def distill_student(
         trainer((np.zeros(size, np.float32), np.zeros((1, teacher_net.style_size, teacher_net.style_size, 3),
                                                       np.float32)))
         start_epoch = restore(trainer, checkpoint_dir, state)
-    fit_resumable(trainer, lambda start, end: pair_dataset(contents, styles, start, end),
-                  checkpoint_dir=checkpoint_dir, config=config, steps=r.steps, checkpoint_every=r.checkpoint_every,
-                  start_epoch=start_epoch, verbose=verbose)
+    fit_pairs(trainer, batches, r, checkpoint_dir=checkpoint_dir, config=config, start_epoch=start_epoch,
+              verbose=verbose)
     net.predictor.trainable = True  # saved as an ordinary network
     save_model(net, out)
     return net
