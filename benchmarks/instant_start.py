@@ -96,17 +96,12 @@ def main() -> None:
              "| photo | path | median s | min s | max s | runs | load before -> after |",
              "|---|---|---|---|---|---|---|"]
     lines += [f"| {r[0]} | {r[1]} | {r[2]:.2f} | {r[3]:.2f} | {r[4]:.2f} | {r[5]} | {r[6]} -> {r[7]} |" for r in rows]
-    lines += ["", "Notes (2026-11-30, first run of this file; read them against the table):", "",
-              "- Targets of #21: README command and ~1 MP under 1 s, 4K under 3 s. The README command meets it "
-              "(LiteRT ~1 s at load ~5 on 2 cores, 7x faster than Keras, whose `import tensorflow` alone is ~4 s). "
-              "1 MP and 4K are compute-bound and miss it: `wave` (JohnsonNet width 0.5) costs ~84 kFLOP per pixel, "
-              "so 1.1 MP is ~90 GFLOP (>= 0.8 s at this CPU's ~110 GFLOP/s practical peak with both cores idle) and "
-              "4K ~700 GFLOP (>= 6 s): under 3 s at 4K needs a smaller network or another device.",
-              "- At 4K Keras (512 px tiles, oneDNN) beat LiteRT (1536 px tiles, XNNPACK): 1536 px tiles spread "
-              "over 3840x2160 compute ~1.7x the pixels (512 px tiles: ~1.4x), and per pixel XNNPACK float32 was "
-              "slower than oneDNN here. Whole-image LiteRT is out above a few MP (a whole 4K run exhausted the "
-              "machine's memory), hence tiles with shared statistics. Unfinished: profile XNNPACK at large sizes "
-              "(the first invoke after a resize repacks weights), a tile size that divides 4K evenly.", ""]
+    medians = {(r[0], r[1].split(" ")[0]): r[2] for r in rows}
+    lines += ["", "Targets of issue #21 (LiteRT medians):", ""]
+    for photo, limit in (("344x256 (README)", 1.0), ("1200x900 (1.1 MP)", 1.0), ("3840x2160 (4K)", 3.0)):
+        value = medians.get((photo, "LiteRT"))
+        if value is not None:
+            lines.append(f"- {photo} under {limit:g} s: {value:.2f} s, {'met' if value < limit else 'missed'}")
     lines += ["", f"Command: `python benchmarks/instant_start.py --repeat {options.repeat} --repeat-4k {options.repeat_4k} "
               f"--keras-repeat {options.keras_repeat}{' --skip-keras-4k' if options.skip_keras_4k else ''}`", ""]
     write_text(options.output, "\n".join(lines))
