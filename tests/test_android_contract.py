@@ -219,6 +219,19 @@ def test_exported_metadata_matches_the_contract(exported, contract, fmt):
     assert meta["input"]["dtype"] == meta["output"]["dtype"] == expected
 
 
+def test_phone_preset_pair_matches_the_contract(tmp_path, contract):
+    """The arbitrary pair the app ships (the registry's phone preset, the student) as the pipeline exports it."""
+    import tfstyle
+    from tfstyle.export.arbitrary import export_arbitrary
+    from tfstyle.registry import phone_preset
+
+    metas = export_arbitrary(tfstyle.load_model(phone_preset()), tmp_path, format="float16", content_size=SIZE)
+    for role, key in (("arbitrary_predictor", "predictor"), ("arbitrary_transfer", "transfer")):
+        name = metas[key]["file"]
+        meta = json.loads((tmp_path / (name + contract["metadata_suffix"])).read_text())
+        check_model_against_contract(meta, role, name, contract)
+
+
 def test_checker_reports_mismatches(exported, contract):
     meta = json.loads((exported / f"wave_int8_{SIZE}.tflite.json").read_text())
     check_model_against_contract(meta, "fast_style", f"wave_int8_{SIZE}.tflite", contract)

@@ -8,7 +8,7 @@ import pathlib
 
 import pytest
 
-from tfstyle.registry import preset_names
+from tfstyle.registry import phone_preset, preset_names
 
 from .conftest import SHARED
 
@@ -21,10 +21,11 @@ def test_pipeline_builds_files_and_report(tmp_path):
     pipeline = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(pipeline)
     style = preset_names("fast")[0]
+    student = phone_preset()  # by default also the default arbitrary network; one is enough here
     report = tmp_path / "REPORT.md"
     assert pipeline.main(["--styles", style, "--formats", "float32,int8", "--size", "64", "--eval-images", "1",
                           "--runs", "1", "--no-op-profile", "--qat-steps", "0", "--out", str(tmp_path), "--report", str(report),
-                          "--magenta", str(tmp_path / "no_magenta")]) == 0
+                          "--magenta", str(tmp_path / "no_magenta"), "--arbitrary", student]) == 0
     names = {p.name for p in tmp_path.glob("*.tflite")}
     assert {f"{style}_float32_64.tflite", f"{style}_int8_64.tflite", f"{style}_aeq_int8_64.tflite",
             f"{style}_release_int8_64.tflite",
@@ -34,4 +35,4 @@ def test_pipeline_builds_files_and_report(tmp_path):
     text = report.read_text()
     assert "## Targets" in text and f"| {style} | float32 |" in text and f"- {style}: release INT8 = " in text
     assert "Magenta's files were not found" in text
-    assert "| tfstyle arbitrary transfer | int8 |" in text and "| tfstyle arbitrary predictor | int8 (256x256 style) |" in text
+    assert f"| {student} transfer | int8 |" in text and f"| {student} predictor | int8 (256x256 style) |" in text

@@ -49,8 +49,8 @@ def fade_to_photo(painted: np.ndarray, photo: np.ndarray, strength: float) -> np
 
     Example:
         >>> import numpy as np
-        >>> fade_to_photo(np.full(2, 200.0), np.full(2, 100.0), 0.1)
-        array([120., 120.])
+        >>> fade_to_photo(np.full(2, 200.0), np.full(2, 100.0), 0.1).tolist()
+        [120.0, 120.0]
     """
     weight = photo_weight(strength)
     if weight >= 1:
