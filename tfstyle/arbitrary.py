@@ -76,6 +76,13 @@ def _stylize_lite(net, image: np.ndarray, styles: list, strength: float, style_w
     def paint(vector):
         return stylize_tiled(net.conditioned(vector.astype(np.float32)), image, **tiling)
 
+    return _paint_blended(paint, vectors, own, image, strength, style_weights, mask)
+
+
+def _paint_blended(paint, vectors: list, own, image: np.ndarray, strength: float, style_weights, mask) -> np.ndarray:
+    """A Ghiasi-type network's picture: style vectors (or parameters) blended by weight, or two regions by
+    ``mask``, mixed with the photo's own (``own``) by ``strength``, painted, and faded into the photo below
+    :data:`tfstyle.blend.FADE_BELOW`."""
     if mask is None:
         out = paint(blend_style_vectors(vectors, style_weights, own, strength))
     else:
@@ -244,13 +251,7 @@ def stylize_arbitrary(
             return stylize_tiled(net.conditioned(params), image, tile=tile, overlap=overlap,
                                  stats_size=stats_size, progress=progress)
 
-        if mask is None:
-            out = paint(blend_style_vectors(params, style_weights, own, strength))
-        else:
-            weight = _mask(mask, *image.shape[:2])
-            out = weight * paint(blend_style_vectors(params[:1], None, own, strength)) + \
-                (1.0 - weight) * paint(blend_style_vectors(params[1:], None, own, strength))
-        out = fade_to_photo(out, image, strength)
+        out = _paint_blended(paint, params, own, image, strength, style_weights, mask)
     if mode is not None:
         out = colors.transfer_color(out, image)
     return to_uint8(out)

@@ -247,13 +247,7 @@ class VideoReader:
             for data in generator:
                 if self._stop.is_set():
                     break
-                frame = np.frombuffer(data, np.uint8).reshape(shape)
-                while not self._stop.is_set():
-                    try:
-                        self._queue.put(frame, timeout=0.1)
-                        break
-                    except queue.Full:
-                        continue
+                self._put(np.frombuffer(data, np.uint8).reshape(shape))
             self._put(None)
         except BaseException as exc:  # noqa: BLE001 - handed to the reading thread
             self._put(VideoError(f"cannot decode video {os.path.basename(self.path)}: "

@@ -64,7 +64,7 @@ def student_from(teacher: ArbitraryStyleNet, *, name: str = "student") -> Arbitr
     kernel, bias = (np.asarray(w) for w in source.style_params.get_weights())
     new_kernel, new_bias = (np.asarray(w).copy() for w in transfer.style_params.get_weights())
     source_slices, target_slices = _layer_slices(source), _layer_slices(transfer)
-    for conv_name, (scale, _) in target_slices.items():
+    for scale, _ in target_slices.values():
         new_bias[scale] = 1.0 - transfer.scale_offset  # new layers: unit scale for every style
     for old, new in copied.items():
         if old not in source_slices:  # enc3: the ported encoder has no norms
