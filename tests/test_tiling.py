@@ -155,3 +155,18 @@ def test_tile_layout(size, tile, overlap):
     for start, w in zip(starts, axis_weights(starts, length, size)):
         weights[start : start + len(w)] += w
     np.testing.assert_allclose(weights, 1.0, rtol=1e-5)
+
+
+@pytest.mark.parametrize("height, width", [(2160, 3840), (4320, 7680), (3000, 2000), (700, 900), (5000, 300)])
+def test_fit_tile_keeps_windows_in_budget_with_little_overlap(height, width):
+    from tfstyle.tiling import TileGrid, fit_tile
+
+    budget, max_width = 3_000_000, 4096
+    tile_h, tile_w = fit_tile(height, width, budget, max_width, overlap=64)
+    grid = TileGrid(height, width, (tile_h, tile_w), 64)
+    assert grid.tile_h * grid.tile_w <= budget and grid.tile_w <= max_width
+    computed = len(grid.ys) * len(grid.xs) * grid.tile_h * grid.tile_w
+    if height * width <= budget:
+        assert len(grid.ys) == len(grid.xs) == 1
+    if (height, width) == (2160, 3840):  # 4K: three full-width strips, 1.06x the pixels (1536 px squares: 1.7x)
+        assert (len(grid.ys), len(grid.xs)) == (3, 1) and computed / (height * width) < 1.07

@@ -161,7 +161,8 @@ def stylize_arbitrary(
             Hub model takes one style, or two with a mask, at strength 1; its TFLite pair takes
             strength and blends but no mask, and answers at its fixed size). Default: the shipped default.
         tile, overlap, stats_size: Ghiasi: large images run in tiles (see :func:`tfstyle.stylize_tiled`);
-            default tile 512 px with Keras, 1536 px with LiteRT.
+            default tile 512 px with Keras; LiteRT runs up to 3 MP whole, larger in strips
+            (:func:`tfstyle.lite.lite_tile`).
         progress: progress bar over tiles.
         backend: ``"auto"``: an ``ArbitraryStyleNet`` preset (the default ``magenta_v1``) runs through
             its cached LiteRT files (no TensorFlow import; :mod:`tfstyle.lite`) when they are built and
@@ -206,7 +207,8 @@ def stylize_arbitrary(
     if files is not None:
         image = load_image(content, max_size=size)
         out = _stylize_lite(lite.LiteArbitrary(files), image, styles, strength, style_weights, mask,
-                            tile=tile or lite.LITE_TILE, overlap=overlap, stats_size=stats_size, progress=progress)
+                            tile=tile or lite.lite_tile(*image.shape[:2], overlap), overlap=overlap,
+                            stats_size=stats_size, progress=progress)
         return to_uint8(colors.transfer_color(out, image) if mode is not None else out)
 
     from tfstyle.magenta import MagentaHub, MagentaTFLite

@@ -32,7 +32,8 @@ def stylize(
         preserve_color: ``"luminance"``/``True`` keeps the content's colours.
         tile, overlap, stats_size: images larger than ``tile`` are processed in overlapping
             tiles sharing instance-norm statistics from a ``stats_size`` copy (bounded memory).
-            Default tile: 512 px with Keras, 1536 px with LiteRT (:data:`tfstyle.lite.LITE_TILE`).
+            ``tile`` is a side or ``(height, width)``. Default: 512 px with Keras; with LiteRT the
+            whole image up to 3 MP, else strips as wide as the image (:func:`tfstyle.lite.lite_tile`).
         progress: progress bar over tiles.
         backend: ``"auto"`` runs a shipped preset through its cached LiteRT files (no TensorFlow
             import; :mod:`tfstyle.lite`) when they are built, Keras otherwise (a one-line note on
@@ -54,7 +55,7 @@ def stylize(
     image = load_image(content, max_size=size)
     files = lite.choose(model, "fast", backend)
     if files is not None:
-        net, tile = lite.LiteNet(files), tile or lite.LITE_TILE
+        net, tile = lite.LiteNet(files), tile or lite.lite_tile(*image.shape[:2], overlap)
     else:
         net, tile = load_model(model, kind="fast"), tile or lite.KERAS_TILE
     out = stylize_tiled(net, image, tile=tile, overlap=overlap, stats_size=stats_size, progress=progress)

@@ -9,6 +9,7 @@ conversion at dynamic sizes).
 from __future__ import annotations
 
 import keras
+import numpy as np
 from keras import ops
 
 from tfstyle.errors import OptionError
@@ -124,6 +125,27 @@ class PaddedConv2D(keras.layers.Layer):
 
 
 @keras.saving.register_keras_serializable(package="tfstyle")
+def space_to_depth(x, block: int, training=None):
+    """``ops.space_to_depth(x, block)``; at inference a stride-``block`` convolution with a one-hot kernel.
+
+    The convolution gives the same values (each output is one input times 1 plus zeros) and
+    converts to CONV_2D, which XNNPACK runs at any size; SPACE_TO_DEPTH on a dynamic-shape LiteRT
+    file is left to TFLite's kernels and splits the XNNPACK graph.
+
+    Example:
+        >>> import numpy as np
+        >>> x = np.arange(32, dtype="float32").reshape(1, 4, 4, 2)
+        >>> bool(np.array_equal(np.asarray(space_to_depth(x, 2)), np.asarray(ops.space_to_depth(x, 2))))
+        True
+    """
+    if training:
+        return ops.space_to_depth(x, block)
+    channels = x.shape[-1]
+    # Output channel (dy * block + dx) * channels + c takes input pixel (dy, dx), channel c.
+    kernel = np.eye(block * block * channels, dtype=np.float32).reshape(block, block, channels, -1)
+    return ops.conv(x, ops.cast(kernel, x.dtype), strides=block, padding="valid")
+
+
 class NearestUpsample2D(keras.layers.Layer):
     """Nearest-neighbour upsampling by an integer ``factor`` for any input size.
 
@@ -149,6 +171,12 @@ class NearestUpsample2D(keras.layers.Layer):
             # is not). Not while training: its gradient has no XLA kernel on CPU.
             size = (x.shape[1] * self.factor, x.shape[2] * self.factor)
             return ops.image.resize(x, size, interpolation="nearest")
+        if not training:
+            # Unknown sizes at inference (the dynamic-shape LiteRT files): channel copies then
+            # DEPTH_TO_SPACE, two ops XNNPACK runs at any size. The broadcast form below leaves
+            # SHAPE/PACK/BROADCAST_TO to TFLite's own kernels, which split the XNNPACK graph (4K
+            # ran 1.4x slower and faulted in twice the memory).
+            return ops.depth_to_space(ops.concatenate([x] * self.factor**2, axis=-1), self.factor)
         shape = ops.shape(x)
         batch, height, width, channels = shape[0], shape[1], shape[2], x.shape[-1]
         x = ops.expand_dims(ops.expand_dims(x, 2), 4)

@@ -31,7 +31,7 @@ import numpy as np
 from .errors import ImageError, OptionError
 from .images import MIN_SIDE, check_rgb_array, resize_image
 
-__all__ = ["stylize_tiled"]
+__all__ = ["stylize_tiled", "fit_tile"]
 
 ALIGN = 4  # the networks downsample by 4: tiles start and end on multiples of this
 
@@ -59,9 +59,10 @@ def stylize_tiled(
             ``net.norm_stats(images)`` returns its instance-norm statistics.
         image: float32 ``(H, W, 3)`` RGB array in ``[0, 255]`` (other real dtypes are
             converted; it is not modified).
-        tile: side of the square windows the network sees, at least 64; rounded down to a
-            multiple of 4.  Memory grows with ``tile ** 2``; larger tiles waste less work
-            on overlaps.
+        tile: side of the square windows the network sees, or ``(height, width)`` of
+            rectangular ones (e.g. strips as wide as the image, :func:`fit_tile`); at least
+            64, rounded down to a multiple of 4.  Memory grows with the tile's area; larger
+            tiles waste less work on overlaps.
         overlap: pixels shared by neighbouring tiles, ``0 <= overlap < tile / 2``; tiles
             are spread evenly, so actual overlaps are at least this (and rounded up to a
             multiple of 4).  The network sees ~55 px around each pixel: overlaps of 64
@@ -94,11 +95,10 @@ def stylize_tiled(
         >>> bool(out.min() >= 0 and out.max() <= 255)
         True
     """
-    tile = _check_int("tile", tile, minimum=64)
-    tile -= tile % ALIGN
+    tile_h, tile_w = _check_tile(tile)
     overlap = _check_int("overlap", overlap, minimum=0)
-    if not overlap < tile / 2:
-        raise OptionError(f"overlap must be less than half the tile ({tile} px), got {overlap}")
+    if not overlap < min(tile_h, tile_w) / 2:
+        raise OptionError(f"overlap must be less than half the tile ({min(tile_h, tile_w)} px), got {overlap}")
     stats_size = _check_int("stats_size", stats_size, minimum=32)
 
     image = check_rgb_array(image)
@@ -107,7 +107,7 @@ def stylize_tiled(
         raise ImageError(f"image too small to stylize: {width}x{height} (sides must be at least {MIN_SIDE})")
     image = image.astype(np.float32, copy=False)
 
-    if height <= tile and width <= tile:
+    if height <= tile_h and width <= tile_w:
         return _stylize_whole(net, image)
 
     # Whole-image statistics from a copy small enough to run in one pass.
@@ -116,16 +116,16 @@ def stylize_tiled(
     stats = net.norm_stats(pad_to(small, round_up(small.shape[0]), round_up(small.shape[1]))[None])
     del small
 
-    grid = TileGrid(height, width, tile, overlap)
+    grid = TileGrid(height, width, (tile_h, tile_w), overlap)
     return grid.paint(image, _tile_runner(net, stats, grid.tile_h, grid.tile_w), progress=progress)
 
 
 class TileGrid:
     """Overlapping windows covering a ``height x width`` image, and the weights that blend them.
 
-    Windows are ``tile_h x tile_w`` (at most ``tile``), start on multiples of :data:`ALIGN`, are
-    spread evenly with at least ``overlap`` pixels shared, and blend with smooth ramps
-    (:func:`axis_weights`). :func:`stylize_tiled` and the tiled video engines paint with it.
+    Windows are ``tile_h x tile_w`` (at most ``tile``: a side, or ``(height, width)``), start on
+    multiples of :data:`ALIGN`, are spread evenly with at least ``overlap`` pixels shared, and blend
+    with smooth ramps (:func:`axis_weights`). :func:`stylize_tiled` and the tiled video engines paint with it.
 
     Example:
         >>> import numpy as np
@@ -135,10 +135,11 @@ class TileGrid:
         (True, (64, 64))
     """
 
-    def __init__(self, height: int, width: int, tile: int, overlap: int):
+    def __init__(self, height: int, width: int, tile: int | tuple[int, int], overlap: int):
         self.height, self.width = height, width
-        self.ys, self.tile_h = tile_starts(height, tile, overlap)
-        self.xs, self.tile_w = tile_starts(width, tile, overlap)
+        tile_h, tile_w = (tile, tile) if isinstance(tile, (int, np.integer)) else tile
+        self.ys, self.tile_h = tile_starts(height, tile_h, overlap)
+        self.xs, self.tile_w = tile_starts(width, tile_w, overlap)
         self.wy, self.wx = axis_weights(self.ys, self.tile_h, height), axis_weights(self.xs, self.tile_w, width)
 
     def paint(self, image: np.ndarray, run: Callable[[np.ndarray], Any], progress: bool = False) -> np.ndarray:
@@ -151,7 +152,13 @@ class TileGrid:
             y1, x1 = min(y0 + self.tile_h, self.height), min(x0 + self.tile_w, self.width)
             patch = pad_to(image[y0:y1, x0:x1], self.tile_h, self.tile_w)
             out = np.asarray(run(patch[None]))[0, : y1 - y0, : x1 - x0]
-            result[y0:y1, x0:x1] += out * (self.wy[iy][:, None, None] * self.wx[ix][None, :, None])
+            weights = self.wy[iy][:, None, None] * self.wx[ix][None, :, None]
+            # In place when the output is the network's own array: no strip-sized temporary to fault in.
+            if out.flags.writeable and out.dtype == np.float32 and not np.may_share_memory(out, image) \
+                    and not np.may_share_memory(out, patch):
+                result[y0:y1, x0:x1] += np.multiply(out, weights, out=out)
+            else:
+                result[y0:y1, x0:x1] += out * weights
             del patch, out
         np.clip(result, 0.0, 255.0, out=result)
         return result
@@ -167,6 +174,43 @@ def _check_int(name: str, value: Any, minimum: int) -> int:
     if value < minimum:
         raise OptionError(f"{name} must be at least {minimum}, got {value}")
     return int(value)
+
+
+def _check_tile(tile: Any) -> tuple[int, int]:
+    """``(tile_h, tile_w)`` from a side or a pair, each at least 64 and rounded down to a multiple of 4."""
+    sides = tile if isinstance(tile, (tuple, list)) and len(tile) == 2 else (tile, tile)
+    checked = tuple(_check_int("tile", side, minimum=64) for side in sides)
+    return tuple(side - side % ALIGN for side in checked)
+
+
+def fit_tile(height: int, width: int, max_pixels: int, max_width: int,
+             overlap: int = DEFAULT_OVERLAP) -> tuple[int, int]:
+    """The ``(tile_h, tile_w)`` that covers a ``height x width`` image in the fewest windows of at most
+    ``max_pixels`` each and at most ``max_width`` wide: the whole image when it fits, else strips as
+    wide as the image (up to ``max_width``), each as short as that many strips allow.
+
+    Strips overlap only above and below, so a 4K image costs ~1.07x its pixels in three strips
+    where square tiles of the same area cost ~1.7x.
+
+    Example:
+        >>> fit_tile(2160, 3840, max_pixels=3_000_000, max_width=4096)
+        (764, 3840)
+        >>> fit_tile(900, 1200, max_pixels=3_000_000, max_width=4096)
+        (900, 1200)
+    """
+    if height * width <= max_pixels and width <= max_width:
+        return round_up(height), round_up(width)
+
+    def side(size: int, parts: int) -> int:
+        # The shortest tile for which tile_starts gives `parts` windows.
+        return round_up(-(-(round_up(size) + (parts - 1) * round_up(overlap)) // parts))
+
+    columns = 1 if width <= max_width else -(-(width - overlap) // (max_width - overlap))
+    tile_w = side(width, columns)
+    rows = max(1, -(-(height * tile_w) // max_pixels))
+    while side(height, rows) * tile_w > max_pixels and side(height, rows) > 2 * overlap + ALIGN:
+        rows += 1
+    return max(side(height, rows), 64), tile_w
 
 
 def round_up(size: int) -> int:

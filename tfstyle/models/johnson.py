@@ -25,7 +25,7 @@ from __future__ import annotations
 import keras
 from keras import ops
 
-from tfstyle.layers import InstanceNormalization, NearestUpsample2D, PaddedConv2D
+from tfstyle.layers import InstanceNormalization, NearestUpsample2D, PaddedConv2D, space_to_depth
 from tfstyle.registry import PresetMixin
 
 INPUT_RANGES = ("signed", "unit")
@@ -126,7 +126,7 @@ class JohnsonNet(PresetMixin, keras.Model):
         x = ops.cast(images, self.compute_dtype)
         x = x / 255.0 if self.input_range == "unit" else x / 127.5 - 1.0
         if self.shuffle > 1:
-            x = ops.space_to_depth(x, self.shuffle)
+            x = space_to_depth(x, self.shuffle, training=training)
         for layer in self.encoder:
             x = layer(x)
             x = ops.relu(norm(x) if self.encoder_norm else x)

@@ -1,0 +1,96 @@
+"""Fine-tune the phone-first student with the perceptual loss; ship it as the ``tfstyle_mobile_v2`` preset.
+
+``tfstyle_mobile_v1`` was distilled from ``magenta_v1`` with pixel and trunk-feature losses only
+(no VGG19): its outputs keep more of the photo than Magenta's and less of the painting. This run
+continues it with :func:`tfstyle.training.arbitrary.train_arbitrary` on ``content/train`` x
+``style/train`` with the ``"relative"`` perceptual loss (the squared relative errors that
+:mod:`tfstyle.metrics` reports as style and content distances), Magenta's predictor frozen, at
+256 px crops (lower resolutions did not carry over to the 384 px comparisons:
+``benchmarks/results/arbitrary_validation.md``).
+
+Checkpoints go to ``--run`` (``training/mobile_v2.ckpt/`` by default: small and committed, so a
+later session on another machine continues the same run: repeat the command). When the run
+reaches ``--steps`` the network is copied to ``tfstyle/weights/tfstyle_mobile_v2.keras`` with its
+registry entry (recipe, steps, seconds, machine, credit and licence: derived from Magenta's weights).
+Which preset is the default is decided by measurement (``benchmarks/arbitrary_vs_magenta.py``), not here.
+
+    python tools/finetune_mobile.py --data ../shared/data                 # the shipped recipe
+    python tools/finetune_mobile.py --data ../shared/data --steps 800     # stop (or resume) at 800 steps
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import pathlib
+import shutil
+import sys
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+from tfstyle.registry import WEIGHTS_DIR, write_entry  # noqa: E402
+from tfstyle.training.recipes import ArbitraryRecipe  # noqa: E402
+
+NAME = "tfstyle_mobile_v2"
+START = "tfstyle_mobile_v1"
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+#: The student's shape (width 0.25, 5 residual blocks, Magenta's 100-number vector); content
+#: weight 0.2: at 0.5 the first 20 steps only won back content (relative content loss 0.91 ->
+#: 0.70) with the style loss flat, and the student is already the less stylized of the two.
+RECIPE = ArbitraryRecipe(width=0.25, residual_blocks=5, style_dim=100, image_size=256, style_size=256, batch_size=4,
+                         steps=1600, checkpoint_every=100, learning_rate=1e-4, loss="relative", content_weight=0.2,
+                         style_weight=1.0, identity_pairs=0)
+TITLE = ("tfstyle's phone-first arbitrary-style network, perceptually fine-tuned: tfstyle_mobile_v1 (Magenta's "
+         "MobileNetV2 predictor, a space-to-depth / pixel-shuffle transfer net) trained further on VGG19 style and "
+         "content distances")
+CREDIT = ("Fine-tuned by tfstyle (tools/finetune_mobile.py) from tfstyle_mobile_v1, itself distilled from magenta_v1: "
+          "weights by the Magenta authors (Google), "
+          "https://github.com/magenta/magenta/tree/main/magenta/models/arbitrary_image_stylization, Apache License 2.0.")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data", type=pathlib.Path, default=pathlib.Path("../shared/data"))
+    parser.add_argument("--run", type=pathlib.Path, default=ROOT / "training" / "mobile_v2.ckpt",
+                        help="checkpoint folder (resumed when it exists)")
+    parser.add_argument("--steps", type=int, default=None, help="total steps (default: the recipe's)")
+    parser.add_argument("--out", type=pathlib.Path, default=WEIGHTS_DIR)
+    parser.add_argument("--no-ship", action="store_true",
+                        help="train only: leave the network next to --run, do not write the preset")
+    args = parser.parse_args(argv)
+
+    from tfstyle.machine import info
+    from tfstyle.training.arbitrary import train_arbitrary
+    from tfstyle.training.callbacks import read_state
+    from tfstyle.training.run import last_losses
+
+    recipe = RECIPE if args.steps is None else RECIPE.build(RECIPE, steps=args.steps)
+    args.run.mkdir(parents=True, exist_ok=True)
+    work = args.run.parent / f"{NAME}.keras"  # train_arbitrary writes here; the preset is a copy
+    train_arbitrary(args.data / "content" / "train", args.data / "style" / "train", work, recipe=recipe, init=START,
+                    checkpoint_dir=args.run, verbose=2)
+    steps_done = read_state(args.run)["epoch"] * recipe.checkpoint_every
+    if args.no_ship:
+        print(f"{steps_done} steps in {args.run}; network in {work} (not shipped)", file=sys.stderr)
+        return 0
+    target = args.out / f"{NAME}.keras"
+    shutil.copyfile(work, target)
+    work.unlink()
+    timing = [line.split(",") for line in (args.run / "timing.csv").read_text().splitlines() if line]
+    entry = {
+        "kind": "arbitrary", "class": "ArbitraryStyleNet", "predictor_class": "MobileNetStylePredictor",
+        "transfer_class": "StyleTransferNet", "file": target.name, "bytes": target.stat().st_size, "style_size": 256,
+        "title": TITLE, "credit": CREDIT, "licence": "Apache-2.0 (derived from Magenta's weights, MAGENTA_LICENSE.md)",
+        "licence_file": "MAGENTA_LICENSE.md", "source": "tools/finetune_mobile.py (tfstyle.training.arbitrary)",
+        "recipe": {**recipe.to_dict(), "steps_done": steps_done, "init": START,
+                   "train_seconds": round(sum(float(t[1]) for t in timing)), "checkpoint": "training/mobile_v2.ckpt",
+                   "last_losses": {k: round(v, 4) for k, v in last_losses(args.run).items()},
+                   "machine": f"{info()['cpu']}, {info()['cores']} cores"},
+    }
+    write_entry(args.out, NAME, entry)
+    print(f"wrote {target} ({target.stat().st_size / 1e6:.1f} MB) after {steps_done} steps; registry entry {NAME}",
+          file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
