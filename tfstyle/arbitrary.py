@@ -205,7 +205,7 @@ def stylize_arbitrary(
     fitted = any(type(s).__name__ == "FittedStyle" for s in styles)  # no Keras import to ask isinstance
     files = lite.choose(model, "arbitrary", backend, {"fit_steps": fit_steps, "a FittedStyle": fitted})
     if files is not None:
-        image = load_image(content, max_size=size)
+        image = load_image(content, max_size=size, copy=False)  # only read
         out = _stylize_lite(lite.LiteArbitrary(files), image, styles, strength, style_weights, mask,
                             tile=tile or lite.lite_tile(*image.shape[:2], overlap), overlap=overlap,
                             stats_size=stats_size, progress=progress)

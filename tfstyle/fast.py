@@ -52,7 +52,7 @@ def stylize(
         ((64, 96, 3), dtype('uint8'))
     """
     mode = colors.check_preserve_color(preserve_color)
-    image = load_image(content, max_size=size)
+    image = load_image(content, max_size=size, copy=False)  # only read
     files = lite.choose(model, "fast", backend)
     if files is not None:
         net, tile = lite.LiteNet(files), tile or lite.lite_tile(*image.shape[:2], overlap)

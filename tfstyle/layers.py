@@ -126,19 +126,22 @@ class PaddedConv2D(keras.layers.Layer):
 
 @keras.saving.register_keras_serializable(package="tfstyle")
 def space_to_depth(x, block: int, training=None):
-    """``ops.space_to_depth(x, block)``; at inference a stride-``block`` convolution with a one-hot kernel.
+    """``ops.space_to_depth(x, block)``; at inference on unknown sizes a stride-``block`` one-hot convolution.
 
     The convolution gives the same values (each output is one input times 1 plus zeros) and
     converts to CONV_2D, which XNNPACK runs at any size; SPACE_TO_DEPTH on a dynamic-shape LiteRT
-    file is left to TFLite's kernels and splits the XNNPACK graph.
+    file is left to TFLite's kernels and splits the XNNPACK graph. Known sizes (eager calls,
+    fixed-size and INT8 exports) keep SPACE_TO_DEPTH, which INT8 passes through unrounded.
 
     Example:
         >>> import numpy as np
+        >>> import tensorflow as tf
         >>> x = np.arange(32, dtype="float32").reshape(1, 4, 4, 2)
-        >>> bool(np.array_equal(np.asarray(space_to_depth(x, 2)), np.asarray(ops.space_to_depth(x, 2))))
+        >>> dynamic = tf.function(lambda t: space_to_depth(t, 2), input_signature=[tf.TensorSpec((1, None, None, 2))])
+        >>> bool(np.array_equal(np.asarray(dynamic(x)), np.asarray(ops.space_to_depth(x, 2))))
         True
     """
-    if training:
+    if training or (x.shape[1] is not None and x.shape[2] is not None):
         return ops.space_to_depth(x, block)
     channels = x.shape[-1]
     # Output channel (dy * block + dx) * channels + c takes input pixel (dy, dx), channel c.
@@ -149,9 +152,10 @@ def space_to_depth(x, block: int, training=None):
 class NearestUpsample2D(keras.layers.Layer):
     """Nearest-neighbour upsampling by an integer ``factor`` for any input size.
 
-    Training and unknown sizes use expand/broadcast/reshape (converts at any size, unlike Keras'
-    ``UpSampling2D``, and compiles with XLA); inference at known sizes uses a nearest resize.
-    Both give identical values.
+    Training uses expand/broadcast/reshape (any size, unlike Keras' ``UpSampling2D``, and compiles
+    with XLA); inference at unknown sizes copies the channels and uses depth-to-space (ops XNNPACK
+    runs in dynamic-shape LiteRT files); inference at known sizes uses a nearest resize. All give
+    identical values.
 
     Example:
         >>> import numpy as np

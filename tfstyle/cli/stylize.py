@@ -66,7 +66,8 @@ def add_parser(sub) -> None:
     st.add_argument("--preserve-color", nargs="?", const="luminance", choices=["luminance", "histogram"],
                     default=None, help="keep the content's colours (default mode: luminance)")
     st.add_argument("--tile", type=positive_int, default=None,
-                    help="fast, arbitrary: tile size for large images (default 512 with Keras, 1536 with LiteRT)")
+                    help="fast, arbitrary: tile size for large images (default 512 with Keras; LiteRT: whole up to "
+                         "3 MP, else strips as wide as the image)")
     st.add_argument("--backend", choices=["auto", "litert", "keras"], default="auto",
                     help="fast, arbitrary: auto runs shipped presets through LiteRT (no TensorFlow; the file is built "
                     "once into ~/.cache/tfstyle or $TFSTYLE_CACHE) and the rest with Keras; litert refuses what its "
