@@ -773,3 +773,17 @@ def test_public_functions_have_docstrings():
         func = getattr(images, name)
         assert func.__doc__ and ">>>" in func.__doc__, name
         assert func.__annotations__, name
+
+
+def test_load_image_copy_false_returns_a_ready_array_itself():
+    from tfstyle.images import load_image
+
+    ready = np.linspace(0, 255, 16 * 16 * 3, dtype=np.float32).reshape(16, 16, 3)
+    assert load_image(ready, copy=False) is ready
+    assert load_image(ready) is not ready and np.array_equal(load_image(ready), ready)
+    unit = ready / 255.0  # [0, 1] floats are scaled: a new array
+    assert np.allclose(load_image(unit, copy=False), ready, atol=1e-4)
+    bad = ready.copy()
+    bad[0, 0, 0] = np.nan
+    with pytest.raises(ImageError):
+        load_image(bad, copy=False)
