@@ -8,15 +8,15 @@ continues it with :func:`tfstyle.training.arbitrary.train_arbitrary` on ``conten
 256 px crops (lower resolutions did not carry over to the 384 px comparisons:
 ``benchmarks/results/arbitrary_validation.md``).
 
-Two stages (:data:`STAGES`), each checkpointed in ``--run`` (``training/mobile_v2/a.ckpt/`` and
-``b.ckpt/`` by default: small and committed, so a later session on another machine continues the
-same run: repeat the command; a finished stage only reloads and saves its network). When the run
+Checkpoints go to ``--run`` (``training/mobile_v2.ckpt/`` by default: small and committed, so a
+later session on another machine continues the same run: repeat the command; the seconds spent
+add up in ``training/mobile_v2.seconds``). When the run
 reaches ``--steps`` the network is copied to ``tfstyle/weights/tfstyle_mobile_v2.keras`` with its
 registry entry (recipe, steps, seconds, machine, credit and licence: derived from Magenta's weights).
 Which preset is the default is decided by measurement (``benchmarks/arbitrary_vs_magenta.py``), not here.
 
     python tools/finetune_mobile.py --data ../shared/data                 # the shipped recipe
-    python tools/finetune_mobile.py --data ../shared/data --steps 800     # stage b: stop (or resume) at 800 steps
+    python tools/finetune_mobile.py --data ../shared/data --steps 800     # stop (or resume) at 800 steps
 """
 from __future__ import annotations
 
@@ -34,19 +34,16 @@ from tfstyle.training.recipes import ArbitraryRecipe  # noqa: E402
 NAME = "tfstyle_mobile_v2"
 START = "tfstyle_mobile_v1"
 ROOT = pathlib.Path(__file__).resolve().parents[1]
-#: Stage a: the student's shape (width 0.25, 5 residual blocks, Magenta's 100-number vector), content
-#: weight 0.1 at Adam 2e-4. (At 0.5 the first 20 steps only won back content, relative content loss
-#: 0.91 -> 0.70, with the style loss flat; at 0.2 and 1e-4, 200 steps moved the squared style loss
-#: only from 0.237 to 0.234: the student is already the less stylized of the two.) After 400 steps
-#: the validation style distance had come from 0.503 to 0.446 (Magenta f16: 0.445) with the content
-#: distance at 1.288 (Magenta: 1.384): content to spare, so stage b halves its weight.
-STAGE_A = ArbitraryRecipe(width=0.25, residual_blocks=5, style_dim=100, image_size=256, style_size=256, batch_size=4,
-                          steps=400, checkpoint_every=100, learning_rate=2e-4, loss="relative", content_weight=0.1,
-                          style_weight=1.0, identity_pairs=0)
-#: Stage b: continues stage a's network with content weight 0.05.
-STAGE_B = ArbitraryRecipe.build(STAGE_A, steps=600, content_weight=0.05)
-#: ``(name, recipe, init)``: each stage starts from the network the one before it saved.
-STAGES = (("a", STAGE_A, START), ("b", STAGE_B, "a"))
+#: The student's shape (width 0.25, 5 residual blocks, Magenta's 100-number vector); content weight
+#: 0.1 at Adam 2e-4. Validation (6 content/test photos x 4 style/named paintings at 384 px; Magenta
+#: f16: style 0.445, content 1.384) chose it: at 0.5 the first 20 steps only won back content; at 0.2
+#: and 1e-4, 200 steps moved the squared style loss only from 0.237 to 0.234; at 0.1 the style
+#: distance went 0.503 (tfstyle_mobile_v1) -> 0.455 (100 steps) -> 0.446 (400) with the content
+#: distance 1.264 -> 1.297 -> 1.288; continuing at 0.05 bought 0.006 of style for 0.066 of content
+#: and lost SSIM (0.337 -> 0.308), so the weight stays 0.1.
+RECIPE = ArbitraryRecipe(width=0.25, residual_blocks=5, style_dim=100, image_size=256, style_size=256, batch_size=4,
+                         steps=1000, checkpoint_every=100, learning_rate=2e-4, loss="relative", content_weight=0.1,
+                         style_weight=1.0, identity_pairs=0)
 TITLE = ("tfstyle's phone-first arbitrary-style network, perceptually fine-tuned: tfstyle_mobile_v1 (Magenta's "
          "MobileNetV2 predictor, a space-to-depth / pixel-shuffle transfer net) trained further on VGG19 style and "
          "content distances")
@@ -58,9 +55,9 @@ CREDIT = ("Fine-tuned by tfstyle (tools/finetune_mobile.py) from tfstyle_mobile_
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", type=pathlib.Path, default=pathlib.Path("../shared/data"))
-    parser.add_argument("--run", type=pathlib.Path, default=ROOT / "training" / "mobile_v2",
-                        help="folder of the stages' checkpoints (resumed when they exist)")
-    parser.add_argument("--steps", type=int, default=None, help="total steps of the last stage (default: its recipe's)")
+    parser.add_argument("--run", type=pathlib.Path, default=ROOT / "training" / "mobile_v2.ckpt",
+                        help="checkpoint folder (resumed when it exists)")
+    parser.add_argument("--steps", type=int, default=None, help="total steps (default: the recipe's)")
     parser.add_argument("--out", type=pathlib.Path, default=WEIGHTS_DIR)
     parser.add_argument("--no-ship", action="store_true",
                         help="train only: leave the network next to --run, do not write the preset")
@@ -71,38 +68,31 @@ def main(argv: list[str] | None = None) -> int:
     from tfstyle.training.callbacks import read_state
     from tfstyle.training.run import last_losses, timed_run
 
+    recipe = RECIPE if args.steps is None else RECIPE.build(RECIPE, steps=args.steps)
     args.run.mkdir(parents=True, exist_ok=True)
-    recipes, done, seconds = {}, {}, 0.0
-    for index, (stage, recipe, init) in enumerate(STAGES):
-        if args.steps is not None and index == len(STAGES) - 1:
-            recipe = ArbitraryRecipe.build(recipe, steps=args.steps)
-        checkpoint = args.run / f"{stage}.ckpt"
-        init = args.run / f"{init}.keras" if init in recipes else init
-        seconds += timed_run(lambda: train_arbitrary(args.data / "content" / "train", args.data / "style" / "train",
-                                                     args.run / f"{stage}.keras", recipe=recipe, init=init,
-                                                     checkpoint_dir=checkpoint, verbose=2),
-                             checkpoint, args.run / f"{stage}.seconds")
-        recipes[stage], done[stage] = recipe, read_state(checkpoint)["epoch"] * recipe.checkpoint_every
-    work = args.run / f"{STAGES[-1][0]}.keras"
+    work = args.run.parent / f"{NAME}.keras"  # train_arbitrary writes here; the preset is a copy
+    seconds = timed_run(lambda: train_arbitrary(args.data / "content" / "train", args.data / "style" / "train", work,
+                                                recipe=recipe, init=START, checkpoint_dir=args.run, verbose=2),
+                        args.run, args.run.with_suffix(".seconds"))
+    steps_done = read_state(args.run)["epoch"] * recipe.checkpoint_every
     if args.no_ship:
-        print(f"stages {done} steps in {args.run}; network in {work} (not shipped)", file=sys.stderr)
+        print(f"{steps_done} steps in {args.run}; network in {work} (not shipped)", file=sys.stderr)
         return 0
     target = args.out / f"{NAME}.keras"
     shutil.copyfile(work, target)
-    last = args.run / f"{STAGES[-1][0]}.ckpt"
+    work.unlink()
     entry = {
         "kind": "arbitrary", "class": "ArbitraryStyleNet", "predictor_class": "MobileNetStylePredictor",
         "transfer_class": "StyleTransferNet", "file": target.name, "bytes": target.stat().st_size, "style_size": 256,
         "title": TITLE, "credit": CREDIT, "licence": "Apache-2.0 (derived from Magenta's weights, MAGENTA_LICENSE.md)",
         "licence_file": "MAGENTA_LICENSE.md", "source": "tools/finetune_mobile.py (tfstyle.training.arbitrary)",
-        "recipe": {"init": START, "stages": {stage: {**recipes[stage].to_dict(), "steps_done": done[stage]}
-                                             for stage in recipes},
-                   "train_seconds": round(seconds), "checkpoints": f"training/{args.run.name}/{{a,b}}.ckpt",
-                   "last_losses": {k: round(v, 4) for k, v in last_losses(last).items()},
+        "recipe": {**recipe.to_dict(), "steps_done": steps_done, "init": START,
+                   "train_seconds": round(seconds), "checkpoint": "training/mobile_v2.ckpt",
+                   "last_losses": {k: round(v, 4) for k, v in last_losses(args.run).items()},
                    "machine": f"{info()['cpu']}, {info()['cores']} cores"},
     }
     write_entry(args.out, NAME, entry)
-    print(f"wrote {target} ({target.stat().st_size / 1e6:.1f} MB) after {done} steps; registry entry {NAME}",
+    print(f"wrote {target} ({target.stat().st_size / 1e6:.1f} MB) after {steps_done} steps; registry entry {NAME}",
           file=sys.stderr)
     return 0
 

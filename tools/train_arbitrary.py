@@ -1,4 +1,9 @@
-"""Train the arbitrary-style network shipped as ``tfstyle/weights/arbitrary.keras`` (preset ``tfstyle_arbitrary_v1``).
+"""Train tfstyle's from-scratch arbitrary-style network (preset ``tfstyle_arbitrary_v1``, ``arbitrary.keras``).
+
+That network shipped until it was superseded by networks built on Magenta's published weights
+(``tfstyle_mobile_v1``, ``tfstyle_mobile_v2``: ``tools/train_student.py``, ``tools/finetune_mobile.py``);
+on a 2-core CPU it reached a style distance of 0.597 against Magenta's 0.404. This recipe stays for
+training from scratch where more compute is available; running it installs the result as that preset.
 
 Two stages, each checkpointed under ``--work`` and resumed exactly when the command is repeated:
 
