@@ -1,6 +1,6 @@
 """The LiteRT path (#21): shipped presets run from cached TFLite files, without TensorFlow or Keras.
 
-The real files of ``wave`` and ``magenta_v1`` are built once per machine into a cache folder the
+The real files of ``wave``, ``magenta_v1`` and the default arbitrary preset are built once per machine into a cache folder the
 tests share (``$TFSTYLE_TEST_LITERT_CACHE``, else ``<tmp>/tfstyle-test-litert-<uid>``; ~60 s the
 first time, keyed by the preset files' sha256 and the version, so a change rebuilds them).
 """
@@ -33,7 +33,8 @@ def psnr(a: np.ndarray, b: np.ndarray) -> float:
 
 @pytest.fixture(scope="session")
 def built_cache() -> pathlib.Path:
-    """A cache folder holding the real LiteRT files of wave and magenta_v1 (built when missing)."""
+    """A cache folder holding the real LiteRT files of wave, magenta_v1 and the default arbitrary preset (built when
+    missing)."""
     root = pathlib.Path(os.environ.get("TFSTYLE_TEST_LITERT_CACHE")
                         or pathlib.Path(tempfile.gettempdir()) / f"tfstyle-test-litert-{os.getuid()}")
     root.mkdir(parents=True, exist_ok=True)
@@ -42,7 +43,9 @@ def built_cache() -> pathlib.Path:
     try:
         from tfstyle.export.cache import ensure_litert_cache
 
-        for name in ("wave", "magenta_v1"):
+        from tfstyle.registry import default_preset
+
+        for name in dict.fromkeys(("wave", "magenta_v1", default_preset("arbitrary"))):
             ensure_litert_cache(name, quiet=True)
     finally:
         if old is None:
@@ -74,7 +77,7 @@ def photos():
 def test_auto_picks_litert_for_a_cached_preset(cache):
     files = lite.choose("wave", "fast", "auto")
     assert files is not None and set(files) == {"whole", "stats", "tile"}
-    assert lite.choose(None, "arbitrary", "auto")["predictor"].is_file()  # the default: magenta_v1
+    assert lite.choose(None, "arbitrary", "auto")["predictor"].is_file()  # the default arbitrary preset
     assert lite.choose("wave", "fast", "keras") is None
 
 
