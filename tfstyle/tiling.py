@@ -199,7 +199,8 @@ def fit_tile(height: int, width: int, max_pixels: int, max_width: int,
         (900, 1200)
     """
     if height * width <= max_pixels and width <= max_width:
-        return round_up(height), round_up(width)
+        # One window (a small image still gets one wider than two overlaps: a valid tile).
+        return tuple(max(round_up(side), round_up(2 * overlap + 1), 64) for side in (height, width))
 
     def side(size: int, parts: int) -> int:
         # The shortest tile for which tile_starts gives `parts` windows.
