@@ -292,11 +292,10 @@ def _array_to_float_rgb(array: np.ndarray) -> np.ndarray:
             )
         values = array.astype(np.float32)
     elif kind == "f":
-        if not _all_finite(array):
-            raise ImageError("image contains NaN or infinite values")
+        _, high = _finite_range(array)
         # One fresh copy, then in place: every new 4K float array costs ~50 ms of page faults.
         values = np.array(array, dtype=np.float32, order="C")
-        if values.size and float(values.max()) <= 1.0 + 1e-6:
+        if values.size and high <= 1.0 + 1e-6:
             values *= np.float32(255.0)
         np.clip(values, 0.0, 255.0, out=values)
     else:
@@ -317,13 +316,19 @@ def _is_float_rgb(array: np.ndarray) -> bool:
     if array.dtype != np.float32 or array.ndim != 3 or array.shape[2] != 3 or not array.flags.c_contiguous \
             or not array.size:
         return False
-    low, high = float(array.min()), float(array.max())  # NaN fails every comparison below
+    low, high = _finite_range(array)
     return 0.0 <= low and 1.0 + 1e-6 < high <= 255.0
 
 
-def _all_finite(array: np.ndarray) -> bool:
-    """No NaN or infinity in a float array, without a temporary array (min and max carry NaN and inf)."""
-    return not array.size or bool(np.isfinite(array.min()) and np.isfinite(array.max()))
+def _finite_range(array: np.ndarray) -> tuple[float, float]:
+    """``(min, max)`` of a float array, or :class:`ImageError` on NaN or infinity (min and max carry them,
+    so no temporary array is made)."""
+    if not array.size:
+        return 0.0, 0.0
+    low, high = float(array.min()), float(array.max())
+    if not (np.isfinite(low) and np.isfinite(high)):
+        raise ImageError("image contains NaN or infinite values")
+    return low, high
 
 
 def _shrink(array: np.ndarray, max_size: int | None) -> np.ndarray:
@@ -449,8 +454,8 @@ def to_uint8(image: np.ndarray) -> np.ndarray:
     array = np.asarray(image)
     if array.dtype == np.uint8:
         return array.copy()
-    if array.dtype.kind == "f" and not _all_finite(array):
-        raise ImageError("image contains NaN or infinite values")
+    if array.dtype.kind == "f":
+        _finite_range(array)
     if array.dtype.kind not in "biuf":
         raise ImageError(f"unsupported image dtype: {array.dtype}")
     rounded = np.rint(array)

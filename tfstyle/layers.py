@@ -126,7 +126,6 @@ class PaddedConv2D(keras.layers.Layer):
         }
 
 
-@keras.saving.register_keras_serializable(package="tfstyle")
 def space_to_depth(x, block: int, training=None):
     """``ops.space_to_depth(x, block)``; at inference on unknown sizes a stride-``block`` one-hot convolution.
 
@@ -151,6 +150,7 @@ def space_to_depth(x, block: int, training=None):
     return ops.conv(x, ops.cast(kernel, x.dtype), strides=block, padding="valid")
 
 
+@keras.saving.register_keras_serializable(package="tfstyle")
 class NearestUpsample2D(keras.layers.Layer):
     """Nearest-neighbour upsampling by an integer ``factor`` for any input size.
 

@@ -237,7 +237,7 @@ class LiteArbitrary:
 #: LiteRT windows: whole images up to this many pixels run in one pass; larger ones in strips as wide as the
 #: image (up to :data:`LITE_TILE_WIDTH`) of at most this many pixels, with shared statistics
 #: (:func:`tfstyle.tiling.fit_tile`). XNNPACK spends ~0.4 s per 3 MP window faulting in its buffers on
-#: the first call, so a 4K photo runs faster in three strips (1.07x its pixels, buffers reused) than
+#: the first call, so a 4K photo runs faster in three strips (1.06x its pixels, buffers reused) than
 #: whole (memory faulted in: 1.1 s) or in 1536 px squares (1.7x its pixels).
 LITE_TILE_PIXELS, LITE_TILE_WIDTH = 3_000_000, 4096
 
