@@ -58,6 +58,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--run", type=pathlib.Path, default=ROOT / "training" / "mobile_v2.ckpt",
                         help="checkpoint folder (resumed when it exists)")
     parser.add_argument("--steps", type=int, default=None, help="total steps (default: the recipe's)")
+    parser.add_argument("--init", default=START, help="preset or .keras to continue (default: %(default)s)")
+    parser.add_argument("--content-weight", type=float, default=None, help="default: the recipe's")
+    parser.add_argument("--batch-size", type=int, default=None, help="default: the recipe's")
+    parser.add_argument("--checkpoint-every", type=int, default=None, help="default: the recipe's")
+    parser.add_argument("--minutes", type=float, default=None,
+                        help="stop at the first checkpoint after this much training (a lent machine's budget)")
     parser.add_argument("--out", type=pathlib.Path, default=WEIGHTS_DIR)
     parser.add_argument("--no-ship", action="store_true",
                         help="train only: leave the network next to --run, do not write the preset")
@@ -65,14 +71,18 @@ def main(argv: list[str] | None = None) -> int:
 
     from tfstyle.machine import info
     from tfstyle.training.arbitrary import train_arbitrary
-    from tfstyle.training.callbacks import read_state
+    from tfstyle.training.callbacks import StopAfter, read_state
     from tfstyle.training.run import last_losses, timed_run
 
-    recipe = RECIPE if args.steps is None else RECIPE.build(RECIPE, steps=args.steps)
+    overrides = {"steps": args.steps, "content_weight": args.content_weight, "batch_size": args.batch_size,
+                 "checkpoint_every": args.checkpoint_every}
+    recipe = RECIPE.build(RECIPE, **{k: v for k, v in overrides.items() if v is not None})
+    callbacks = [] if args.minutes is None else [StopAfter(60 * args.minutes)]
     args.run.mkdir(parents=True, exist_ok=True)
     work = args.run.parent / f"{NAME}.keras"  # train_arbitrary writes here; the preset is a copy
     seconds = timed_run(lambda: train_arbitrary(args.data / "content" / "train", args.data / "style" / "train", work,
-                                                recipe=recipe, init=START, checkpoint_dir=args.run, verbose=2),
+                                                recipe=recipe, init=args.init, checkpoint_dir=args.run, verbose=2,
+                                                callbacks=callbacks),
                         args.run, args.run.with_suffix(".seconds"))
     steps_done = read_state(args.run)["epoch"] * recipe.checkpoint_every
     if args.no_ship:
@@ -86,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
         "transfer_class": "StyleTransferNet", "file": target.name, "bytes": target.stat().st_size, "style_size": 256,
         "title": TITLE, "credit": CREDIT, "licence": "Apache-2.0 (derived from Magenta's weights, MAGENTA_LICENSE.md)",
         "licence_file": "MAGENTA_LICENSE.md", "source": "tools/finetune_mobile.py (tfstyle.training.arbitrary)",
-        "recipe": {**recipe.to_dict(), "steps_done": steps_done, "init": START,
+        "recipe": {**recipe.to_dict(), "steps_done": steps_done, "init": str(args.init),
                    "train_seconds": round(seconds), "checkpoint": "training/mobile_v2.ckpt",
                    "last_losses": {k: round(v, 4) for k, v in last_losses(args.run).items()},
                    "machine": f"{info()['cpu']}, {info()['cores']} cores"},

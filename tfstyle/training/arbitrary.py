@@ -159,6 +159,7 @@ def train_arbitrary(
     jit_compile: bool | str = True,
     verbose: int | str = "auto",
     checkpoint_dir: str | os.PathLike | None = None,
+    callbacks: Sequence[keras.callbacks.Callback] = (),
     **overrides: Any,
 ) -> ArbitraryStyleNet:
     """Train a VGG19 style predictor and a conditional transfer network; save them to ``out``.
@@ -178,6 +179,7 @@ def train_arbitrary(
         jit_compile: passed to ``compile`` (XLA; ~30% faster steps on CPU).
         verbose: Keras progress bar setting.
         checkpoint_dir: default ``<out without .keras>.ckpt/`` (state, ``history.csv``, TensorBoard).
+        callbacks: more Keras callbacks for ``fit`` (e.g. :class:`~tfstyle.training.callbacks.StopAfter`).
 
     Returns:
         The trained network (also saved to ``out``; its predictor needs VGG19 weights to run).
@@ -216,7 +218,7 @@ def train_arbitrary(
         trainer((np.zeros((1, 32, 32, 3), np.float32), np.zeros((1, 32, 32, 3), np.float32)))
         start_epoch = restore(trainer, checkpoint_dir, state)
     fit_pairs(trainer, batches, r, checkpoint_dir=checkpoint_dir, config=config, start_epoch=start_epoch,
-              verbose=verbose)
+              verbose=verbose, callbacks=callbacks)
     net.predictor.trainable = True  # saved as an ordinary network
     save_model(net, out)
     if isinstance(net.predictor, StylePredictor):

@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import os
 import pathlib
+import time
 
 import keras
 import numpy as np
@@ -45,6 +46,30 @@ class ResumableCheckpoint(keras.callbacks.Callback):
             weights.unlink()
             self.model.save_weights(weights)
             meta.write_text(json.dumps(state, indent=1))
+
+
+class StopAfter(keras.callbacks.Callback):
+    """Ends ``fit`` at the first epoch end (a checkpoint) after ``seconds`` of training.
+
+    For runs on a lent machine with a fixed time budget: the steps done are whatever fits, and
+    every epoch end leaves a resumable checkpoint (list it after :class:`ResumableCheckpoint`).
+
+    Example:
+        >>> StopAfter(60).seconds
+        60.0
+    """
+
+    def __init__(self, seconds: float):
+        super().__init__()
+        self.seconds = float(seconds)
+        self._start = None
+
+    def on_train_begin(self, logs=None):
+        self._start = time.perf_counter()
+
+    def on_epoch_end(self, epoch, logs=None):
+        if time.perf_counter() - self._start >= self.seconds:
+            self.model.stop_training = True
 
 
 class SampleImages(keras.callbacks.Callback):

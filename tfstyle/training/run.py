@@ -110,12 +110,14 @@ def pair_batches(content_dir, style_dir, recipe: Recipe, style_size: int,
 
 
 def fit_pairs(trainer: keras.Model, batches: tuple[ContentBatches, ContentBatches], recipe: Recipe, *,
-              checkpoint_dir: pathlib.Path, config: dict, start_epoch: int, verbose: int | str) -> None:
+              checkpoint_dir: pathlib.Path, config: dict, start_epoch: int, verbose: int | str,
+              callbacks: Sequence[keras.callbacks.Callback] = ()) -> None:
     """:func:`fit_resumable` on ``((content, style),)`` batches of :func:`pair_batches`."""
     contents, styles = batches
     fit_resumable(trainer, lambda start, end: pair_dataset(contents, styles, start, end),
                   checkpoint_dir=checkpoint_dir, config=config, steps=recipe.steps,
-                  checkpoint_every=recipe.checkpoint_every, start_epoch=start_epoch, verbose=verbose)
+                  checkpoint_every=recipe.checkpoint_every, start_epoch=start_epoch, verbose=verbose,
+                  callbacks=callbacks)
 
 
 def last_losses(checkpoint_dir: str | os.PathLike) -> dict[str, float]:
