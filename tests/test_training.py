@@ -96,3 +96,15 @@ def test_identity_pretraining_and_init(photos, style, tmp_path, vgg_weights):
                             **{**TINY, "checkpoint_every": 1}, learning_rate=1e-9)
     for a, b in zip(_weights(net), _weights(started)):
         np.testing.assert_allclose(a, b, atol=1e-6)
+
+
+def test_stop_after_ends_fit_at_the_first_epoch_past_the_budget():
+    from tfstyle.training.callbacks import StopAfter
+
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    x = np.ones((4, 2), np.float32)
+    history = model.fit(x, x[:, :1], epochs=5, verbose=0, callbacks=[StopAfter(0)])
+    assert len(history.history["loss"]) == 1
+    history = model.fit(x, x[:, :1], epochs=3, verbose=0, callbacks=[StopAfter(3600)])
+    assert len(history.history["loss"]) == 3

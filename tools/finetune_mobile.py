@@ -20,20 +20,18 @@ Which preset is the default is decided by measurement (``benchmarks/arbitrary_vs
 """
 from __future__ import annotations
 
-import argparse
 import os
 import pathlib
-import shutil
 import sys
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from tfstyle.registry import WEIGHTS_DIR, write_entry  # noqa: E402
+from magenta_student import ROOT, parser, ship  # noqa: E402
+
 from tfstyle.training.recipes import ArbitraryRecipe  # noqa: E402
 
 NAME = "tfstyle_mobile_v2"
 START = "tfstyle_mobile_v1"
-ROOT = pathlib.Path(__file__).resolve().parents[1]
 #: The student's shape (width 0.25, 5 residual blocks, Magenta's 100-number vector); content weight
 #: 0.1 at Adam 2e-4. Validation (6 content/test photos x 4 style/named paintings at 384 px; Magenta
 #: f16: style 0.445, content 1.384) chose it: at 0.5 the first 20 steps only won back content; at 0.2
@@ -53,21 +51,21 @@ CREDIT = ("Fine-tuned by tfstyle (tools/finetune_mobile.py) from tfstyle_mobile_
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--data", type=pathlib.Path, default=pathlib.Path("../shared/data"))
-    parser.add_argument("--run", type=pathlib.Path, default=ROOT / "training" / "mobile_v2.ckpt",
-                        help="checkpoint folder (resumed when it exists)")
-    parser.add_argument("--steps", type=int, default=None, help="total steps (default: the recipe's)")
-    parser.add_argument("--init", default=START, help="preset or .keras to continue (default: %(default)s)")
-    parser.add_argument("--content-weight", type=float, default=None, help="default: the recipe's")
-    parser.add_argument("--batch-size", type=int, default=None, help="default: the recipe's")
-    parser.add_argument("--checkpoint-every", type=int, default=None, help="default: the recipe's")
-    parser.add_argument("--minutes", type=float, default=None,
-                        help="stop at the first checkpoint after this much training (a lent machine's budget)")
-    parser.add_argument("--out", type=pathlib.Path, default=WEIGHTS_DIR)
-    parser.add_argument("--no-ship", action="store_true",
-                        help="train only: leave the network next to --run, do not write the preset")
-    args = parser.parse_args(argv)
+    flags = parser(__doc__, "mobile_v2.ckpt")
+    flags.add_argument("--content", type=pathlib.Path, default=None, help="photos (default: DATA/content/train)")
+    flags.add_argument("--styles", type=pathlib.Path, default=None, help="paintings (default: DATA/style/train)")
+    flags.add_argument("--name", default=NAME, help="the preset to write (default: %(default)s)")
+    flags.add_argument("--machine", default=None,
+                       help="where the steps ran, for the entry (default: this machine; e.g. a lent GPU)")
+    flags.add_argument("--init", default=START, help="preset or .keras to continue (default: %(default)s)")
+    flags.add_argument("--content-weight", type=float, default=None, help="default: the recipe's")
+    flags.add_argument("--batch-size", type=int, default=None, help="default: the recipe's")
+    flags.add_argument("--checkpoint-every", type=int, default=None, help="default: the recipe's")
+    flags.add_argument("--minutes", type=float, default=None,
+                       help="stop at the first checkpoint after this much training (a lent machine's budget)")
+    flags.add_argument("--no-ship", action="store_true",
+                       help="train only: leave the network next to --run, do not write the preset")
+    args = flags.parse_args(argv)
 
     from tfstyle.machine import info
     from tfstyle.training.arbitrary import train_arbitrary
@@ -79,8 +77,10 @@ def main(argv: list[str] | None = None) -> int:
     recipe = RECIPE.build(RECIPE, **{k: v for k, v in overrides.items() if v is not None})
     callbacks = [] if args.minutes is None else [StopAfter(60 * args.minutes)]
     args.run.mkdir(parents=True, exist_ok=True)
-    work = args.run.parent / f"{NAME}.keras"  # train_arbitrary writes here; the preset is a copy
-    seconds = timed_run(lambda: train_arbitrary(args.data / "content" / "train", args.data / "style" / "train", work,
+    work = args.run.parent / f"{args.name}.keras"  # train_arbitrary writes here; the preset is a copy
+    contents = args.content or args.data / "content" / "train"
+    styles = args.styles or args.data / "style" / "train"
+    seconds = timed_run(lambda: train_arbitrary(contents, styles, work,
                                                 recipe=recipe, init=args.init, checkpoint_dir=args.run, verbose=2,
                                                 callbacks=callbacks),
                         args.run, args.run.with_suffix(".seconds"))
@@ -88,22 +88,14 @@ def main(argv: list[str] | None = None) -> int:
     if args.no_ship:
         print(f"{steps_done} steps in {args.run}; network in {work} (not shipped)", file=sys.stderr)
         return 0
-    target = args.out / f"{NAME}.keras"
-    shutil.copyfile(work, target)
-    work.unlink()
-    entry = {
-        "kind": "arbitrary", "class": "ArbitraryStyleNet", "predictor_class": "MobileNetStylePredictor",
-        "transfer_class": "StyleTransferNet", "file": target.name, "bytes": target.stat().st_size, "style_size": 256,
-        "title": TITLE, "credit": CREDIT, "licence": "Apache-2.0 (derived from Magenta's weights, MAGENTA_LICENSE.md)",
-        "licence_file": "MAGENTA_LICENSE.md", "source": "tools/finetune_mobile.py (tfstyle.training.arbitrary)",
-        "recipe": {**recipe.to_dict(), "steps_done": steps_done, "init": str(args.init),
-                   "train_seconds": round(seconds), "checkpoint": "training/mobile_v2.ckpt",
-                   "last_losses": {k: round(v, 4) for k, v in last_losses(args.run).items()},
-                   "machine": f"{info()['cpu']}, {info()['cores']} cores"},
-    }
-    write_entry(args.out, NAME, entry)
-    print(f"wrote {target} ({target.stat().st_size / 1e6:.1f} MB) after {steps_done} steps; registry entry {NAME}",
-          file=sys.stderr)
+    record = {**recipe.to_dict(), "steps_done": steps_done, "init": str(args.init), "train_seconds": round(seconds),
+              "checkpoint": os.path.relpath(args.run.resolve(), ROOT),
+              "last_losses": {k: round(v, 4) for k, v in last_losses(args.run).items()},
+              "machine": args.machine or f"{info()['cpu']}, {info()['cores']} cores"}
+    target = ship(work, args.out, args.name, title=TITLE, credit=CREDIT,
+                  source="tools/finetune_mobile.py (tfstyle.training.arbitrary)", record=record)
+    print(f"wrote {target} ({target.stat().st_size / 1e6:.1f} MB) after {steps_done} steps; registry entry "
+          f"{args.name}", file=sys.stderr)
     return 0
 
 

@@ -13,19 +13,17 @@ quoted in ``RECIPE.md``.
 """
 from __future__ import annotations
 
-import argparse
 import json
 import os
-import pathlib
-import shutil
 import sys
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from tfstyle.registry import PRESETS_FILE, WEIGHTS_DIR, write_entry  # noqa: E402
+from magenta_student import parser, ship  # noqa: E402
+
+from tfstyle.registry import PRESETS_FILE  # noqa: E402
 
 NAME = "tfstyle_mobile_v1"
-ROOT = pathlib.Path(__file__).resolve().parents[1]
 TITLE = ("tfstyle's phone-first arbitrary-style network: Magenta's MobileNetV2 predictor, a transfer net with "
          "space-to-depth input and pixel-shuffle output (no full-resolution convolution), distilled from magenta_v1")
 CREDIT = ("Distilled by tfstyle (tools/train_student.py) from magenta_v1, whose predictor it keeps and whose residual "
@@ -34,13 +32,7 @@ CREDIT = ("Distilled by tfstyle (tools/train_student.py) from magenta_v1, whose 
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--data", type=pathlib.Path, default=pathlib.Path("../shared/data"))
-    parser.add_argument("--run", type=pathlib.Path, default=ROOT / "training" / "student_v1.ckpt",
-                        help="checkpoint folder (resumed when it exists)")
-    parser.add_argument("--steps", type=int, default=None, help="total steps (default: the recipe's)")
-    parser.add_argument("--out", type=pathlib.Path, default=WEIGHTS_DIR)
-    args = parser.parse_args(argv)
+    args = parser(__doc__, "student_v1.ckpt").parse_args(argv)
 
     from tfstyle.machine import info
     from tfstyle.training.recipes import StudentRecipe
@@ -52,23 +44,16 @@ def main(argv: list[str] | None = None) -> int:
     work = args.run.parent / f"{NAME}.keras"  # distill_student writes here; the preset is a copy
     distill_student(args.data / "content" / "train", args.data / "style" / "train", work, recipe=recipe,
                     checkpoint_dir=args.run)
-    target = args.out / f"{NAME}.keras"
-    shutil.copyfile(work, target)
-    work.unlink()
     state = json.loads((args.run / "state.json").read_text())
     timing = [line.split(",") for line in (args.run / "timing.csv").read_text().splitlines() if line]
     steps_done = state["epoch"] * recipe.checkpoint_every
-    entry = {
-        "kind": "arbitrary", "class": "ArbitraryStyleNet", "predictor_class": "MobileNetStylePredictor",
-        "transfer_class": "StyleTransferNet", "file": target.name, "bytes": target.stat().st_size, "style_size": 256,
-        "title": TITLE, "credit": CREDIT, "licence": "Apache-2.0 (derived from Magenta's weights, MAGENTA_LICENSE.md)",
-        "licence_file": "MAGENTA_LICENSE.md", "source": "tools/train_student.py (tfstyle.training.student.distill_student)",
-        "recipe": {**recipe.to_dict(), "steps_done": steps_done, "teacher": "magenta_v1",
-                   "train_seconds": round(sum(float(t[1]) for t in timing)), "checkpoint": "training/student_v1.ckpt",
-                   "last_losses": {k: round(v, 4) for k, v in last_losses(args.run).items()},
-                   "machine": f"{info()['cpu']}, {info()['cores']} cores"},
-    }
-    write_entry(args.out, NAME, entry)
+    target = ship(work, args.out, NAME, title=TITLE, credit=CREDIT,
+                  source="tools/train_student.py (tfstyle.training.student.distill_student)",
+                  record={**recipe.to_dict(), "steps_done": steps_done, "teacher": "magenta_v1",
+                          "train_seconds": round(sum(float(t[1]) for t in timing)),
+                          "checkpoint": "training/student_v1.ckpt",
+                          "last_losses": {k: round(v, 4) for k, v in last_losses(args.run).items()},
+                          "machine": f"{info()['cpu']}, {info()['cores']} cores"})
     table_path = args.out / PRESETS_FILE.name
     table = json.loads(table_path.read_text())
     table["defaults"]["phone"] = NAME
