@@ -164,7 +164,7 @@ def stylize_arbitrary(
             default tile 512 px with Keras; LiteRT runs up to 3 MP whole, larger in strips
             (:func:`tfstyle.lite.lite_tile`).
         progress: progress bar over tiles.
-        backend: ``"auto"``: an ``ArbitraryStyleNet`` preset (the default ``magenta_v1``) runs through
+        backend: ``"auto"``: an ``ArbitraryStyleNet`` preset (the default ``tfstyle_mobile_v3``) runs through
             its cached LiteRT files (no TensorFlow import; :mod:`tfstyle.lite`) when they are built and
             the call needs no fitting, Keras otherwise (with a one-line note for a preset);
             ``"litert"``: :class:`OptionError` when the files cannot serve the call; ``"keras"``.

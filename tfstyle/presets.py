@@ -35,7 +35,7 @@ def list_presets(kind: str | None = None) -> list[dict]:
     Example:
         >>> rows = list_presets("arbitrary")
         >>> [row["name"] for row in rows if row["default"]]
-        ['magenta_v1']
+        ['tfstyle_mobile_v3']
     """
     rows = []
     for name in preset_names(kind):

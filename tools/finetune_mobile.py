@@ -15,8 +15,11 @@ reaches ``--steps`` the network is copied to ``tfstyle/weights/tfstyle_mobile_v2
 registry entry (recipe, steps, seconds, machine, credit and licence: derived from Magenta's weights).
 Which preset is the default is decided by measurement (``benchmarks/arbitrary_vs_magenta.py``), not here.
 
-    python tools/finetune_mobile.py --data ../shared/data                 # the shipped recipe
+    python tools/finetune_mobile.py --data ../shared/data                 # stage 1 (tfstyle_mobile_v2)
     python tools/finetune_mobile.py --data ../shared/data --steps 800     # stop (or resume) at 800 steps
+    # stage 2, the shipped default tfstyle_mobile_v3 (tfstyle/weights/RECIPE.md: chosen on validation pairs)
+    python tools/finetune_mobile.py --data ../shared/data --run training/mobile_v3.ckpt --init tfstyle_mobile_v2 \\
+        --content-weight 0.15 --steps 800 --mix 0.4 --name tfstyle_mobile_v3
 """
 from __future__ import annotations
 
@@ -50,6 +53,20 @@ CREDIT = ("Fine-tuned by tfstyle (tools/finetune_mobile.py) from tfstyle_mobile_
           "https://github.com/magenta/magenta/tree/main/magenta/models/arbitrary_image_stylization, Apache License 2.0.")
 
 
+def average_with_init(work: pathlib.Path, init: str, mix: float) -> None:
+    """Replace the network in ``work`` by ``(1 - mix) * init + mix * work``, weight by weight.
+
+    The fine-tune starts from ``init``, so both lie in one basin and the average sits between
+    them on the style/content trade-off (often beyond both: it chose ``tfstyle_mobile_v3``).
+    """
+    from tfstyle.io import save_model
+    from tfstyle.presets import load_model
+
+    net, start = load_model(work), load_model(init)
+    net.set_weights([(1 - mix) * a + mix * b for a, b in zip(start.get_weights(), net.get_weights())])
+    save_model(net, work)
+
+
 def main(argv: list[str] | None = None) -> int:
     flags = parser(__doc__, "mobile_v2.ckpt")
     flags.add_argument("--content", type=pathlib.Path, default=None, help="photos (default: DATA/content/train)")
@@ -63,6 +80,8 @@ def main(argv: list[str] | None = None) -> int:
     flags.add_argument("--checkpoint-every", type=int, default=None, help="default: the recipe's")
     flags.add_argument("--minutes", type=float, default=None,
                        help="stop at the first checkpoint after this much training (a lent machine's budget)")
+    flags.add_argument("--mix", type=float, default=None,
+                       help="ship (1 - MIX) x init + MIX x the trained weights (a weight average; default: the trained)")
     flags.add_argument("--no-ship", action="store_true",
                        help="train only: leave the network next to --run, do not write the preset")
     args = flags.parse_args(argv)
@@ -88,7 +107,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.no_ship:
         print(f"{steps_done} steps in {args.run}; network in {work} (not shipped)", file=sys.stderr)
         return 0
+    if args.mix is not None:
+        average_with_init(work, args.init, args.mix)
     record = {**recipe.to_dict(), "steps_done": steps_done, "init": str(args.init), "train_seconds": round(seconds),
+              **({} if args.mix is None else {"weights": f"{1 - args.mix:g} x init + {args.mix:g} x trained"}),
               "checkpoint": os.path.relpath(args.run.resolve(), ROOT),
               "last_losses": {k: round(v, 4) for k, v in last_losses(args.run).items()},
               "machine": args.machine or f"{info()['cpu']}, {info()['cores']} cores"}

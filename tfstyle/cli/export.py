@@ -10,7 +10,7 @@ EPILOG = """examples:
   tfstyle export --model wave -o wave.tflite --format float16
   tfstyle export --model m.keras -o m_int8.tflite --format int8 --calibration photos/
   tfstyle export --arbitrary -o models/ --format int8 --calibration photos/ --style-calibration paintings/
-  tfstyle export --cache wave magenta_v1      # LiteRT files 'tfstyle stylize' runs without TensorFlow"""
+  tfstyle export --cache wave tfstyle_mobile_v3 # LiteRT files 'tfstyle stylize' runs without TensorFlow"""
 
 
 def add_parser(sub) -> None:
