@@ -43,6 +43,7 @@ def test_pack_vgg_halves_weights_and_zeroes_unused_layers(tmp_path, rng):
             group.attrs["weight_names"] = [f"{layer}_W_1:0".encode()]
             group.create_dataset(f"{layer}_W_1:0", data=kernel)
     pack.pack_vgg(source, tmp_path / "small.h5")
+
     def names(values):
         return [v.decode() if isinstance(v, bytes) else v for v in values]
 

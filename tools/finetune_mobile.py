@@ -1,4 +1,4 @@
-"""Fine-tune the phone-first student with the perceptual loss; ship it as the ``tfstyle_mobile_v2`` preset.
+"""Fine-tune the phone-first student with the perceptual loss; ship it as a preset (``--name``).
 
 ``tfstyle_mobile_v1`` was distilled from ``magenta_v1`` with pixel and trunk-feature losses only
 (no VGG19): its outputs keep more of the photo than Magenta's and less of the painting. This run
@@ -11,8 +11,9 @@ continues it with :func:`tfstyle.training.arbitrary.train_arbitrary` on ``conten
 Checkpoints go to ``--run`` (``training/mobile_v2.ckpt/`` by default: small and committed, so a
 later session on another machine continues the same run: repeat the command; the seconds spent
 add up in ``training/mobile_v2.seconds``). When the run
-reaches ``--steps`` the network is copied to ``tfstyle/weights/tfstyle_mobile_v2.keras`` with its
-registry entry (recipe, steps, seconds, machine, credit and licence: derived from Magenta's weights).
+reaches ``--steps`` the network (with ``--mix``, its weight average with ``--init``) is copied to
+``tfstyle/weights/<--name>.keras`` (default ``tfstyle_mobile_v2``) with its registry entry (recipe,
+steps, seconds, machine, credit and licence: derived from Magenta's weights).
 Which preset is the default is decided by measurement (``benchmarks/arbitrary_vs_magenta.py``), not here.
 
     python tools/finetune_mobile.py --data ../shared/data                 # stage 1 (tfstyle_mobile_v2)
@@ -85,6 +86,8 @@ def main(argv: list[str] | None = None) -> int:
     flags.add_argument("--no-ship", action="store_true",
                        help="train only: leave the network next to --run, do not write the preset")
     args = flags.parse_args(argv)
+    if args.mix is not None and not 0 <= args.mix <= 1:
+        flags.error(f"--mix must be in [0, 1], got {args.mix:g}")
 
     from tfstyle.machine import info
     from tfstyle.training.arbitrary import train_arbitrary

@@ -110,6 +110,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--style-train-share", type=float, default=0.0,
                         help="share of the data budget for DATA/style/train paintings (arbitrary style; default 0)")
     args = parser.parse_args(argv)
+    if not 0 <= args.style_train_share < 1:
+        parser.error("--style-train-share must be in [0, 1)")
+    checkout = _travelling(ROOT)
 
     shutil.rmtree(args.out, ignore_errors=True)
     (args.out / "out").mkdir(parents=True)
@@ -127,17 +130,17 @@ def main(argv: list[str] | None = None) -> int:
             shutil.copyfile(path, styles / path.name)
     (args.out / "run.sh").write_text(RUN_SH)
     # Leave 1 MiB of margin.
-    budget = LIMIT - _size(args.out) - _travelling(ROOT) - 2**20
+    budget = LIMIT - _size(args.out) - checkout - 2**20
     if budget <= 0:
-        parser.error(f"the checkout alone sends {_travelling(ROOT) / 2**20:.0f} MiB: slim it first (see --help)")
-    if not 0 <= args.style_train_share < 1:
-        parser.error("--style-train-share must be in [0, 1)")
+        shutil.rmtree(args.out)
+        parser.error(f"the checkout sends {checkout / 2**20:.0f} MiB, leaving no room for training images: "
+                     f"slim it first (see --help)")
     paintings = 0
     if args.style_train_share:
         style_train = sorted(p for p in (args.data / "style" / "train").iterdir() if p.suffix.lower() in (".jpg", ".png"))
         paintings = pack_content(style_train, args.out / "style_train", min(args.crop, 256),
                                  int(budget * args.style_train_share))
-        budget = LIMIT - _size(args.out) - _travelling(ROOT) - 2**20
+        budget = LIMIT - _size(args.out) - checkout - 2**20
     photos = sorted(p for p in (args.data / "content" / "train").iterdir() if p.suffix.lower() in (".jpg", ".png"))
     count = pack_content(photos, args.out / "content", args.crop, budget)
     print(f"{args.out}: {_size(args.out) / 2**20:.1f} MiB, {count} of {len(photos)} training photos "
