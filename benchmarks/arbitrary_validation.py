@@ -4,8 +4,8 @@ For each model (``--model FILE.keras`` with a label, repeatable; ``-`` for the
 shipped Ghiasi network) it reports
 
 * the PSNR of the strength-0 output against the photo (strength 0 should give the photo back),
-* the style and content distances (:mod:`tfstyle.metrics`) and the SSIM to the photo
-  (:func:`tfstyle.metrics.ssim`, higher keeps more structure) at strength 1,
+* the style and content distances (:mod:`tfstyle.perceptual.metrics`) and the SSIM to the photo
+  (:func:`tfstyle.perceptual.metrics.ssim`, higher keeps more structure) at strength 1,
 
 on photos of ``content/test`` (validation, never trained on) and paintings of ``style/named``
 at ``--size`` (long side of the painting, square photos). Faster than
@@ -26,7 +26,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import numpy as np  # noqa: E402
 
-from tfstyle.machine import describe, publish  # noqa: E402
+from tfstyle.devtools.machine import describe, publish  # noqa: E402
 
 SHARED = pathlib.Path(__file__).resolve().parents[2] / "shared"
 
@@ -41,10 +41,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     os.environ.setdefault("TFSTYLE_VGG19_WEIGHTS", str(SHARED / "weights" / "vgg19_notop.h5"))
 
-    from tfstyle.arbitrary import stylize_arbitrary
-    from tfstyle.presets import load_model
-    from tfstyle.images import cover_crop, list_images, load_image
-    from tfstyle.metrics import Scorer, psnr, ssim
+    from tfstyle.methods.arbitrary import stylize_arbitrary
+    from tfstyle.weights.presets import load_model
+    from tfstyle.image.io import cover_crop, list_images, load_image
+    from tfstyle.perceptual.metrics import Scorer, psnr, ssim
 
     photos = [cover_crop(load_image(p), (args.size, args.size)) for p in list_images(args.content)[120:126]]
     styles = list_images(args.styles)[1::9][:3]

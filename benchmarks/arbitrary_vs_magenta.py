@@ -11,11 +11,11 @@ both centre-cropped to ``--size`` squares (384, the size of Magenta's transfer m
 * with ``--fit-steps N``: the same network with each style first fitted by ``tfstyle.fit_style``
   (N steps, once per style, on ``--fit-photos`` photos of ``--fit-content``, the training photos;
   or with ``--fit-on photo`` on each photo it paints),
-* Magenta's ``predict_int8_256.tflite`` + ``transfer_f16_384.tflite`` (``tfstyle.magenta.MagentaTFLite``),
+* Magenta's ``predict_int8_256.tflite`` + ``transfer_f16_384.tflite`` (``tfstyle.methods.magenta.MagentaTFLite``),
 * the content photo itself (identity baseline),
 
 with the style distance to the style image and the content distance to the photo
-(:mod:`tfstyle.metrics`; lower is better for both) and the SSIM to the photo (structure kept; higher
+(:mod:`tfstyle.perceptual.metrics`; lower is better for both) and the SSIM to the photo (structure kept; higher
 keeps more). Prints a Markdown table (mean ± std over the
 pairs, and mean seconds per image) and appends it, with the machine, to ``--out``.
 
@@ -35,7 +35,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import numpy as np  # noqa: E402
 
-from tfstyle.machine import describe, publish  # noqa: E402
+from tfstyle.devtools.machine import describe, publish  # noqa: E402
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
@@ -65,13 +65,13 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     os.environ.setdefault("TFSTYLE_VGG19_WEIGHTS", str(SHARED / "weights" / "vgg19_notop.h5"))
 
-    from tfstyle.arbitrary import stylize_arbitrary
-    from tfstyle.fit import fit_style
-    from tfstyle.presets import load_model
-    from tfstyle.images import cover_crop, list_images, load_image
-    from tfstyle.magenta import MagentaTFLite
-    from tfstyle.metrics import Scorer
-    from tfstyle.similarity import ssim
+    from tfstyle.methods.arbitrary import stylize_arbitrary
+    from tfstyle.methods.fit import fit_style
+    from tfstyle.weights.presets import load_model
+    from tfstyle.image.io import cover_crop, list_images, load_image
+    from tfstyle.methods.magenta import MagentaTFLite
+    from tfstyle.perceptual.metrics import Scorer
+    from tfstyle.image.similarity import ssim
 
     contents = list_images(args.content)[:args.contents]
     all_styles = list_images(args.styles)

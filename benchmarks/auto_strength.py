@@ -1,8 +1,8 @@
 """SSIM to the photo against strength, for ``strength="auto"``'s default threshold.
 
 For each photo x painting pair (validation photos of ``content/test``, never holdout) at 384 px,
-stylizes at every strength of :data:`tfstyle.arbitrary.AUTO_STRENGTHS` and 0 with a preset and
-reports the median SSIM to the photo (``tfstyle.metrics.ssim``), and the strengths ``"auto"`` picks.
+stylizes at every strength of :data:`tfstyle.methods.arbitrary.AUTO_STRENGTHS` and 0 with a preset and
+reports the median SSIM to the photo (``tfstyle.perceptual.metrics.ssim``), and the strengths ``"auto"`` picks.
 
     python benchmarks/auto_strength.py --out benchmarks/results/auto_strength.md
 """
@@ -13,10 +13,10 @@ import pathlib
 
 import numpy as np
 
-from tfstyle.arbitrary import AUTO_MIN_SSIM, AUTO_STRENGTHS, stylize_arbitrary
-from tfstyle.images import cover_crop, list_images, load_image
-from tfstyle.machine import describe, publish
-from tfstyle.metrics import ssim
+from tfstyle.methods.arbitrary import AUTO_MIN_SSIM, AUTO_STRENGTHS, stylize_arbitrary
+from tfstyle.image.io import cover_crop, list_images, load_image
+from tfstyle.devtools.machine import describe, publish
+from tfstyle.perceptual.metrics import ssim
 
 SHARED = pathlib.Path(__file__).resolve().parents[2] / "shared"
 

@@ -9,10 +9,10 @@ For each shipped fast style (``wave``, ``starry_night``, ...) and the first ``--
   (:func:`tfstyle.models.ghiasi.fold_style`, no fitting), made here;
 * **shipped**: ``tfstyle/weights/<name>.keras`` (``tools/fold_styles.py``: folded, after fitting the
   style parameters if its recipe says so); a row of its own only when it is not the folded one;
-* **Magenta f16**: ``predict_int8_256`` + ``transfer_f16_384`` (:class:`tfstyle.magenta.MagentaTFLite`),
+* **Magenta f16**: ``predict_int8_256`` + ``transfer_f16_384`` (:class:`tfstyle.methods.magenta.MagentaTFLite`),
   the same painting through its own predictor.
 
-Scores: style and content distance (:class:`tfstyle.metrics.Scorer`, the painting scored at
+Scores: style and content distance (:class:`tfstyle.perceptual.metrics.Scorer`, the painting scored at
 ``--size`` long side for every system; lower is better) and SSIM to the photo
 (``tf.image.ssim`` on [0, 255], ``max_val=255``; higher keeps more of the photo). Targets: the
 shipped network's style *and* content distances at or below Magenta f16's. Writes a Markdown report
@@ -36,8 +36,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import numpy as np  # noqa: E402
 
-from tfstyle.machine import describe  # noqa: E402
-from tfstyle.registry import WEIGHTS_DIR, read_entry, write_entry  # noqa: E402
+from tfstyle.devtools.machine import describe  # noqa: E402
+from tfstyle.weights.registry import WEIGHTS_DIR, read_entry, write_entry  # noqa: E402
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
@@ -82,10 +82,10 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("TFSTYLE_VGG19_WEIGHTS", str(SHARED / "weights" / "vgg19_notop.h5"))
 
     import tfstyle
-    from tfstyle.images import cover_crop, load_image
-    from tfstyle.io import write_text
-    from tfstyle.magenta import MagentaTFLite
-    from tfstyle.metrics import Scorer
+    from tfstyle.image.io import cover_crop, load_image
+    from tfstyle.atomic import write_text
+    from tfstyle.methods.magenta import MagentaTFLite
+    from tfstyle.perceptual.metrics import Scorer
     from tfstyle.models.ghiasi import fold_style
 
     side = (args.size, args.size)
@@ -137,7 +137,7 @@ def main(argv: list[str] | None = None) -> int:
     lines = ["# Shipped fast styles vs Magenta", "",
              f"{len(photos)} holdout photos ({', '.join(p.name for p in photo_paths)}), cover-cropped to "
              f"{side[0]}x{side[1]}; each painting scored at {args.size} px for every system. Style and content "
-             "distance: `tfstyle.metrics` (lower is better); SSIM to the photo: `tf.image.ssim` on [0, 255] "
+             "distance: `tfstyle.perceptual.metrics` (lower is better); SSIM to the photo: `tf.image.ssim` on [0, 255] "
              "(higher keeps more of the photo); seconds per image on this machine (Keras float32 for tfstyle's "
              "networks, TFLite 2 threads for Magenta). Made by `benchmarks/fast_styles_vs_magenta.py`.", "",
              f"Machine: {describe()}", "", "## Summary: the shipped network against Magenta f16", "",

@@ -7,8 +7,8 @@ Runs, on one machine, image and loss:
   (b) ``tfstyle.stylize_optimize`` with its default optimizer settings, on the same loss,
 
 and prints the wall time each needs to reach the reference's final total loss, the ratio, and
-the quality of each output: style and content distances (:class:`tfstyle.metrics.Scorer`) and
-SSIM to the photo (:func:`tfstyle.metrics.ssim`).
+the quality of each output: style and content distances (:class:`tfstyle.perceptual.metrics.Scorer`) and
+SSIM to the photo (:func:`tfstyle.perceptual.metrics.ssim`).
 
     python benchmarks/gatys.py --vgg-weights ../shared/weights/vgg19_notop.h5
 """
@@ -25,11 +25,11 @@ import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 import tfstyle  # noqa: E402
-from tfstyle.images import load_image, resize_image  # noqa: E402
-from tfstyle.metrics import Scorer, ssim  # noqa: E402
-from tfstyle.vgg import STYLE_LAYERS as DEFAULT_STYLE_LAYERS  # noqa: E402
-from tfstyle.vgg import vgg19_features  # noqa: E402
-from tfstyle.machine import describe  # noqa: E402
+from tfstyle.image.io import load_image, resize_image  # noqa: E402
+from tfstyle.perceptual.metrics import Scorer, ssim  # noqa: E402
+from tfstyle.perceptual.vgg import STYLE_LAYERS as DEFAULT_STYLE_LAYERS  # noqa: E402
+from tfstyle.perceptual.vgg import vgg19_features  # noqa: E402
+from tfstyle.devtools.machine import describe  # noqa: E402
 
 CONTENT_LAYER = "block5_conv2"
 STYLE_WEIGHT, CONTENT_WEIGHT = 1e-2, 1e4

@@ -27,7 +27,7 @@ from PIL import Image
 
 from tfstyle.export.bench import latency
 from tfstyle.export.gpu_check import check_on_gpu, gpu_unavailable_reason, summary
-from tfstyle.machine import describe, publish
+from tfstyle.devtools.machine import describe, publish
 
 SHARED = pathlib.Path(__file__).resolve().parents[2] / "shared"
 MAGENTA = SHARED / "anchors" / "magenta"
@@ -88,7 +88,7 @@ def main(argv: list[str] | None = None) -> int:
              "| file | fully accelerated | ops that fall back to CPU | PSNR vs CPU (dB) | software Vulkan (CPU) ms | "
              "CPU interpreter ms | export metadata (random inputs) |", "|---|---|---|---|---|---|---|"]
     adapter = None
-    from tfstyle.magenta import MagentaTFLite
+    from tfstyle.methods.magenta import MagentaTFLite
 
     for fmt in ("f16", "int8"):
         transfer = MAGENTA / f"transfer_{fmt}_{SIZE}.tflite"

@@ -4,7 +4,7 @@ Each case runs the command line in a fresh process (``python -m tfstyle``, this 
 on ``PYTHONPATH``) several times and reports the median: README's first command on the 344x256
 corgi, the same photo upscaled to 1200x900 (~1 MP) and to 3840x2160 (4K), each with
 ``--backend auto`` (LiteRT; the files are built first if missing, outside the timing) and
-``--backend keras``. The machine (:func:`tfstyle.machine.describe`) and the load average
+``--backend keras``. The machine (:func:`tfstyle.devtools.machine.describe`) and the load average
 (``os.getloadavg``) before and after every case go into the report: the CPU is shared.
 
     python benchmarks/instant_start.py                  # writes benchmarks/results/instant_start.md
@@ -58,8 +58,8 @@ def main() -> None:
     parser.add_argument("--output", default=str(RESULT))
     options = parser.parse_args()
 
-    from tfstyle.io import write_text
-    from tfstyle.machine import describe
+    from tfstyle.atomic import write_text
+    from tfstyle.devtools.machine import describe
 
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep),
            "TF_CPP_MIN_LOG_LEVEL": "3"}
@@ -109,7 +109,7 @@ def main() -> None:
 
 
 def _warm(env: dict) -> bool:
-    code = "from tfstyle.lite import cached_files; raise SystemExit(0 if cached_files('wave') else 1)"
+    code = "from tfstyle.runtime.preset_files import cached_files; raise SystemExit(0 if cached_files('wave') else 1)"
     return subprocess.run([sys.executable, "-c", code], env=env).returncode == 0
 
 

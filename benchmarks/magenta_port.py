@@ -4,9 +4,9 @@ On ``--photos`` holdout photos x ``--paintings`` holdout paintings (``../shared/
 out over the sorted lists), both centre-cropped, photos to 384x384 (the TFLite transfer size):
 
 * end to end, the port through ``tfstyle.stylize_arbitrary`` (Keras float32: MobileNetV2 predictor
-  at 256x256 + transfer net) against ``tfstyle.magenta.MagentaTFLite`` (``predict_int8_256`` +
-  ``transfer_f16_384``): style and content distances (:class:`tfstyle.metrics.Scorer`, VGG19), their
-  relative difference (must stay within 2%), SSIM to the photo (:func:`tfstyle.metrics.ssim`), PSNR
+  at 256x256 + transfer net) against ``tfstyle.methods.magenta.MagentaTFLite`` (``predict_int8_256`` +
+  ``transfer_f16_384``): style and content distances (:class:`tfstyle.perceptual.metrics.Scorer`, VGG19), their
+  relative difference (must stay within 2%), SSIM to the photo (:func:`tfstyle.perceptual.metrics.ssim`), PSNR
   between the two stylizations, seconds per image;
 * the transfer net alone, fed the TFLite predictor's bottleneck: PSNR against the TFLite float output;
 * the predictor alone on every holdout painting: cosine similarity with the int8 TFLite's vector.
@@ -29,8 +29,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import numpy as np  # noqa: E402
 
-from tfstyle.machine import describe, publish  # noqa: E402
-from tfstyle.registry import read_entry, write_entry  # noqa: E402
+from tfstyle.devtools.machine import describe, publish  # noqa: E402
+from tfstyle.weights.registry import read_entry, write_entry  # noqa: E402
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
@@ -63,10 +63,10 @@ def main(argv: list[str] | None = None) -> int:
     from PIL import Image
 
     import tfstyle.models  # noqa: F401  (registers the classes)
-    from tfstyle.arbitrary import stylize_arbitrary
-    from tfstyle.images import cover_crop, list_images, load_image, to_uint8
-    from tfstyle.magenta import MagentaTFLite
-    from tfstyle.metrics import Scorer, ssim
+    from tfstyle.methods.arbitrary import stylize_arbitrary
+    from tfstyle.image.io import cover_crop, list_images, load_image, to_uint8
+    from tfstyle.methods.magenta import MagentaTFLite
+    from tfstyle.perceptual.metrics import Scorer, ssim
 
     net = keras.saving.load_model(args.model)
     magenta = MagentaTFLite(args.magenta / "predict_int8_256.tflite", args.magenta / "transfer_f16_384.tflite")

@@ -7,10 +7,10 @@ squares (384, the size of Magenta's transfer model) and the painting shrunk to a
 
 * ``tfstyle/weights/microast_v1.keras`` (Keras float32, ``MicroASTNet.stylize``, alpha 1),
 * the same network as a float16 TFLite model at that size (content + style inputs),
-* Magenta ``predict_int8_256.tflite`` + ``transfer_f16_384.tflite`` (``tfstyle.magenta.MagentaTFLite``),
+* Magenta ``predict_int8_256.tflite`` + ``transfer_f16_384.tflite`` (``tfstyle.methods.magenta.MagentaTFLite``),
 * the photo itself (identity baseline),
 
-with the style distance to the painting and the content distance to the photo (``tfstyle.metrics.Scorer``,
+with the style distance to the painting and the content distance to the photo (``tfstyle.perceptual.metrics.Scorer``,
 lower is better), SSIM to the photo (``tf.image.ssim``, max 255; higher keeps more structure) and the
 median seconds per image (style encoding included; one warm-up call first). Prints a Markdown table
 (mean ± std over the pairs), appends it with the machine to ``--out`` and writes ``--json``.
@@ -33,7 +33,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import numpy as np  # noqa: E402
 
-from tfstyle.machine import describe, publish  # noqa: E402
+from tfstyle.devtools.machine import describe, publish  # noqa: E402
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
@@ -57,9 +57,9 @@ def main(argv: list[str] | None = None) -> int:
     import tensorflow as tf
 
     from tfstyle.export.tflite import convert_signature, make_interpreter
-    from tfstyle.images import cover_crop, list_images, load_image, save_image
-    from tfstyle.magenta import MagentaTFLite
-    from tfstyle.metrics import Scorer
+    from tfstyle.image.io import cover_crop, list_images, load_image, save_image
+    from tfstyle.methods.magenta import MagentaTFLite
+    from tfstyle.perceptual.metrics import Scorer
     from tfstyle.models.microast import MicroASTNet  # noqa: F401  (registers the class)
 
     contents, styles = list_images(args.content), list_images(args.styles)
@@ -132,7 +132,7 @@ def main(argv: list[str] | None = None) -> int:
               f"{max(1, len(list_images(args.content)) // args.pairs)}th of `holdout/content`, cover-cropped; "
               "paintings: every k-th of `holdout/style`, long side shrunk to the size (MicroAST Keras encodes it as "
               "it is, MicroAST TFLite gets a centre square, Magenta's predictor a 256 centre square). Distances are "
-              "`tfstyle.metrics.Scorer` (lower is better); SSIM is `tf.image.ssim` on [0, 255]. Times include the "
+              "`tfstyle.perceptual.metrics.Scorer` (lower is better); SSIM is `tf.image.ssim` on [0, 255]. Times include the "
               "style encoding; Keras times are eager calls."]
     publish(lines, args.out)
     if args.json:

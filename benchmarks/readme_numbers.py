@@ -18,9 +18,9 @@ import numpy as np
 from PIL import Image
 
 import tfstyle
-from tfstyle.images import load_image, resize_image
-from tfstyle.machine import describe, publish
-from tfstyle.metrics import psnr
+from tfstyle.image.io import load_image, resize_image
+from tfstyle.devtools.machine import describe, publish
+from tfstyle.perceptual.metrics import psnr
 
 SHARED = pathlib.Path(__file__).resolve().parents[2] / "shared"
 

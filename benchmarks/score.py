@@ -3,11 +3,11 @@
 Stylizes every content image of a folder with each model and prints, per model, the mean
 (and standard deviation) over the images of
 
-* the style distance to the style image (``tfstyle.metrics``: mean over VGG19
+* the style distance to the style image (``tfstyle.perceptual.metrics``: mean over VGG19
   block1_conv1..block5_conv1 of ||G(output) - G(style)||_F / ||G(style)||_F), and
 * the content distance to the content image (||F(output) - F(content)||_F / ||F(content)||_F
   at block4_conv2), and
-* the SSIM to the content image (``tfstyle.metrics.ssim``; 1 = the photo's structure kept),
+* the SSIM to the content image (``tfstyle.perceptual.metrics.ssim``; 1 = the photo's structure kept),
 
 and the same for the identity (the content image unchanged: content distance 0, SSIM 1, the
 photos' own style distance) as a baseline. Lower is better for both distances, higher for
@@ -44,8 +44,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import numpy as np  # noqa: E402
 
 from tfstyle.errors import TfstyleError  # noqa: E402
-from tfstyle.images import list_images, load_image, to_uint8  # noqa: E402
-from tfstyle.machine import describe  # noqa: E402
+from tfstyle.image.io import list_images, load_image, to_uint8  # noqa: E402
+from tfstyle.devtools.machine import describe  # noqa: E402
 
 HEADER = (
     "| model | style | style distance (mean ± std) | content distance (mean ± std) | SSIM to the photo (mean ± std) "
@@ -81,7 +81,7 @@ def crop_to_multiple(image: np.ndarray, multiple: int = 4) -> np.ndarray:
 def load_net(entry: Entry, args: argparse.Namespace):
     """Return a callable mapping (1, H, W, 3) images in [0, 255] to stylized images."""
     if entry.kind == "preset":
-        from tfstyle.presets import load_model
+        from tfstyle.weights.presets import load_model
 
         net = load_model(entry.source, kind="fast")
         return net
@@ -119,7 +119,7 @@ def resolve_styles(entries: list[Entry], styles: list[str], style_dir: str) -> N
         if styles:
             entry.style = styles[0] if len(styles) == 1 else styles[i]
         elif entry.kind == "preset":
-            from tfstyle.registry import preset_entry
+            from tfstyle.weights.registry import preset_entry
 
             image = preset_entry(entry.source).get("style_image", f"{entry.source}.jpg")
             entry.style = os.path.join(style_dir, image)
@@ -177,7 +177,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    from tfstyle.metrics import Scorer, ssim
+    from tfstyle.perceptual.metrics import Scorer, ssim
 
     entries: list[Entry] = args.entries
     resolve_styles(entries, args.style, args.style_dir)

@@ -3,7 +3,7 @@ the photo back, strength is monotonic).
 
 For each photo x painting pair (``data/holdout/content`` x ``data/holdout/style``, evaluation only)
 at 384 px, stylizes at strengths 0, 0.25, 0.5, 0.75 and 1 and reports the median PSNR and SSIM to
-the photo and the mean style distance to the painting (``tfstyle.metrics``, VGG19).
+the photo and the mean style distance to the painting (``tfstyle.perceptual.metrics``, VGG19).
 
     python benchmarks/strength.py --out benchmarks/results/strength.md
 """
@@ -15,12 +15,12 @@ import pathlib
 
 import numpy as np
 
-from tfstyle.arbitrary import stylize_arbitrary
-from tfstyle.blend import FADE_BELOW
-from tfstyle.images import cover_crop, list_images, load_image
-from tfstyle.machine import describe, publish
-from tfstyle.metrics import psnr, ssim, style_distance
-from tfstyle.registry import preset_names
+from tfstyle.methods.arbitrary import stylize_arbitrary
+from tfstyle.image.blend import FADE_BELOW
+from tfstyle.image.io import cover_crop, list_images, load_image
+from tfstyle.devtools.machine import describe, publish
+from tfstyle.perceptual.metrics import psnr, ssim, style_distance
+from tfstyle.weights.registry import preset_names
 
 SHARED = pathlib.Path(__file__).resolve().parents[2] / "shared"
 STRENGTHS = (0.0, 0.25, 0.5, 0.75, 1.0)
@@ -42,7 +42,7 @@ def main(argv: list[str] | None = None) -> int:
     lines = [f"### Strength: {len(photos)} holdout photos x {len(paintings)} holdout paintings at {args.size} px",
              "", f"Machine: {describe()}", "",
              f"Ghiasi-type networks (magenta_v1, tfstyle's own) mix the painting's style vector with the photo's "
-             f"own and, below strength {FADE_BELOW:g}, also fade into the photo (`tfstyle.blend.FADE_BELOW`); "
+             f"own and, below strength {FADE_BELOW:g}, also fade into the photo (`tfstyle.image.blend.FADE_BELOW`); "
              "MicroAST interpolates its content features with the stylized ones (`alpha`).", "",
              "| model | measure | " + " | ".join(f"{k:g}" for k in STRENGTHS) + " |",
              "|---|---" + "|---" * len(STRENGTHS) + "|"]

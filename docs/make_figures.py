@@ -26,7 +26,7 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 import tfstyle
-from tfstyle.images import load_image, resize_image, save_image, to_uint8
+from tfstyle.image.io import load_image, resize_image, save_image, to_uint8
 
 CONTENTS = ("astronaut", "chelsea", "coffee")
 STYLES = (("starry_night", "Van Gogh"), ("the_scream", "Munch"), ("wave", "Hokusai"))
@@ -59,7 +59,7 @@ def main() -> None:
     args.out = args.out or f"docs/images/{kind}_grid.jpg"
     strengths = None
     if args.arbitrary:
-        from tfstyle.registry import preset_entry, preset_names
+        from tfstyle.weights.registry import preset_entry, preset_names
 
         styles = [(name, name) for name in preset_names("fast")]
         paintings = {name: os.path.join(args.arbitrary, preset_entry(name)["style_image"]) for name, _ in styles}
@@ -68,7 +68,7 @@ def main() -> None:
         def paint(content, name, strength=1.0):
             return tfstyle.stylize_arbitrary(content, paintings[name], strength=strength)
     elif args.pretrained:
-        from tfstyle.registry import preset_names
+        from tfstyle.weights.registry import preset_names
 
         styles = [(name, name) for name in preset_names("fast")]
 

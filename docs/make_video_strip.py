@@ -18,8 +18,8 @@ import pathlib
 import numpy as np
 from PIL import Image, ImageDraw
 
-from tfstyle.frames import stylize_frames
-from tfstyle.video import VideoReader
+from tfstyle.video.frames import stylize_frames
+from tfstyle.video.io import VideoReader
 
 CREDIT = "Big Buck Bunny (c) Blender Foundation, CC-BY 3.0 | input (top), tfstyle style '{style}' as a stream (bottom)"
 

@@ -4,7 +4,7 @@ For every shipped fast style and every format (float32, float16, dynamic range, 
 with uint8 input/output calibrated on real photos) at a fixed size, it records: file size,
 latency (median and p90 over ``--runs``, 1 and 2 threads, XNNPACK through ai-edge-litert),
 PSNR against the Keras float model, and the style/content distances
-(:mod:`tfstyle.metrics`) on evaluation photos. Magenta's published TFLite models
+(:mod:`tfstyle.perceptual.metrics`) on evaluation photos. Magenta's published TFLite models
 (``--magenta``) are measured in the same run on the same photos and paintings.
 
     python export/pipeline.py                       # everything, ~15 min on 2 cores
@@ -36,24 +36,24 @@ CONTRACT = ROOT / "android_demo" / "app" / "src" / "main" / "assets" / "contract
 if (SHARED / "weights" / "vgg19_notop.h5").is_file():
     os.environ.setdefault("TFSTYLE_VGG19_WEIGHTS", str(SHARED / "weights" / "vgg19_notop.h5"))
 
-from tfstyle.machine import describe, info  # noqa: E402
+from tfstyle.devtools.machine import describe, info  # noqa: E402
 from tfstyle.export.op_profile import profile  # noqa: E402
-from tfstyle.presets import load_model  # noqa: E402
-from tfstyle.registry import default_preset, phone_preset, preset_entry, preset_names  # noqa: E402
+from tfstyle.weights.presets import load_model  # noqa: E402
+from tfstyle.weights.registry import default_preset, phone_preset, preset_entry, preset_names  # noqa: E402
 from tfstyle.export import FORMATS, export_tflite, run_tflite  # noqa: E402
 from tfstyle.export.aeq import quantize_tflite  # noqa: E402
 from tfstyle.export.arbitrary import export_arbitrary, style_vectors  # noqa: E402
 from tfstyle.export.equalize import equalize_instance_norm  # noqa: E402
 from tfstyle.export.qat import export_qat_int8  # noqa: E402
 from tfstyle.export.tflite import calibration_images  # noqa: E402
-from tfstyle.litert import run_signature  # noqa: E402
+from tfstyle.runtime.litert import run_signature  # noqa: E402
 from tfstyle.export.bench import latency  # noqa: E402
 from tfstyle.export.gpu_check import check_on_gpu, gpu_unavailable_reason  # noqa: E402
 from tfstyle.export.gpu_check import summary as gpu_summary  # noqa: E402
-from tfstyle.images import cover_crop, list_images, load_image  # noqa: E402
-from tfstyle.io import write_text  # noqa: E402
-from tfstyle.magenta import MagentaTFLite  # noqa: E402
-from tfstyle.metrics import Scorer, psnr  # noqa: E402
+from tfstyle.image.io import cover_crop, list_images, load_image  # noqa: E402
+from tfstyle.atomic import write_text  # noqa: E402
+from tfstyle.methods.magenta import MagentaTFLite  # noqa: E402
+from tfstyle.perceptual.metrics import Scorer, psnr  # noqa: E402
 
 THREADS = (1, 2)
 CHOICES: list[str] = []  # which INT8 candidate each style releases, and why
@@ -393,7 +393,7 @@ Machine: {describe()}
 Input {args.size}x{args.size}. Latency: XNNPACK CPU delegate through ai-edge-litert, {args.runs} timed runs after
 3 warm-up runs. Quality on {len(contents)} evaluation photos from `{_shown(args.eval)}` (never used for training or
 calibration; INT8 calibrated on `{_shown(args.calibration)}`): PSNR against the Keras float model, and the style and
-content distances of `tfstyle.metrics` (lower is better) against each style's painting at {args.size} px.
+content distances of `tfstyle.perceptual.metrics` (lower is better) against each style's painting at {args.size} px.
 Magenta's models ran on the same photos with the same paintings (their bottleneck from their own predictor);
 their PSNR is against their f16 model.
 

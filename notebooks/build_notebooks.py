@@ -575,8 +575,8 @@ def export_to_phone() -> list:
             from tfstyle import export
             from tfstyle.export.bench import latency
             from tfstyle.export.qat import export_qat_int8
-            from tfstyle.images import cover_crop
-            from tfstyle.metrics import psnr
+            from tfstyle.image.io import cover_crop
+            from tfstyle.perceptual.metrics import psnr
 
             net = tfstyle.load_model(STYLE)  # a fast preset name or a .keras file
             name = pathlib.Path(STYLE).stem
@@ -686,7 +686,7 @@ def export_to_phone() -> list:
 def compare_methods() -> list:
     cells = standard_cells("compare_methods", "Style transfer methods side by side", """
         The same photo and painting with each method in tfstyle, with their time and two quality
-        measures from `tfstyle.metrics` (both on VGG19 features):
+        measures from `tfstyle.perceptual.metrics` (both on VGG19 features):
 
         * **style distance**: relative error of the result's Gram matrices to the painting's
           (lower: closer to the painting's textures and colours);
@@ -756,7 +756,7 @@ def compare_methods() -> list:
         code("""
             from IPython.display import Markdown, display
 
-            from tfstyle.metrics import content_distance, style_distance
+            from tfstyle.perceptual.metrics import content_distance, style_distance
 
             rows = ["| method | seconds | style distance | content distance |", "|---|---|---|---|",
                     f"| the photo itself | | {style_distance(photo, painting):.3f} | 0 |"]
@@ -795,7 +795,7 @@ def video() -> list:
         A network run on each frame alone flickers. tfstyle keeps the result steady with **smoothed
         normalization statistics** (`stats_momentum`) and **flow-guided blending** (`temporal`: the previous
         stylized frame, warped along the optical flow of the input frames, is blended in where the flow is
-        trusted). The *warping error* (Lai et al. 2018, `tfstyle.metrics.warping_error`) measures the flicker.
+        trusted). The *warping error* (Lai et al. 2018, `tfstyle.video.temporal.warping_error`) measures the flicker.
         """, """
         SIZE = 480              # long side of the frames (px)
         MAX_FRAMES = 75         # frames to stylize (75 = 3 s at 25 fps)
@@ -815,7 +815,7 @@ def video() -> list:
         code("""
             import importlib.util
 
-            from tfstyle.video import VideoReader, VideoWriter, probe
+            from tfstyle.video.io import VideoReader, VideoWriter, probe
 
 
             def sample_clip():
@@ -868,7 +868,7 @@ def video() -> list:
             input clip's own warping error is the floor.
             """),
         code("""
-            from tfstyle.metrics import warping_error
+            from tfstyle.video.temporal import warping_error
 
             per_frame = list(tfstyle.stylize_frames(frames, style=STYLE, temporal=0, stats_momentum=0))
             steady = list(tfstyle.stylize_frames(frames, style=STYLE, temporal=TEMPORAL))

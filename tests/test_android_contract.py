@@ -9,6 +9,8 @@ input/output tensor: name, shape, dtype (per export format) and value range. Her
   and int8) conforms to it (:func:`check_model_against_contract`), and the checker catches
   mismatches;
 * the Kotlin sources read the contract (roles, asset names, keys) and the Gradle build uses it;
+* the app runs models with LiteRT 2 (``CompiledModel`` on its CPU or GPU accelerator), not with the
+  legacy TensorFlow Lite ``Interpreter``, GPU delegate or NNAPI, and targets SDK 35;
 * the app's JVM unit tests (``android_demo/run_jvm_tests.sh``: Kotlin compiler + JUnit, no
   Gradle or Android SDK) pass, including the Kotlin validator run on the metadata exported here;
 * ``android_demo/tools/make_style_vectors.py`` writes style vectors the app can read.
@@ -35,6 +37,7 @@ CONTRACT_PATH = APP / "src" / "main" / "assets" / "contract.json"
 KOTLIN_MAIN = APP / "src" / "main" / "kotlin" / "dev" / "tfstyle" / "demo"
 KOTLIN_CORE = KOTLIN_MAIN / "core"
 JVM_TESTS = ANDROID / "run_jvm_tests.sh"
+VERSION_CATALOG = ANDROID / "gradle" / "libs.versions.toml"
 STYLE_VECTORS_TOOL = ANDROID / "tools" / "make_style_vectors.py"
 
 ROLES = ("fast_style", "arbitrary_predictor", "arbitrary_transfer")
@@ -143,7 +146,7 @@ def contract() -> dict:
 
 def test_contract_agrees_with_the_python_side(contract):
     from tfstyle.export import FORMATS
-    from tfstyle.registry import preset_names
+    from tfstyle.weights.registry import preset_names
 
     assert tuple(contract["roles"]) == ROLES
     assert contract["formats"] == list(FORMATS)
@@ -171,7 +174,7 @@ def test_contract_agrees_with_the_python_side(contract):
 
 def test_file_patterns_take_the_pipelines_names_only(contract):
     from tfstyle.export.tflite import INPUT_NAME, OUTPUT_NAME
-    from tfstyle.litert import SIGNATURE_KEY
+    from tfstyle.runtime.litert import SIGNATURE_KEY
 
     fast = contract["roles"]["fast_style"]
     assert [fast["inputs"][0]["name"], fast["outputs"][0]["name"], fast["signature"]] == [INPUT_NAME, OUTPUT_NAME,
@@ -223,7 +226,7 @@ def test_phone_preset_pair_matches_the_contract(tmp_path, contract):
     """The arbitrary pair the app ships (the registry's phone preset, the student) as the pipeline exports it."""
     import tfstyle
     from tfstyle.export.arbitrary import export_arbitrary
-    from tfstyle.registry import phone_preset
+    from tfstyle.weights.registry import phone_preset
 
     metas = export_arbitrary(tfstyle.load_model(phone_preset()), tmp_path, format="float16", content_size=SIZE)
     for role, key in (("arbitrary_predictor", "predictor"), ("arbitrary_transfer", "transfer")):
@@ -290,10 +293,63 @@ def test_kotlin_sources_read_the_contract(contract):
     # The Gradle task that copies models filters them with the contract's patterns.
     gradle = (APP / "build.gradle.kts").read_text()
     assert "src/main/assets/contract.json" in gradle and '"file_pattern"' in gradle and '"pattern_groups"' in gradle
-    assert 'namespace = "dev.tfstyle.demo"' in gradle and "minSdk = 24" in gradle and "targetSdk = 34" in gradle
+    assert 'namespace = "dev.tfstyle.demo"' in gradle
     # The core classes (the JVM-tested ones) use no Android API.
     for path in KOTLIN_CORE.glob("*.kt"):
         assert not re.search(r"^import (android|androidx)\.", _kotlin(path), re.MULTILINE), path.name
+
+
+def _implementation_dependencies() -> dict[str, str | None]:
+    """``group:name`` -> version of every ``implementation(libs.…)`` in app/build.gradle.kts, via the version catalog.
+
+    The catalog is read with regular expressions (its ``alias = { group, name, version.ref }`` lines):
+    ``tomllib`` needs Python 3.11, and tfstyle supports 3.10.
+    """
+    catalog = VERSION_CATALOG.read_text(encoding="utf-8")
+    versions = dict(re.findall(r'^([\w-]+) = "([^"]+)"$', catalog, re.MULTILINE))
+    libraries = {}
+    for alias, body in re.findall(r"^([\w-]+) = \{(.*)\}$", catalog, re.MULTILINE):
+        fields = dict(re.findall(r'([\w.]+) = "([^"]+)"', body))
+        if "group" not in fields:  # a plugin
+            continue
+        libraries[alias.replace("-", ".").replace("_", ".")] = (f"{fields['group']}:{fields['name']}",
+                                                                versions.get(fields.get("version.ref")))
+    gradle = (APP / "build.gradle.kts").read_text(encoding="utf-8")
+    return dict(libraries[accessor]
+                for accessor in re.findall(r"^\s*implementation\(libs\.([\w.]+)\)", gradle, re.MULTILINE))
+
+
+def test_app_runs_on_litert_2():
+    """LiteRT 2's CompiledModel (CPU/GPU accelerators) replaced TFLite's Interpreter, GPU delegate and NNAPI."""
+    dependencies = _implementation_dependencies()
+    litert = dependencies.get("com.google.ai.edge.litert:litert")
+    assert litert is not None, sorted(dependencies)
+    assert int(litert.split(".")[0]) >= 2, litert
+    # The GPU accelerator, a separate artifact since LiteRT 2.3, at the same version.
+    assert dependencies.get("com.google.ai.edge.litert:litert-gpu") == litert, sorted(dependencies)
+    for path in (APP / "build.gradle.kts", ANDROID / "build.gradle.kts", ANDROID / "settings.gradle.kts",
+                 VERSION_CATALOG):
+        assert "org.tensorflow" not in path.read_text(encoding="utf-8"), path.name
+
+    gradle = (APP / "build.gradle.kts").read_text(encoding="utf-8")
+    sdk = {key: int(value) for key, value in re.findall(r"^\s*(\w+Sdk) = (\d+)", gradle, re.MULTILINE)}
+    assert sdk == {"compileSdk": 35, "targetSdk": 35, "minSdk": 24}, sdk  # minSdk 24: as the LiteRT 2 AARs declare
+
+    sources = sorted((APP / "src").rglob("*.kt"))
+    assert sources
+    for path in sources:
+        text = _kotlin(path)
+        assert not re.search(r"nnapi", text, re.IGNORECASE), f"{path.name} mentions NNAPI"
+        for legacy in ("Interpreter(", "GpuDelegate", "CompatibilityList", "org.tensorflow"):
+            assert legacy not in text, f"{path.name} uses {legacy}"
+    runner = _kotlin(KOTLIN_MAIN / "LiteRtRunner.kt")
+    for api in ("import com.google.ai.edge.litert.CompiledModel", "CompiledModel.create(", "CompiledModel.Options(",
+                "createInputBuffer(", "createOutputBuffer(", "writeFloat(", "readFloat(", "writeInt8(", "readInt8("):
+        assert api in runner, api
+    # The app's choices are LiteRT's CPU and GPU accelerators (plus "automatic", which is no enum entry).
+    core = _kotlin(KOTLIN_CORE / "Accelerators.kt")
+    accelerators = re.search(r"enum class Accelerator\(.*?\) \{(.*?)\}", core, re.DOTALL).group(1)
+    assert re.findall(r"^\s*(\w+)\(", accelerators, re.MULTILINE) == ["CPU", "GPU"]
 
 
 def test_jvm_unit_tests(exported):
@@ -343,8 +399,8 @@ def _tiny_predictor(path: pathlib.Path, contract: dict) -> None:
 def test_make_style_vectors(tmp_path, contract):
     from PIL import Image
 
-    from tfstyle.litert import make_interpreter
-    from tfstyle.images import cover_crop, load_image
+    from tfstyle.runtime.litert import make_interpreter
+    from tfstyle.image.io import cover_crop, load_image
 
     spec = importlib.util.spec_from_file_location("make_style_vectors", STYLE_VECTORS_TOOL)
     tool = importlib.util.module_from_spec(spec)

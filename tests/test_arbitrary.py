@@ -6,9 +6,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from tfstyle.arbitrary import blend_style_vectors, stylize_arbitrary
+from tfstyle.image.blend import blend_style_vectors
+from tfstyle.methods.arbitrary import stylize_arbitrary
 from tfstyle.errors import OptionError
-from tfstyle.images import save_image
+from tfstyle.image.io import save_image
 from tfstyle.models import (AdaINNet, ArbitraryStyleNet, CompactStylePredictor, JohnsonNet, StylePredictor,
                             StyleTransferNet)
 from tfstyle.training.arbitrary import ArbitraryTrainer, distill_predictor, train_arbitrary
@@ -307,9 +308,9 @@ def test_train_commands(folders, tmp_path, vgg_weights):
 
 
 def test_auto_strength_picks_the_strongest_that_keeps_the_photos_structure(net, images, tmp_path):
-    from tfstyle.arbitrary import AUTO_STRENGTHS
+    from tfstyle.methods.arbitrary import AUTO_STRENGTHS
     from tfstyle.cli import main
-    from tfstyle.metrics import ssim
+    from tfstyle.perceptual.metrics import ssim
 
     photo = images["content"]
     scores = {k: ssim(stylize_arbitrary(photo, images["a"], strength=k, model=net), photo) for k in AUTO_STRENGTHS}

@@ -1,4 +1,4 @@
-"""Tests for tfstyle.color (colour preservation, Gatys et al. 2016)."""
+"""Tests for tfstyle.image.color (colour preservation, Gatys et al. 2016)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import types
 import numpy as np
 import pytest
 
-from tfstyle import color as color_module
+from tfstyle.image import color as color_module
 
 
 @pytest.fixture(scope="module")

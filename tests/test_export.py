@@ -11,7 +11,7 @@ import pytest
 from tfstyle.errors import OptionError, TfstyleError
 from tfstyle.export import FORMATS, GPU_DELEGATE_OPS, check_gpu_ops, export_tflite, op_types, run_tflite
 
-from tfstyle.metrics import psnr
+from tfstyle.perceptual.metrics import psnr
 
 from .conftest import smooth_image
 
@@ -59,7 +59,7 @@ def images():
 
 @pytest.fixture(scope="module")
 def calibration_folder(tmp_path_factory, images):
-    from tfstyle.images import save_image
+    from tfstyle.image.io import save_image
 
     folder = tmp_path_factory.mktemp("calibration")
     for i, image in enumerate(images[:8]):
@@ -213,7 +213,7 @@ def test_failed_conversion_leaves_nothing(net, tmp_path, monkeypatch):
 
 
 def test_failed_write_keeps_old_file(net, tmp_path, monkeypatch):
-    import tfstyle.io as io_module
+    import tfstyle.atomic as io_module
 
     path = tmp_path / "old.tflite"
     path.write_bytes(b"old")

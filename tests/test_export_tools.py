@@ -12,9 +12,9 @@ from tfstyle.cli import main
 from tfstyle.errors import OptionError
 from tfstyle.export import export_tflite, run_tflite
 from tfstyle.export.bench import latency
-from tfstyle.images import cover_crop, load_image
-from tfstyle.magenta import MagentaTFLite
-from tfstyle.metrics import psnr
+from tfstyle.image.io import cover_crop, load_image
+from tfstyle.methods.magenta import MagentaTFLite
+from tfstyle.perceptual.metrics import psnr
 from tfstyle.models import JohnsonNet
 
 from .conftest import SHARED, smooth_image
@@ -86,7 +86,7 @@ def test_magenta_runner_strength_moves_from_content_to_style(magenta_dir):
     with pytest.raises(OptionError, match="strength"):
         magenta.stylize(photo, vector, strength=1.5)
     # The same pair behind tfstyle's API: strength and blends go through the style vectors.
-    from tfstyle.arbitrary import stylize_arbitrary
+    from tfstyle.methods.arbitrary import stylize_arbitrary
 
     wave = SHARED / "data" / "style" / "named" / "wave.jpg"
     same = stylize_arbitrary(photo, wave, strength=0.5, model=magenta)
@@ -99,7 +99,7 @@ def test_magenta_runner_strength_moves_from_content_to_style(magenta_dir):
 
 def test_equalization_keeps_float_and_lifts_int8_on_a_trained_style(tmp_path):
     from tfstyle.export.equalize import equalize_instance_norm
-    from tfstyle.presets import load_model
+    from tfstyle.weights.presets import load_model
 
     net = load_model("wave")
     photos = sorted((SHARED / "data" / "content" / "test").glob("*.jpg"))
@@ -122,7 +122,7 @@ def test_magenta_hub_loader_runs_a_local_savedmodel(tmp_path, rng):
     import tensorflow as tf
 
     from tfstyle.errors import WeightsError
-    from tfstyle.magenta import MagentaHub
+    from tfstyle.methods.magenta import MagentaHub
 
     class Fake(tf.Module):
         """Same signature as Magenta's hub model: (content, style) -> [stylized]."""
@@ -135,12 +135,12 @@ def test_magenta_hub_loader_runs_a_local_savedmodel(tmp_path, rng):
     tf.saved_model.save(Fake(), str(tmp_path / "magenta"))
     content, style = smooth_image(rng, 40, 60), rng.uniform(0, 255, (100, 80, 3))
     out = MagentaHub(tmp_path / "magenta").stylize(content, style)
-    from tfstyle.images import to_uint8
+    from tfstyle.image.io import to_uint8
 
     expected = to_uint8(0.5 * content + 0.5 * cover_crop(style, (256, 256)).mean(axis=(0, 1)))
     assert out.shape == (40, 60, 3) and np.abs(out.astype(int) - expected).max() <= 1
     # Behind tfstyle's API (a local folder instead of the handle), with a mask over two styles.
-    from tfstyle.arbitrary import stylize_arbitrary
+    from tfstyle.methods.arbitrary import stylize_arbitrary
 
     hub = MagentaHub(tmp_path / "magenta")
     same = stylize_arbitrary(content, style, model=hub)

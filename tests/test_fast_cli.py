@@ -68,7 +68,7 @@ def test_fast_method_errors(tmp_path, rng, capsys, extra, message):
 
 
 def test_styles_command_lists_catalog(capsys):
-    from tfstyle.registry import preset_names
+    from tfstyle.weights.registry import preset_names
 
     assert main(["styles"]) == 0
     listed = capsys.readouterr().out.split()

@@ -3,12 +3,12 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from tfstyle.fit import fit_style
+from tfstyle.methods.fit import fit_style
 from tfstyle.models.ghiasi import FittedStyle
-from tfstyle.arbitrary import stylize_arbitrary
+from tfstyle.methods.arbitrary import stylize_arbitrary
 from tfstyle.cli import main
 from tfstyle.errors import OptionError
-from tfstyle.metrics import Scorer
+from tfstyle.perceptual.metrics import Scorer
 from tfstyle.models import ArbitraryStyleNet, CompactStylePredictor, StyleTransferNet
 
 from .conftest import smooth_image, tiny_arbitrary_net

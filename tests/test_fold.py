@@ -4,10 +4,10 @@ import numpy as np
 import pytest
 
 import tfstyle
-from tfstyle.io import save_model
+from tfstyle.atomic import save_model
 from tfstyle.models import JohnsonNet
 from tfstyle.models.ghiasi import FittedStyle, fold_style
-from tfstyle.tiling import stylize_tiled
+from tfstyle.runtime.tiling import stylize_tiled
 
 from .conftest import SHARED, smooth_image, tiny_arbitrary_net
 

@@ -1,4 +1,4 @@
-"""Tests for tfstyle.images (Pillow + NumPy only; every test image is made here)."""
+"""Tests for tfstyle.image.io (Pillow + NumPy only; every test image is made here)."""
 
 from __future__ import annotations
 
@@ -13,9 +13,9 @@ import numpy as np
 import pytest
 from PIL import Image, ImageFile
 
-from tfstyle import images
+from tfstyle.image import io as images
 from tfstyle.errors import ImageError, OptionError, TfstyleError
-from tfstyle.images import (
+from tfstyle.image.io import (
     check_output_path,
     list_images,
     load_image,
@@ -776,7 +776,7 @@ def test_public_functions_have_docstrings():
 
 
 def test_load_image_copy_false_returns_a_ready_array_itself():
-    from tfstyle.images import load_image
+    from tfstyle.image.io import load_image
 
     ready = np.linspace(0, 255, 16 * 16 * 3, dtype=np.float32).reshape(16, 16, 3)
     assert load_image(ready, copy=False) is ready

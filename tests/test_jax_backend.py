@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from tfstyle.presets import load_model
+from tfstyle.weights.presets import load_model
 
 from .conftest import smooth_image
 
@@ -21,7 +21,7 @@ SCRIPT = r"""
 import json, sys
 import keras, numpy as np
 from tfstyle.training.johnson import train_johnson
-from tfstyle.data import ContentBatches
+from tfstyle.training.data import ContentBatches
 assert keras.backend.backend() == "jax"
 photos, style, out = sys.argv[1:4]
 net = train_johnson(style, photos, out, width=0.25, residual_blocks=1, image_size=32, batch_size=2, steps=4,

@@ -10,10 +10,10 @@ import keras
 import numpy as np
 import pytest
 
-from tfstyle.images import cover_crop, load_image
+from tfstyle.image.io import cover_crop, load_image
 from tfstyle.models import ArbitraryStyleNet, MobileNetStylePredictor, StyleTransferNet
 from tfstyle.models.ghiasi import MAGENTA_TRANSFER
-from tfstyle.registry import preset_entry
+from tfstyle.weights.registry import preset_entry
 
 from .conftest import SHARED, smooth_image
 

@@ -1,13 +1,13 @@
-"""Style and content distances (tfstyle.metrics) on real VGG19 features."""
+"""Style and content distances (tfstyle.perceptual.metrics) on real VGG19 features."""
 import keras
 import numpy as np
 import pytest
 
 from .conftest import smooth_image
-from tfstyle import metrics
+from tfstyle.perceptual import metrics
 from tfstyle.errors import OptionError
-from tfstyle.images import save_image
-from tfstyle.vgg import vgg19_features
+from tfstyle.image.io import save_image
+from tfstyle.perceptual.vgg import vgg19_features
 
 
 @pytest.fixture(scope="module")

@@ -16,10 +16,10 @@ import numpy as np
 import pytest
 
 from tfstyle.errors import OptionError
-from tfstyle.images import cover_crop
-from tfstyle.metrics import psnr
+from tfstyle.image.io import cover_crop
+from tfstyle.perceptual.metrics import psnr
 from tfstyle.models.microast import CODE_SIZE, MicroASTNet, upsample_bilinear2x
-from tfstyle.registry import preset_path
+from tfstyle.weights.registry import preset_path
 
 from .conftest import SHARED, smooth_image
 
@@ -175,7 +175,7 @@ def test_float16_tflite_without_flex_ops(shipped, tmp_path, images):
     import tensorflow as tf
 
     from tfstyle.export.tflite import convert_signature, op_types
-    from tfstyle.litert import run_signature
+    from tfstyle.runtime.litert import run_signature
 
     content = cover_crop(images["content"], (48, 64))[None]
     style = cover_crop(images["a"], (32, 32))[None]
@@ -194,7 +194,7 @@ def test_float16_tflite_without_flex_ops(shipped, tmp_path, images):
 
 def test_tiles_share_the_whole_images_statistics(shipped, images):
     """Large images run in tiles (stylize_arbitrary) that normalize with the whole image's statistics."""
-    from tfstyle.arbitrary import stylize_arbitrary
+    from tfstyle.methods.arbitrary import stylize_arbitrary
 
     photo = smooth_image(np.random.default_rng(3), 160, 288)
     whole = stylize_arbitrary(photo, images["a"], model=shipped, tile=512).astype(np.float32)

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from tfstyle.layers import InstanceNormalization, NearestUpsample2D, PaddedConv2D
+from tfstyle.models.layers import InstanceNormalization, NearestUpsample2D, PaddedConv2D
 from tfstyle.models import JohnsonNet
 
 

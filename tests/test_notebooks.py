@@ -113,7 +113,7 @@ def untrained(tmp_path_factory, vgg_weights):
     adain((np.zeros((1, 32, 32, 3), "float32"), np.zeros((1, 32, 32, 3), "float32")))
     adain.save(folder / "adain.keras")
     paths = {"ADAIN_MODEL": str(folder / "adain.keras")}
-    if False:  # a shipped arbitrary network always exists (tfstyle.presets)
+    if False:  # a shipped arbitrary network always exists (tfstyle.weights.presets)
         ghiasi = ArbitraryStyleNet(CompactStylePredictor(width=0.25), StyleTransferNet(width=0.25, residual_blocks=1))
         ghiasi.predict_style(np.zeros((1, ghiasi.style_size, ghiasi.style_size, 3), "float32"))
         ghiasi.save(folder / "arbitrary.keras")

@@ -2,9 +2,9 @@
 import numpy as np
 import pytest
 
-from tfstyle import color
+from tfstyle.image import color
 from tfstyle.errors import ImageError, OptionError
-from tfstyle.optimize import scale_sizes, stylize_optimize
+from tfstyle.methods.optimize import scale_sizes, stylize_optimize
 
 from .conftest import smooth_image
 
@@ -78,7 +78,7 @@ def test_preserve_color_histogram_runs(images, vgg_weights):
 
 
 def test_coarse_to_fine_and_output_size(vgg_weights, rng, monkeypatch):
-    monkeypatch.setattr("tfstyle.optimize.MIN_SCALE_SIDE", 64)
+    monkeypatch.setattr("tfstyle.methods.optimize.MIN_SCALE_SIDE", 64)
     content = smooth_image(rng, 300, 400)
     style = smooth_image(rng, 128, 128)
     out, totals = _run(content, style, size=256, scales=2, steps=3)

@@ -10,7 +10,7 @@ import tfstyle
 elapsed = time.perf_counter() - start
 heavy = [m for m in ("tensorflow", "keras", "tf_keras", "tensorflow_model_optimization") if m in sys.modules]
 print(heavy, os.environ.get("TF_USE_LEGACY_KERAS"), f"{elapsed:.3f}")
-import tfstyle.optimize, tfstyle.fast, tfstyle.training.johnson, tfstyle.metrics
+import tfstyle.methods.optimize, tfstyle.methods.fast, tfstyle.training.johnson, tfstyle.perceptual.metrics
 import keras
 print("tensorflow_model_optimization" in sys.modules, os.environ.get("TF_USE_LEGACY_KERAS"), keras.__version__[0])
 """

@@ -2,9 +2,9 @@
 import numpy as np
 import pytest
 
-from tfstyle import losses
+from tfstyle.perceptual import losses
 from tfstyle.errors import OptionError
-from tfstyle.perceptual import PerceptualLoss
+from tfstyle.perceptual.loss import PerceptualLoss
 
 from .conftest import smooth_image
 

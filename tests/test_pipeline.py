@@ -8,7 +8,7 @@ import pathlib
 
 import pytest
 
-from tfstyle.registry import phone_preset, preset_names
+from tfstyle.weights.registry import phone_preset, preset_names
 
 from .conftest import SHARED
 

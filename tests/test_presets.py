@@ -6,10 +6,10 @@ from PIL import Image
 import tfstyle
 from tfstyle.cli import main
 from tfstyle.errors import OptionError
-from tfstyle.io import save_model
+from tfstyle.atomic import save_model
 from tfstyle.models import ArbitraryStyleNet, JohnsonNet
-from tfstyle.presets import model_kind
-from tfstyle.registry import default_preset, preset_entry, preset_names, preset_path
+from tfstyle.weights.presets import model_kind
+from tfstyle.weights.registry import default_preset, preset_entry, preset_names, preset_path
 
 from .conftest import smooth_image
 
@@ -46,7 +46,7 @@ def test_defaults_name_presets_of_their_kind():
 def test_phone_preset_is_the_student_and_export_arbitrary_uses_it(tmp_path, monkeypatch):
     """``tfstyle export --arbitrary`` (and the Android demo) export the phone-first student."""
     from tfstyle.export import arbitrary as export_module
-    from tfstyle.registry import phone_preset
+    from tfstyle.weights.registry import phone_preset
 
     entry = preset_entry(phone_preset())
     assert entry["kind"] == "arbitrary"
@@ -66,7 +66,7 @@ def test_every_preset_loads_stylizes_round_trips_and_exports(name, rng, tmp_path
 
     from tfstyle.export import export_tflite
     from tfstyle.export.arbitrary import export_arbitrary
-    from tfstyle.litert import run_signature, run_tflite
+    from tfstyle.runtime.litert import run_signature, run_tflite
 
     entry = preset_entry(name)
     model = tfstyle.load_model(name)
@@ -156,9 +156,9 @@ def test_shipped_arbitrary_network_offline_strength_and_cli(tmp_path):
     Image.fromarray(data.astronaut()).resize((192, 192), Image.BICUBIC).save(tmp_path / "astronaut.png")
     script = f"""
 import json, numpy as np, tfstyle
-from tfstyle.images import load_image
-from tfstyle.metrics import psnr
-from tfstyle.registry import preset_names
+from tfstyle.image.io import load_image
+from tfstyle.perceptual.metrics import psnr
+from tfstyle.weights.registry import preset_names
 astronaut = load_image({str(tmp_path / "astronaut.png")!r})
 rows = {{}}
 for name in preset_names("arbitrary"):

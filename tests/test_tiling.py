@@ -1,4 +1,4 @@
-"""Tests for tfstyle.tiling: tiled stylization must match the untiled network."""
+"""Tests for tfstyle.runtime.tiling: tiled stylization must match the untiled network."""
 from __future__ import annotations
 
 import keras
@@ -7,9 +7,9 @@ import pytest
 
 from tfstyle.errors import ImageError, OptionError
 from tfstyle.models.johnson import JohnsonNet
-from tfstyle.tiling import axis_weights, tile_starts, stylize_tiled
+from tfstyle.runtime.tiling import axis_weights, tile_starts, stylize_tiled
 
-from tfstyle.metrics import psnr
+from tfstyle.perceptual.metrics import psnr
 
 from .conftest import smooth_image
 
@@ -159,7 +159,7 @@ def test_tile_layout(size, tile, overlap):
 
 @pytest.mark.parametrize("height, width", [(2160, 3840), (4320, 7680), (3000, 2000), (700, 900), (5000, 300)])
 def test_fit_tile_keeps_windows_in_budget_with_little_overlap(height, width):
-    from tfstyle.tiling import TileGrid, fit_tile
+    from tfstyle.runtime.tiling import TileGrid, fit_tile
 
     budget, max_width = 3_000_000, 4096
     tile_h, tile_w = fit_tile(height, width, budget, max_width, overlap=64)

@@ -3,7 +3,7 @@ import keras
 import numpy as np
 import pytest
 
-from tfstyle import vgg
+from tfstyle.perceptual import vgg
 from tfstyle.errors import OptionError, WeightsError
 
 

@@ -18,9 +18,9 @@ import pytest
 
 from tests.conftest import smooth_image
 from tfstyle.errors import OptionError, VideoError
-from tfstyle.metrics import warping_error
-from tfstyle.temporal import FlowBlender, optical_flow, smoothed_norms, warp
-from tfstyle.video import VideoReader, VideoWriter, _has_audio, ffmpeg_exe, probe, stylize_video
+from tfstyle.video.temporal import warping_error
+from tfstyle.video.temporal import FlowBlender, optical_flow, smoothed_norms, warp
+from tfstyle.video.io import VideoReader, VideoWriter, _has_audio, ffmpeg_exe, probe, stylize_video
 
 
 def make_clip(path, *, frames=6, size=(64, 48), fps=12, audio=False, rotate=None) -> str:
@@ -254,7 +254,7 @@ def flashing_clip(rng, frames=6, size=(64, 96)) -> list[np.ndarray]:
 
 
 def test_smoothed_statistics_reduce_warping_error(rng, net):
-    from tfstyle.frames import stylize_frames
+    from tfstyle.video.frames import stylize_frames
 
     clip = flashing_clip(rng)
     per_frame = list(stylize_frames(clip, model=net, temporal=0, stats_momentum=0, engine="keras"))
@@ -267,7 +267,7 @@ def test_smoothed_statistics_reduce_warping_error(rng, net):
 
 
 def test_flow_blending_reduces_warping_error(rng, net):
-    from tfstyle.frames import stylize_frames
+    from tfstyle.video.frames import stylize_frames
 
     frames = pan(rng, frames=5, step=2, size=(64, 96))
     noisy = [np.clip(f.astype(np.float32) + rng.normal(0, 12, f.shape), 0, 255).astype(np.uint8) for f in frames]
@@ -296,31 +296,61 @@ def test_flow_blender_passes_through_at_zero_strength():
 # engines
 
 
-def test_tflite_engine_matches_keras_engine(rng, net):
-    from tfstyle.frames import make_engine
+def run_engine(net, frames, *, engine, momentum=0.8, tile=None):
+    """Frames through one engine with smoothed statistics and no flow blending (float32, unrounded)."""
+    from tfstyle.runtime.tiling import stylize_tiled
+    from tfstyle.video.frames import make_engine
+    from tfstyle.video.temporal import SmoothedFrames
 
+    ready = make_engine(net, engine=engine)
+    runner = SmoothedFrames(ready.net, momentum)
+    window = ready.window(*frames[0].shape[:2], tile)
+    return ready, [stylize_tiled(runner, frame, tile=window, overlap=min(64, min(window) // 2 - 1)) for frame in frames]
+
+
+def test_tflite_engine_matches_keras_engine(rng, net):
     frames = [smooth_image(rng, 48, 64) for _ in range(3)]
-    keras_engine = make_engine(net, (48, 64), momentum=0.8, engine="keras")
-    lite_engine = make_engine(net, (48, 64), momentum=0.8, engine="tflite")
-    for frame in frames:
-        assert np.abs(keras_engine(frame) - lite_engine(frame)).max() < 0.5
+    keras_engine, by_keras = run_engine(net, frames, engine="keras")
+    lite_engine, by_lite = run_engine(net, frames, engine="tflite")
+    assert (keras_engine.name, lite_engine.name) == ("keras", "litert (converted)")
+    for a, b in zip(by_keras, by_lite):
+        assert np.abs(a - b).max() < 0.5
+    # The first frame uses its own statistics, later ones the smoothed: they differ from per-frame runs.
+    _, alone = run_engine(net, frames, engine="keras", momentum=0.0)
+    assert np.abs(by_keras[0] - alone[0]).max() < 0.01 and np.abs(by_keras[2] - alone[2]).max() > 0.1
 
 
 def test_tiled_frames_share_smoothed_statistics(rng, net):
-    from tfstyle.frames import TiledTFLiteEngine, make_engine
-
-    frame = smooth_image(rng, 72, 100)
-    tiled = make_engine(net, (72, 100), momentum=0.5, tile=64, engine="keras")
-    lite_tiled = make_engine(net, (72, 100), momentum=0.5, tile=64, engine="auto")
-    whole = make_engine(net, (72, 100), momentum=0.5, tile=512, engine="keras")
-    assert tiled.tiled and not whole.tiled and isinstance(lite_tiled, TiledTFLiteEngine)
-    for _ in range(2):
-        a, b, c = tiled(frame), whole(frame), lite_tiled(frame)
+    frames = [smooth_image(rng, 72, 100) for _ in range(2)]
+    _, tiled = run_engine(net, frames, engine="keras", momentum=0.5, tile=64)
+    _, whole = run_engine(net, frames, engine="keras", momentum=0.5)
+    lite, lite_tiled = run_engine(net, frames, engine="auto", momentum=0.5, tile=64)
+    assert lite.window(72, 100, 64) == (64, 64) and min(np.subtract(lite.window(72, 100, None), (72, 100))) >= 0
+    for a, b, c in zip(tiled, whole, lite_tiled):
         assert a.shape == (72, 100, 3) and np.abs(a - b).mean() < 2.0 and np.abs(a - c).max() < 0.5
 
 
+def test_video_engines_take_no_family_checks():
+    """Video dispatches on what a network offers (protocols), never on its class or its attributes' names."""
+    import ast
+
+    from tfstyle.video import frames, temporal
+
+    for module in (frames, temporal):
+        found = []
+        for node in ast.walk(ast.parse(pathlib.Path(module.__file__).read_text())):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+                name, args = node.func.id, node.args
+                if name == "hasattr" or (name == "getattr" and isinstance(args[1], ast.Constant)
+                                         and args[1].value != "objects"):  # _DIS's thread-local cache
+                    found.append(f"{name} line {node.lineno}")
+                if name == "isinstance" and isinstance(args[1], ast.Attribute) and args[1].attr == "Model":
+                    found.append(f"isinstance keras.Model line {node.lineno}")
+        assert not found, (module.__name__, found)
+
+
 def test_stylize_frames_is_lazy_and_handles_empty_input(net):
-    from tfstyle.frames import stylize_frames
+    from tfstyle.video.frames import stylize_frames
 
     assert list(stylize_frames([], model=net)) == []
     pulled = []

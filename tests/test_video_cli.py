@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from tests.test_video import frame_count, make_clip
-from tfstyle.video import probe
+from tfstyle.video.io import probe
 
 
 def test_cli_stylizes_a_clip(tmp_path):

@@ -24,49 +24,57 @@ _LAZY = {
     "WeightsError": "tfstyle.errors",
     "OptionError": "tfstyle.errors",
     "VideoError": "tfstyle.errors",
-    "load_image": "tfstyle.images",
-    "save_image": "tfstyle.images",
-    "resize_image": "tfstyle.images",
-    "transfer_color": "tfstyle.color",
-    "vgg19_features": "tfstyle.vgg",
-    "PerceptualLoss": "tfstyle.perceptual",
-    "stylize_optimize": "tfstyle.optimize",
-    "stylize": "tfstyle.fast",
-    "stylize_tiled": "tfstyle.tiling",
+    "load_image": "tfstyle.image.io",
+    "save_image": "tfstyle.image.io",
+    "resize_image": "tfstyle.image.io",
+    "transfer_color": "tfstyle.image.color",
+    "vgg19_features": "tfstyle.perceptual.vgg",
+    "PerceptualLoss": "tfstyle.perceptual.loss",
+    "stylize_optimize": "tfstyle.methods.optimize",
+    "stylize": "tfstyle.methods.fast",
+    "stylize_tiled": "tfstyle.runtime.tiling",
     "JohnsonNet": "tfstyle.models",
     "AdaINNet": "tfstyle.models",
     "ArbitraryStyleNet": "tfstyle.models",
     "StyleTransferNet": "tfstyle.models",
     "StylePredictor": "tfstyle.models",
     "CompactStylePredictor": "tfstyle.models",
-    "stylize_arbitrary": "tfstyle.arbitrary",
-    "fit_style": "tfstyle.fit",
-    "FittedStyle": "tfstyle.models.ghiasi",
-    "load_model": "tfstyle.presets",
-    "list_presets": "tfstyle.presets",
+    "stylize_arbitrary": "tfstyle.methods.arbitrary",
+    "fit_style": "tfstyle.methods.fit",
+    "FittedStyle": "tfstyle.runtime.protocols",
+    "load_model": "tfstyle.weights.presets",
+    "list_presets": "tfstyle.weights.presets",
     "train_arbitrary": "tfstyle.training.arbitrary",
     "distill_predictor": "tfstyle.training.arbitrary",
     "train_adain": "tfstyle.training.adain",
     "train_johnson": "tfstyle.training.johnson",
     "pretrain_identity": "tfstyle.training.johnson",
-    "Scorer": "tfstyle.metrics",
-    "style_distance": "tfstyle.metrics",
-    "content_distance": "tfstyle.metrics",
-    "warping_error": "tfstyle.metrics",
-    "stylize_video": "tfstyle.video",
-    "stylize_frames": "tfstyle.frames",
+    "Scorer": "tfstyle.perceptual.metrics",
+    "style_distance": "tfstyle.perceptual.metrics",
+    "content_distance": "tfstyle.perceptual.metrics",
+    "warping_error": "tfstyle.video.temporal",
+    "stylize_video": "tfstyle.video.io",
+    "stylize_frames": "tfstyle.video.frames",
 }
 
 __all__ = sorted(_LAZY) + ["__version__"]
 
 
-#: Submodules reachable as attributes after a plain ``import tfstyle``.
-_SUBMODULES = ("arbitrary", "export", "fit", "metrics", "models", "presets", "training")
+#: Modules reachable as attributes after a plain ``import tfstyle``: the topic packages, and the public
+#: modules under the short names users know (``tfstyle.metrics.style_distance``).
+_MODULES = {
+    **{name: f"tfstyle.{name}" for name in ("cli", "devtools", "export", "image", "methods", "models", "perceptual",
+                                             "runtime", "training", "video", "weights")},
+    "arbitrary": "tfstyle.methods.arbitrary",
+    "fit": "tfstyle.methods.fit",
+    "metrics": "tfstyle.perceptual.metrics",
+    "presets": "tfstyle.weights.presets",
+}
 
 
 def __getattr__(name: str) -> Any:
-    if name in _SUBMODULES:
-        return importlib.import_module(f"tfstyle.{name}")
+    if name in _MODULES:
+        return importlib.import_module(_MODULES[name])
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'tfstyle' has no attribute {name!r}")

@@ -76,11 +76,11 @@ class VideoError(ImageError):
     A subclass of :class:`ImageError`, so code that reports bad images reports bad videos too.
 
     Example:
-        >>> import tempfile, tfstyle.video
+        >>> import tempfile, tfstyle.video.io
         >>> path = tempfile.mktemp(suffix=".mp4")
         >>> open(path, "w").write("not a video")
         11
-        >>> tfstyle.video.probe(path)  # doctest: +ELLIPSIS
+        >>> tfstyle.video.io.probe(path)  # doctest: +ELLIPSIS
         Traceback (most recent call last):
         tfstyle.errors.VideoError: cannot read video ...
     """

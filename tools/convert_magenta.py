@@ -323,9 +323,9 @@ def _holdout(kind: str) -> list[pathlib.Path]:
 
 def parity(net, predictor_path, transfer_path, photos: int = 2, paintings: int = 4) -> dict:
     """Quick parity with the TFLite files on the first holdout images (recorded in the JSON)."""
-    from tfstyle.images import cover_crop, load_image
-    from tfstyle.magenta import MagentaTFLite
-    from tfstyle.metrics import psnr
+    from tfstyle.image.io import cover_crop, load_image
+    from tfstyle.methods.magenta import MagentaTFLite
+    from tfstyle.perceptual.metrics import psnr
 
     magenta = MagentaTFLite(predictor_path, transfer_path)
     styles = _holdout("style")[:paintings]
@@ -383,8 +383,8 @@ def main(argv=None) -> int:
     except ConversionError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    from tfstyle.io import save_model
-    from tfstyle.registry import read_entry, write_entry
+    from tfstyle.atomic import save_model
+    from tfstyle.weights.registry import read_entry, write_entry
 
     path = save_model(net, out / f"{NAME}.keras")
     quality = dict(read_entry(out, NAME).get("quality", {}))  # keeps benchmark results of earlier runs

@@ -26,7 +26,7 @@ import os
 import pathlib
 import pickle
 
-from tfstyle.torch_checkpoint import (CheckpointError, RestrictedUnpickler,  # noqa: F401  (tests use them here)
+from tfstyle.devtools.torch_checkpoint import (CheckpointError, RestrictedUnpickler,  # noqa: F401  (tests use them here)
                                      read_legacy_checkpoint)
 import sys
 
@@ -135,8 +135,8 @@ def main(argv: list[str] | None = None) -> int:
         data = (pathlib.Path(args.src) / CHECKPOINT.format(part=part)).read_bytes()
         sources[CHECKPOINT.format(part=part)] = "sha256:" + hashlib.sha256(data).hexdigest()
     quality = json.loads(pathlib.Path(args.quality).read_text()) if args.quality else None
-    from tfstyle.io import save_model
-    from tfstyle.registry import write_entry
+    from tfstyle.atomic import save_model
+    from tfstyle.weights.registry import write_entry
 
     save_model(model, out / f"{NAME}.keras")
     entry = registry_entry(tensors, sources, quality)

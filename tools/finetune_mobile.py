@@ -4,13 +4,13 @@
 (no VGG19): its outputs keep more of the photo than Magenta's and less of the painting. This run
 continues it with :func:`tfstyle.training.arbitrary.train_arbitrary` on ``content/train`` x
 ``style/train`` with the ``"relative"`` perceptual loss (the squared relative errors that
-:mod:`tfstyle.metrics` reports as style and content distances), Magenta's predictor frozen, at
+:mod:`tfstyle.perceptual.metrics` reports as style and content distances), Magenta's predictor frozen, at
 256 px crops (lower resolutions did not carry over to the 384 px comparisons:
 ``benchmarks/results/arbitrary_validation.md``).
 
-Checkpoints go to ``--run`` (``training/mobile_v2.ckpt/`` by default: small and committed, so a
+Checkpoints go to ``--run`` (``checkpoints/mobile_v2.ckpt/`` by default: small and committed, so a
 later session on another machine continues the same run: repeat the command; the seconds spent
-add up in ``training/mobile_v2.seconds``). When the run
+add up in ``checkpoints/mobile_v2.seconds``). When the run
 reaches ``--steps`` the network (with ``--mix``, its weight average with ``--init``) is copied to
 ``tfstyle/weights/<--name>.keras`` (default ``tfstyle_mobile_v2``) with its registry entry (recipe,
 steps, seconds, machine, credit and licence: derived from Magenta's weights).
@@ -19,7 +19,7 @@ Which preset is the default is decided by measurement (``benchmarks/arbitrary_vs
     python tools/finetune_mobile.py --data ../shared/data                 # stage 1 (tfstyle_mobile_v2)
     python tools/finetune_mobile.py --data ../shared/data --steps 800     # stop (or resume) at 800 steps
     # stage 2, the shipped default tfstyle_mobile_v3 (tfstyle/weights/RECIPE.md: chosen on validation pairs)
-    python tools/finetune_mobile.py --data ../shared/data --run training/mobile_v3.ckpt --init tfstyle_mobile_v2 \\
+    python tools/finetune_mobile.py --data ../shared/data --run checkpoints/mobile_v3.ckpt --init tfstyle_mobile_v2 \\
         --content-weight 0.15 --steps 800 --mix 0.4 --name tfstyle_mobile_v3
 """
 from __future__ import annotations
@@ -60,8 +60,8 @@ def average_with_init(work: pathlib.Path, init: str, mix: float) -> None:
     The fine-tune starts from ``init``, so both lie in one basin and the average sits between
     them on the style/content trade-off (often beyond both: it chose ``tfstyle_mobile_v3``).
     """
-    from tfstyle.io import save_model
-    from tfstyle.presets import load_model
+    from tfstyle.atomic import save_model
+    from tfstyle.weights.presets import load_model
 
     net, start = load_model(work), load_model(init)
     net.set_weights([(1 - mix) * a + mix * b for a, b in zip(start.get_weights(), net.get_weights())])
@@ -89,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.mix is not None and not 0 <= args.mix <= 1:
         flags.error(f"--mix must be in [0, 1], got {args.mix:g}")
 
-    from tfstyle.machine import info
+    from tfstyle.devtools.machine import info
     from tfstyle.training.arbitrary import train_arbitrary
     from tfstyle.training.callbacks import StopAfter, read_state
     from tfstyle.training.run import last_losses, timed_run

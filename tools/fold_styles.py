@@ -31,7 +31,7 @@ import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from tfstyle.registry import WEIGHTS_DIR, preset_entry, read_entry, write_entry  # noqa: E402
+from tfstyle.weights.registry import WEIGHTS_DIR, preset_entry, read_entry, write_entry  # noqa: E402
 
 #: preset name -> the painting's file in ``data/style/named``.
 PAINTINGS = {"wave": "wave.jpg", "starry_night": "starry_night.jpg", "the_scream": "the_scream.jpg",
@@ -60,7 +60,7 @@ def training_photos(data: pathlib.Path, count: int) -> list[pathlib.Path]:
 
 def drop_stale_keys(folder: pathlib.Path, name: str) -> None:
     """Remove the from-scratch entry's training numbers (``write_entry`` merges, it never deletes)."""
-    from tfstyle.io import write_text
+    from tfstyle.atomic import write_text
 
     path = folder / "presets.json"
     if not path.is_file():
@@ -90,9 +90,9 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
 
     import tfstyle
-    from tfstyle.fit import fit_style
-    from tfstyle.io import save_model
-    from tfstyle.machine import describe
+    from tfstyle.methods.fit import fit_style
+    from tfstyle.atomic import save_model
+    from tfstyle.devtools.machine import describe
     from tfstyle.models.ghiasi import fold_style
 
     names = [n.strip() for n in args.styles.split(",") if n.strip()]

@@ -10,7 +10,7 @@ import argparse
 import pathlib
 import shutil
 
-from tfstyle.registry import WEIGHTS_DIR, write_entry
+from tfstyle.weights.registry import WEIGHTS_DIR, write_entry
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 LICENCE = {"licence": "Apache-2.0 (derived from Magenta's weights, MAGENTA_LICENSE.md)",
@@ -18,10 +18,10 @@ LICENCE = {"licence": "Apache-2.0 (derived from Magenta's weights, MAGENTA_LICEN
 
 
 def parser(doc: str, run: str) -> argparse.ArgumentParser:
-    """The flags every student tool takes: ``--data``, ``--run`` (default ``training/<run>``), ``--steps``, ``--out``."""
+    """The flags every student tool takes: ``--data``, ``--run`` (default ``checkpoints/<run>``), ``--steps``, ``--out``."""
     parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", type=pathlib.Path, default=pathlib.Path("../shared/data"))
-    parser.add_argument("--run", type=pathlib.Path, default=ROOT / "training" / run,
+    parser.add_argument("--run", type=pathlib.Path, default=ROOT / "checkpoints" / run,
                         help="checkpoint folder (resumed when it exists)")
     parser.add_argument("--steps", type=int, default=None, help="total steps (default: the recipe's)")
     parser.add_argument("--out", type=pathlib.Path, default=WEIGHTS_DIR)

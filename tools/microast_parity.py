@@ -76,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
 
     import keras
 
-    from tfstyle.images import cover_crop, list_images, load_image
+    from tfstyle.image.io import cover_crop, list_images, load_image
     from tfstyle.models.microast import MicroASTNet  # noqa: F401  (registers the class)
 
     args.work.mkdir(parents=True, exist_ok=True)
@@ -101,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     torch_line = done.stdout.strip().splitlines()[-1]
 
-    from tfstyle.torch_checkpoint import read_legacy_checkpoint
+    from tfstyle.devtools.torch_checkpoint import read_legacy_checkpoint
 
     PARTS = ("content_encoder", "style_encoder", "modulator", "decoder")
     ours_tensors = {f"{part}.{name}": value for part in PARTS

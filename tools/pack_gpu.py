@@ -8,7 +8,7 @@ part that is shrunk until everything fits).
 
 The checkout travels too, and its tracked files alone are about 64 MB (shipped weights, committed
 checkpoints). Commit, then slim it for the run and restore it afterwards, e.g.
-``git rm -rq training docs notebooks tests benchmarks android_demo export`` plus the presets the
+``git rm -rq checkpoints docs notebooks tests benchmarks android_demo export`` plus the presets the
 run does not start from; ``git reset --hard`` after the run. The budget counts what would travel.
 
     python tools/pack_gpu.py --data ../shared/data --styles wave,udnie
@@ -35,7 +35,7 @@ import sys
 
 from PIL import Image
 
-from tfstyle.images import cover_crop, load_image, to_uint8
+from tfstyle.image.io import cover_crop, load_image, to_uint8
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 LIMIT = 64 * 2**20

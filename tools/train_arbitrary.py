@@ -36,9 +36,9 @@ import sys
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from tfstyle.machine import describe  # noqa: E402
-from tfstyle.registry import WEIGHTS_DIR as PRETRAINED  # noqa: E402  (the installed package's weights folder)
-from tfstyle.registry import write_entry  # noqa: E402
+from tfstyle.devtools.machine import describe  # noqa: E402
+from tfstyle.weights.registry import WEIGHTS_DIR as PRETRAINED  # noqa: E402  (the installed package's weights folder)
+from tfstyle.weights.registry import write_entry  # noqa: E402
 
 #: The preset this tool trains.
 PRESET = "tfstyle_arbitrary_v1"

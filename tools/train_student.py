@@ -1,7 +1,7 @@
 """Distil the phone-first student from ``magenta_v1`` and ship it as the ``tfstyle_mobile_v1`` preset.
 
 Runs (or resumes) :func:`tfstyle.training.student.distill_student` on ``content/train`` x
-``style/train`` with checkpoints in ``--run`` (``training/student_v1.ckpt/`` in the repository by
+``style/train`` with checkpoints in ``--run`` (``checkpoints/student_v1.ckpt/`` in the repository by
 default: small, committed, so a later session on another machine continues the same run), then
 copies the network to ``tfstyle/weights/tfstyle_mobile_v1.keras`` and writes its registry entry
 (credit and licence: it is derived from Magenta's weights) and the table's ``defaults["phone"]``.
@@ -21,7 +21,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 from magenta_student import parser, ship  # noqa: E402
 
-from tfstyle.registry import PRESETS_FILE  # noqa: E402
+from tfstyle.weights.registry import PRESETS_FILE  # noqa: E402
 
 NAME = "tfstyle_mobile_v1"
 TITLE = ("tfstyle's phone-first arbitrary-style network: Magenta's MobileNetV2 predictor, a transfer net with "
@@ -34,7 +34,7 @@ CREDIT = ("Distilled by tfstyle (tools/train_student.py) from magenta_v1, whose 
 def main(argv: list[str] | None = None) -> int:
     args = parser(__doc__, "student_v1.ckpt").parse_args(argv)
 
-    from tfstyle.machine import info
+    from tfstyle.devtools.machine import info
     from tfstyle.training.recipes import StudentRecipe
     from tfstyle.training.run import last_losses
     from tfstyle.training.student import distill_student
@@ -51,13 +51,13 @@ def main(argv: list[str] | None = None) -> int:
                   source="tools/train_student.py (tfstyle.training.student.distill_student)",
                   record={**recipe.to_dict(), "steps_done": steps_done, "teacher": "magenta_v1",
                           "train_seconds": round(sum(float(t[1]) for t in timing)),
-                          "checkpoint": "training/student_v1.ckpt",
+                          "checkpoint": "checkpoints/student_v1.ckpt",
                           "last_losses": {k: round(v, 4) for k, v in last_losses(args.run).items()},
                           "machine": f"{info()['cpu']}, {info()['cores']} cores"})
     table_path = args.out / PRESETS_FILE.name
     table = json.loads(table_path.read_text())
     table["defaults"]["phone"] = NAME
-    from tfstyle.io import write_text
+    from tfstyle.atomic import write_text
 
     write_text(table_path, json.dumps(table, indent=2) + "\n")
     print(f"wrote {target} ({target.stat().st_size / 1e6:.1f} MB) after {steps_done} steps; "

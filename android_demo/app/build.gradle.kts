@@ -68,12 +68,12 @@ val copyExportedModels by tasks.registering(Sync::class) {
 
 android {
     namespace = "dev.tfstyle.demo"
-    compileSdk = 34
+    compileSdk = 35
 
     defaultConfig {
         applicationId = "dev.tfstyle.demo"
-        minSdk = 24
-        targetSdk = 34
+        minSdk = 24 // what the LiteRT 2 AARs declare
+        targetSdk = 35
         versionCode = 1
         versionName = "0.1.0"
     }
@@ -100,7 +100,8 @@ android {
         }
     }
 
-    // Models are memory-mapped from the APK (AssetManager.openFd), so they must stay uncompressed.
+    // CompiledModel.create(assets, name) reads the model out of the APK; stored uncompressed, that
+    // is a plain copy rather than an inflate.
     androidResources {
         noCompress.add("tflite")
     }
@@ -126,9 +127,8 @@ dependencies {
     implementation(libs.material)
     implementation(libs.kotlinx.coroutines.android)
     implementation(libs.gson)
-    implementation(libs.tensorflow.lite)
-    implementation(libs.tensorflow.lite.gpu)
-    implementation(libs.tensorflow.lite.gpu.api)
+    implementation(libs.litert)
+    implementation(libs.litert.gpu)
 
     // JVM unit tests of the Android-free classes (also runnable without Gradle: ../run_jvm_tests.sh).
     testImplementation(libs.junit)

@@ -16,13 +16,28 @@ from tfstyle.cli import bench, export, presets, stylize, train
 from tfstyle.cli.common import PROG, Parser
 from tfstyle.errors import TfstyleError, first_line
 
+#: ``tfstyle --help``: what the program does, and a first example per kind of input.
+DESCRIPTION = ("Neural style transfer for TensorFlow / Keras: stylize images, folders of images and videos\n"
+               "with shipped or trained networks, train your own, export them to TensorFlow Lite.")
+EPILOG = """\
+examples:
+  tfstyle stylize photo.jpg --style wave -o out.jpg                      # a shipped fast style
+  tfstyle stylize photo.jpg painting.jpg --method arbitrary -o out.jpg   # any painting, one pass
+  tfstyle stylize photos/ --style wave -o stylized/                      # a folder of images
+  tfstyle stylize clip.mp4 --style wave -o out.mp4                       # a video (.mp4, .mov, .mkv, .webm, ...)
+  tfstyle export --model wave -o wave.tflite --format float16            # a .tflite for phones
+
+'tfstyle COMMAND --help' lists a command's options. Guides: README.md and docs/ in the repository.
+"""
+
 #: The commands, in the order ``tfstyle --help`` lists them.
 COMMANDS = (stylize, presets, train, export, bench)
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The ``tfstyle`` argument parser: each command module adds its own sub-parser."""
-    parser = Parser(prog=PROG, description="Neural style transfer for TensorFlow / Keras.")
+    parser = Parser(prog=PROG, description=DESCRIPTION, epilog=EPILOG,
+                    formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     sub.required = True

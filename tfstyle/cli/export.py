@@ -46,7 +46,7 @@ def add_parser(sub) -> None:
 def run(args: argparse.Namespace) -> None:
     """Export the chosen network and report the files written."""
     from tfstyle.errors import OptionError
-    from tfstyle.presets import load_model, model_kind
+    from tfstyle.weights.presets import load_model, model_kind
 
     if args.cache is not None:
         _build_cache(args.cache)
@@ -60,7 +60,7 @@ def run(args: argparse.Namespace) -> None:
         raise OptionError("give --model NAME|FILE.keras, --style NAME, or --arbitrary")
     size = fixed_size(args.size)
     if spec is None:  # --arbitrary alone: the network for phones (the phone-first student)
-        from tfstyle.registry import phone_preset
+        from tfstyle.weights.registry import phone_preset
 
         spec = phone_preset()
     model = load_model(spec, kind="arbitrary" if args.arbitrary else ("fast" if args.preset else None))
@@ -88,10 +88,10 @@ def run(args: argparse.Namespace) -> None:
 
 
 def _build_cache(names: list[str]) -> None:
-    from tfstyle import lite
-    from tfstyle.export.cache import build_litert_cache
-    from tfstyle.registry import preset_names
+    from tfstyle.runtime import preset_files
+    from tfstyle.export.litert_cache import build_litert_cache
+    from tfstyle.weights.registry import preset_names
 
-    for name in names or [n for n in preset_names() if lite.lite_kind(n)]:
+    for name in names or [n for n in preset_names() if preset_files.lite_kind(n)]:
         files = build_litert_cache(name)
         print(f"built {name}: {', '.join(sorted(files))} in {files['whole'].parent}")

@@ -20,7 +20,7 @@ def _quality(quality: dict) -> str:
 
 def run(args: argparse.Namespace) -> None:
     """Print one row per preset."""
-    from tfstyle.presets import list_presets
+    from tfstyle.weights.presets import list_presets
 
     print(f"{'name':22s} {'kind':9s} {'MB':>5s}  {'quality (distances)':28s} licence / what")
     for row in list_presets(args.kind):
@@ -28,12 +28,12 @@ def run(args: argparse.Namespace) -> None:
         size = f"{row['size_mb']:5.1f}" if row["size_mb"] is not None else "    -"
         print(f"{row['name'] + mark:22s} {row['kind']:9s} {size}  {_quality(row['quality']):28s} "
               f"{row['licence'].split(' (')[0]}: {row['title']}")
-    print("* = the default of its kind; details: tfstyle.presets.preset_entry(NAME)")
+    print("* = the default of its kind; details: tfstyle.weights.presets.preset_entry(NAME)")
 
 
 def run_styles(args: argparse.Namespace) -> None:
     """Print the fast presets with their paintings."""
-    from tfstyle.registry import preset_entry, preset_names
+    from tfstyle.weights.registry import preset_entry, preset_names
 
     for name in preset_names("fast"):
         entry = preset_entry(name)

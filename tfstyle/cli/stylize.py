@@ -85,7 +85,8 @@ def add_parser(sub) -> None:
     vid.add_argument("--start", type=non_negative, default=0.0, help="start at this many seconds")
     vid.add_argument("--fps", type=non_negative, default=None, help="output frame rate (default: the source's)")
     vid.add_argument("--engine", choices=["auto", "tflite", "int8", "keras"], default="auto",
-                     help="how frames run: auto/tflite (float32 LiteRT), int8 (faster where the CPU has VNNI), keras")
+                     help="how frames run: auto/tflite (float32 LiteRT: a shipped preset from its cached files, "
+                     "built once on first use), int8 (opt-in; faster where the CPU has VNNI), keras")
     opt = st.add_argument_group("optimize method")
     opt.add_argument("--steps", type=positive_int, default=None, help="iterations at full size (default 100)")
     opt.add_argument("--scales", type=positive_int, default=None, help="coarse-to-fine scales (default 2)")
@@ -112,13 +113,13 @@ def _network(args: argparse.Namespace):
     A shipped preset stays a name (checked against the preset table, not loaded): the stylize
     functions load it with Keras or run its LiteRT files, so the LiteRT path never imports Keras.
     """
-    from tfstyle.presets import load_model, model_kind
-    from tfstyle.registry import default_preset, is_preset_name, preset_entry
+    from tfstyle.weights.presets import load_model, model_kind
+    from tfstyle.weights.registry import default_preset, is_preset_name, preset_entry
 
     if args.preset and args.model:
         raise OptionError("give --style NAME or --model, not both")
     if args.method == "magenta":
-        from tfstyle.magenta import HUB_HANDLE, MagentaHub
+        from tfstyle.methods.magenta import HUB_HANDLE, MagentaHub
 
         return "magenta", MagentaHub(args.model or HUB_HANDLE)
     if args.method == "optimize" or (args.method is None and not (args.preset or args.model)):
@@ -169,38 +170,38 @@ def _backend(args: argparse.Namespace, model, kind: str) -> str:
     Only when the files would serve the call (a shipped preset, no Keras-only option); if the
     build fails, ``auto`` says so in one line and runs Keras.
     """
-    from tfstyle import lite
+    from tfstyle.runtime import preset_files
 
-    if args.backend == "keras" or not isinstance(model, str) or lite.lite_kind(model) != kind:
+    if args.backend == "keras" or not isinstance(model, str) or preset_files.lite_kind(model) != kind:
         return args.backend
-    if lite.servable(model, kind, {"--fit-steps": getattr(args, "fit_steps", 0)}) is not None:
+    if preset_files.servable(model, kind, {"--fit-steps": getattr(args, "fit_steps", 0)}) is not None:
         return args.backend  # the stylize function refuses (litert) or notes the fallback (auto)
-    if lite.cached_files(model) is None:
-        from tfstyle.export.cache import build_litert_cache
+    if preset_files.cached_files(model) is None:
+        from tfstyle.export.litert_cache import build_litert_cache
 
         try:
             build_litert_cache(model)
         except (TfstyleError, ImportError) as exc:
             if args.backend == "litert":
                 raise
-            lite.note(f"using Keras for {model!r}: building its LiteRT file failed ({exc})")
+            preset_files.note(f"using Keras for {model!r}: building its LiteRT file failed ({exc})")
             return "keras"
     return args.backend
 
 
 def _runner(args: argparse.Namespace, method: str, model, batch: bool):
     """A function image -> stylized image for ``method``, with the options of ``args`` bound."""
-    from tfstyle.images import load_image
+    from tfstyle.image.io import load_image
 
     progress = not args.quiet and not batch
     if method == "fast":
-        from tfstyle.fast import stylize
+        from tfstyle.methods.fast import stylize
 
         backend = _backend(args, model, "fast")
         return lambda image: stylize(image, model, size=args.size, preserve_color=args.preserve_color,
                                      tile=args.tile, progress=progress, backend=backend)
     if method in ("arbitrary", "magenta"):
-        from tfstyle.arbitrary import load_mask, stylize_arbitrary
+        from tfstyle.methods.arbitrary import load_mask, stylize_arbitrary
 
         styles = [load_image(path) for path in args.styles]
         mask = load_mask(args.mask) if args.mask else None
@@ -209,7 +210,7 @@ def _runner(args: argparse.Namespace, method: str, model, batch: bool):
                                                style_weights=args.style_blend, mask=mask,
                                                preserve_color=args.preserve_color, size=args.size, model=model,
                                                tile=args.tile, progress=progress, backend=backend)
-    from tfstyle.optimize import stylize_optimize
+    from tfstyle.methods.optimize import stylize_optimize
 
     styles = [load_image(path, max_size=args.style_size or args.size) for path in args.styles]
     kwargs = {kw: getattr(args, name) for name, kw in _OPTIMIZE_OPTIONS.items() if getattr(args, name) is not None}
@@ -219,8 +220,8 @@ def _runner(args: argparse.Namespace, method: str, model, batch: bool):
 
 
 def _run_video(args: argparse.Namespace, method: str, model) -> None:
-    """Stylize a clip frame by frame (``tfstyle.video.stylize_video``) and report what was written."""
-    from tfstyle.video import stylize_video
+    """Stylize a clip frame by frame (``tfstyle.video.io.stylize_video``) and report what was written."""
+    from tfstyle.video.io import stylize_video
 
     if method not in ("fast", "arbitrary"):
         raise OptionError(f"videos are stylized with --method fast or arbitrary, not {method}")
@@ -228,7 +229,7 @@ def _run_video(args: argparse.Namespace, method: str, model) -> None:
     out = stylize_video(args.content, args.output, model=model, style=args.styles or None, method=method,
                         strength=args.strength, style_weights=args.style_blend, preserve_color=args.preserve_color,
                         temporal=args.temporal, stats_momentum=args.stats_momentum, max_frames=args.max_frames,
-                        start=args.start, fps=args.fps, size=args.size, tile=args.tile or 512, engine=args.engine,
+                        start=args.start, fps=args.fps, size=args.size, tile=args.tile, engine=args.engine,
                         progress=not args.quiet)
     if not args.quiet:
         print(f"wrote {out} in {time.perf_counter() - start:.1f} s")
@@ -236,11 +237,11 @@ def _run_video(args: argparse.Namespace, method: str, model) -> None:
 
 def run(args: argparse.Namespace) -> None:
     """Stylize one image or a folder and report what was written."""
-    from tfstyle.images import check_output_path, load_image, save_image
+    from tfstyle.image.io import check_output_path, load_image, save_image
 
     method, model = _network(args)
     _check(args, method)
-    from tfstyle.video import is_video
+    from tfstyle.video.io import is_video
 
     if is_video(args.content):
         return _run_video(args, method, model)
@@ -251,7 +252,7 @@ def run(args: argparse.Namespace) -> None:
     start = time.perf_counter()
     paint = _runner(args, method, model, batch)
     if batch:
-        from tfstyle.folders import stylize_folder
+        from tfstyle.methods.folders import stylize_folder
 
         written, failed = stylize_folder(args.content, args.output, paint, progress=not args.quiet,
                                          report=lambda line: print(f"{PROG}: {line}", file=sys.stderr))

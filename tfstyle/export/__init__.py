@@ -12,10 +12,10 @@ Example:
 """
 from __future__ import annotations
 
-from tfstyle.export.cache import build_litert_cache, ensure_litert_cache
+from tfstyle.export.litert_cache import build_litert_cache, ensure_litert_cache
 from tfstyle.export.gpu_ops import GPU_DELEGATE_OPS, check_gpu_ops
 from tfstyle.export.tflite import FORMATS, export_tflite, op_types
-from tfstyle.litert import run_tflite
+from tfstyle.runtime.litert import run_tflite
 
 __all__ = ["FORMATS", "GPU_DELEGATE_OPS", "build_litert_cache", "check_gpu_ops", "ensure_litert_cache", "export_tflite",
            "op_types", "run_tflite"]

@@ -14,7 +14,7 @@ import pathlib
 import numpy as np
 
 from tfstyle.errors import OptionError, TfstyleError, first_line
-from tfstyle.io import write_files
+from tfstyle.atomic import write_files
 
 RECIPES = ("static_wi8_ai8", "static_wi8_ai16", "dynamic_wi8_afp32", "weight_only_wi8_afp32")
 
@@ -53,7 +53,7 @@ def quantize_tflite(
         'aeq:static_wi8_ai8'
     """
     from tfstyle.export.tflite import INPUT_NAME, OUTPUT_NAME, calibration_images, gpu_accelerator_metadata
-    from tfstyle.litert import SIGNATURE_KEY, make_interpreter
+    from tfstyle.runtime.litert import SIGNATURE_KEY, make_interpreter
 
     if recipe not in RECIPES:
         raise OptionError(f"recipe must be one of {', '.join(RECIPES)}; got {recipe!r}")

@@ -34,6 +34,7 @@ import pathlib
 import numpy as np
 
 from tfstyle.errors import OptionError
+from tfstyle.runtime.protocols import PredictorTransferNet
 from tfstyle.export.tflite import (FORMATS, calibration_images, convert_signature, parse_size, pin_pixels,
                                    write_signature_model)
 
@@ -85,7 +86,7 @@ def export_arbitrary(
         written as one file by :func:`export_image_pair`: ``{"stylize": metadata}``.
     """
     folder = _check_folder(folder, format)
-    if not hasattr(net, "predictor"):
+    if not isinstance(net, PredictorTransferNet):
         return {"stylize": export_image_pair(net, folder, format=format, content_size=content_size,
                                              style_size=style_input_size, representative_images=representative_images,
                                              representative_styles=representative_styles,
@@ -113,7 +114,7 @@ def export_arbitrary(
 
     predictor_samples = None
     if pin:
-        from tfstyle.images import cover_crop
+        from tfstyle.image.io import cover_crop
 
         predictor_samples = [{STYLE_INPUT: s[None]} for s in styles] + \
             [{STYLE_INPUT: cover_crop(p, (side, side))[None]} for p in photos]
@@ -123,7 +124,7 @@ def export_arbitrary(
     transfer = net.transfer
     transfer_samples = None
     if pin:
-        from tfstyle.images import resize_image
+        from tfstyle.image.io import resize_image
 
         vectors = np.asarray(net.predict_style(np.stack(
             [resize_image(s, size=(net.style_size, net.style_size)) for s in styles])), np.float32)
@@ -208,8 +209,8 @@ def style_vectors(predictor: str | os.PathLike, images: dict[str, object], contr
     ``contract`` is the Android app's model contract (``android_demo/app/src/main/assets/contract.json``):
     its ``arbitrary_predictor`` role names the signature and tensors, as the app reads them.
     """
-    from tfstyle.images import cover_crop, load_image
-    from tfstyle.litert import make_interpreter, run_signature
+    from tfstyle.image.io import cover_crop, load_image
+    from tfstyle.runtime.litert import make_interpreter, run_signature
 
     role = contract["roles"]["arbitrary_predictor"]
     (input_spec,), (output_spec,) = role["inputs"], role["outputs"]

@@ -7,7 +7,7 @@ import time
 import numpy as np
 
 from tfstyle.errors import OptionError, TfstyleError, first_line
-from tfstyle.litert import make_interpreter
+from tfstyle.runtime.litert import make_interpreter
 
 
 def _check_positive(name: str, value) -> int:

@@ -11,7 +11,7 @@ and reports
   the delegate's own log ("Following operations are not supported by GPU delegate: ..."), so they
   are ``None`` when that log is missing;
 * ``psnr_vs_cpu``: the outputs on the GPU against the CPU interpreter's
-  (:func:`tfstyle.litert.make_interpreter`) on the same inputs.
+  (:func:`tfstyle.runtime.litert.make_interpreter`) on the same inputs.
 
 Without a Vulkan device it returns ``available: False`` and a ``reason`` instead of raising; that
 verdict is cached for the process, so exporting many files pays for the probe once. Setting
@@ -54,7 +54,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from tfstyle.errors import OptionError
-from tfstyle.litert import from_output, make_interpreter, to_input
+from tfstyle.runtime.litert import from_output, make_interpreter, to_input
 
 __all__ = ["CHECK_NAME", "HIDE_ENV", "check_on_gpu", "gpu_unavailable_reason", "summary"]
 
@@ -231,7 +231,7 @@ def _inputs(details: list[dict], names: dict[int, str], given, seed: int, ranges
 
 
 def _compare(cpu: dict, gpu: dict, peak) -> dict:
-    from tfstyle.metrics import psnr  # lazily: tfstyle.metrics imports Keras
+    from tfstyle.perceptual.metrics import psnr  # lazily: tfstyle.perceptual.metrics imports Keras
 
     per_output, worst_diff, nonfinite = {}, 0.0, 0
     for name, (raw, detail, shown) in cpu.items():

@@ -22,7 +22,7 @@ def _blocks() -> list:
     """``(name, input shape, function)`` for each block."""
     import tensorflow as tf
 
-    from tfstyle.layers import InstanceNormalization, NearestUpsample2D, reflect_pad
+    from tfstyle.models.layers import InstanceNormalization, NearestUpsample2D, reflect_pad
 
     rng = np.random.default_rng(0)
 

@@ -52,7 +52,9 @@ def export_qat_int8(
     """
     from tfstyle.export.tflite import calibration_images, write_model
 
-    if not hasattr(net, "normalized_convs"):
+    from tfstyle.runtime.protocols import NormalizedConvNet
+
+    if not isinstance(net, NormalizedConvNet):
         raise OptionError("quantization-aware training supports JohnsonNet networks")
     photos = calibration_images(images, (size, size), num_images)
     if equalize:

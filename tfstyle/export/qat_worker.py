@@ -22,7 +22,7 @@ def _build(config: dict, size: tuple[int, int]):
     import tensorflow_model_optimization as tfmot
     import tf_keras as K
 
-    from tfstyle.layers import reflect_pad
+    from tfstyle.models.layers import reflect_pad
 
     Q = tfmot.quantization.keras
 

@@ -32,7 +32,7 @@ TensorFlow (Flex) ops are never allowed: a model that needs them fails to export
 
 Example:
     >>> import tempfile, os, numpy as np
-    >>> from tfstyle.litert import run_tflite
+    >>> from tfstyle.runtime.litert import run_tflite
     >>> from tfstyle.models import JohnsonNet
     >>> net = JohnsonNet(width=0.25, residual_blocks=1)
     >>> with tempfile.TemporaryDirectory() as folder:
@@ -58,8 +58,9 @@ import numpy as np
 
 from tfstyle.errors import OptionError, TfstyleError, first_line
 from tfstyle.export.gpu_ops import check_gpu_ops
-from tfstyle.io import write_files
-from tfstyle.litert import SIGNATURE_KEY, make_interpreter
+from tfstyle.atomic import write_files
+from tfstyle.runtime.litert import SIGNATURE_KEY, make_interpreter
+from tfstyle.runtime.protocols import NormalizedConvNet
 
 __all__ = ["FORMATS", "convert_signature", "export_tflite", "op_types"]
 
@@ -139,7 +140,7 @@ def export_tflite(
         if representative_images is None:
             raise OptionError("format 'int8' needs representative_images (a folder or a list of real images)")
         calibration = calibration_images(representative_images, (height, width), int(num_calibration))
-        if equalize and hasattr(model, "normalized_convs"):
+        if equalize and isinstance(model, NormalizedConvNet):
             from tfstyle.export.equalize import equalize_instance_norm
 
             model = equalize_instance_norm(model, calibration)
@@ -147,7 +148,7 @@ def export_tflite(
     content = _convert(model, (height, width), format, calibration, bool(uint8_io))
     extra = {}
     if calibration is not None:
-        extra = {"calibration_images": len(calibration), "equalized": bool(equalize and hasattr(model, "normalized_convs"))}
+        extra = {"calibration_images": len(calibration), "equalized": bool(equalize and isinstance(model, NormalizedConvNet))}
     return write_model(content, target, format=format, size=(height, width), model=model, extra=extra,
                        require_gpu=require_gpu)
 
@@ -294,7 +295,7 @@ def _check_target(path) -> pathlib.Path:
 
 def calibration_images(source, size: tuple[int, int], limit: int) -> list[np.ndarray]:
     """Load up to ``limit`` real images, each resized to cover ``size`` and centre-cropped."""
-    from tfstyle.images import cover_crop, list_images, load_image
+    from tfstyle.image.io import cover_crop, list_images, load_image
 
     if isinstance(source, (str, os.PathLike)):
         items: list = list_images(source) if os.path.isdir(source) else [source]

@@ -24,15 +24,20 @@ import numpy as np
 from keras import ops
 
 from tfstyle.errors import OptionError
-from tfstyle.layers import InstanceNormalization, NearestUpsample2D, PaddedConv2D, Untracked, image_batch
-from tfstyle.blend import normalize_weights
-from tfstyle.registry import PresetMixin
-from tfstyle.vgg import ENCODER_LAYERS, FEATURE_SCALES, vgg19_features
+from tfstyle.models.layers import InstanceNormalization, NearestUpsample2D, PaddedConv2D, Untracked, image_batch
+from tfstyle.image.blend import normalize_weights
+from tfstyle.image.io import load_image
+from tfstyle.runtime.protocols import CodeStylizer
+from tfstyle.weights.registry import PresetMixin
+from tfstyle.perceptual.vgg import ENCODER_LAYERS, FEATURE_SCALES, vgg19_features
 
 #: Where AdaIN is applied: relu4_1, the last encoder layer.
 BOTTLENECK = ENCODER_LAYERS[-1]
 #: relu4_1 is 1/8 of the image size: inputs are padded to a multiple of this.
 STRIDE = 8
+#: Long side style images are scaled to (the paper trains on 512 px paintings).
+STYLE_SIDE = 512
+EPSILON = 1e-5
 
 
 def _moments(x):
@@ -165,7 +170,7 @@ class AdaINNet(PresetMixin, keras.Model):
     """AdaIN style transfer: ``(content, style)`` RGB in [0, 255] -> stylized content in [0, 255].
 
     Only the decoder is saved: the VGG19 encoder is frozen ImageNet weights, rebuilt on
-    first use from ``vgg_weights`` (see :func:`tfstyle.vgg.resolve_weights`; ``None``
+    first use from ``vgg_weights`` (see :func:`tfstyle.perceptual.vgg.resolve_weights`; ``None``
     resolves ``$TFSTYLE_VGG19_WEIGHTS`` or Keras' download on the machine that loads it).
 
     ``call((content, style), alpha=1.0)``: batches ``(B, H, W, 3)``; the style batch has
@@ -206,21 +211,54 @@ class AdaINNet(PresetMixin, keras.Model):
         """VGG19 features ``{layer: (B, h, w, C)}`` of RGB images in [0, 255]."""
         return self.get_encoder()(image_batch(images, "images"))
 
-    def _decode(self, content, make_target, alpha):
-        if isinstance(alpha, (int, float)) and not 0 <= alpha <= 1:
-            raise OptionError(f"alpha must be in [0, 1], got {alpha}")
+    def _features(self, content):
+        """Bottleneck features of a content batch, reflect-padded to a multiple of :data:`STRIDE` first."""
         height, width = content.shape[1], content.shape[2]
-        padded = height is not None and width is not None and (height % STRIDE or width % STRIDE)
-        if padded:
+        if height is not None and width is not None and (height % STRIDE or width % STRIDE):
             if height < STRIDE or width < STRIDE:
                 raise OptionError(f"content must be at least {STRIDE}x{STRIDE} pixels, got {height}x{width}")
             # Pooling would drop the remainder; reflecting it keeps the border content-like.
             pads = ((0, 0), (0, -height % STRIDE), (0, -width % STRIDE), (0, 0))
             content = ops.pad(content, pads, mode="reflect")
-        features = ops.cast(self.get_encoder()(content)[BOTTLENECK], "float32")
+        return ops.cast(self.get_encoder()(content)[BOTTLENECK], "float32")
+
+    def _decode(self, content, make_target, alpha):
+        if isinstance(alpha, (int, float)) and not 0 <= alpha <= 1:
+            raise OptionError(f"alpha must be in [0, 1], got {alpha}")
+        height, width = content.shape[1], content.shape[2]
+        features = self._features(content)
         target = alpha * make_target(features) + (1.0 - alpha) * features
         images = ops.clip(self.decoder(target), 0.0, 255.0)
-        return images[:, :height, :width, :] if padded else images
+        return images[:, :height, :width, :] if height is not None else images
+
+    def style_code(self, style) -> tuple[np.ndarray, np.ndarray]:
+        """A style image's AdaIN code: the per-channel mean and ``sqrt(variance + eps)`` of its relu4_1 features.
+
+        Codes mix linearly: a weighted sum of codes is the paper's interpolation of AdaIN targets, and
+        ``alpha * code + (1 - alpha) * content's code`` is its content-style trade-off, exactly.
+        """
+        image = load_image(style, max_size=STYLE_SIDE)
+        mean, var = _moments(self.get_encoder()(image_batch(image, "style"))[BOTTLENECK])
+        return np.asarray(mean, np.float32), np.asarray(ops.sqrt(var + EPSILON), np.float32)
+
+    def decode_code(self, content, code, stats=None):
+        """``content`` (``(B, H, W, 3)`` in [0, 255]) painted with a :meth:`style_code`; its relu4_1 statistics
+        are ``stats`` (from :meth:`content_stats`: tiles of a large image share the whole image's) or its own."""
+        mean_s, std_s = code
+
+        def make_target(features):
+            mean_c, var_c = _moments(features) if stats is None else stats[0]
+            return (features - mean_c) * ops.rsqrt(var_c + EPSILON) * std_s + mean_s
+
+        return self._decode(image_batch(content, "content"), make_target, 1.0)
+
+    def content_stats(self, content) -> list:
+        """``[(mean, variance)]`` of ``content``'s relu4_1 features (for :meth:`decode_code`)."""
+        return [_moments(self._features(image_batch(content, "content")))]
+
+    def stylizer(self) -> AdaINStylizer:
+        """This network's :class:`~tfstyle.runtime.protocols.ArbitraryStylizer` adapter."""
+        return AdaINStylizer(self)
 
     def call(self, inputs, alpha=1.0):
         content, style = inputs
@@ -296,3 +334,45 @@ class AdaINNet(PresetMixin, keras.Model):
 
     def get_config(self):
         return {"decoder_width": self.decoder_width, "vgg_weights": self.vgg_weights, "name": self.name}
+
+
+class AdaINConditioned:
+    """An :class:`AdaINNet` bound to one style code: a :class:`~tfstyle.runtime.protocols.NormStatsNet`."""
+
+    def __init__(self, net: AdaINNet, code):
+        self.net, self.code = net, code
+
+    def __call__(self, images, stats=None):
+        return self.net.decode_code(images, self.code, stats=stats)
+
+    def norm_stats(self, images) -> list:
+        return self.net.content_stats(images)
+
+
+class AdaINStylizer(CodeStylizer):
+    """AdaIN's adapter: codes are relu4_1 statistics; strength mixes the photo's own code (AdaIN's ``alpha``).
+
+    Example:
+        >>> import numpy as np
+        >>> net = AdaINNet(decoder_width=0.5)
+        >>> photo, painting = np.full((32, 40, 3), 90.0, "float32"), np.full((24, 24, 3), 200.0, "float32")
+        >>> net.stylizer().paint(photo, [painting], strength=0.5).shape
+        (32, 40, 3)
+    """
+
+    family = "AdaIN"
+
+    def __init__(self, net: AdaINNet):
+        self.net = net
+
+    def style_code(self, style):
+        self.check_style(style)
+        return self.net.style_code(style)
+
+    def own_code(self, content):
+        # At the photo's own size: then mixing it in is exactly AdaIN's alpha.
+        mean, var = self.net.content_stats(np.asarray(content, np.float32))[0]
+        return np.asarray(mean, np.float32), np.asarray(ops.sqrt(var + EPSILON), np.float32)
+
+    def conditioned(self, code) -> AdaINConditioned:
+        return AdaINConditioned(self.net, code)

@@ -22,19 +22,18 @@ Two predictors share the same output space:
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 
 import keras
 import numpy as np
 from keras import ops
 
 from tfstyle.errors import OptionError
-from tfstyle.images import cover_crop, load_image
-from tfstyle.io import atomic_path
-from tfstyle.layers import InstanceNormalization, Untracked
+from tfstyle.image.io import cover_crop, load_image
+from tfstyle.models.layers import InstanceNormalization, Untracked
 from tfstyle.models.johnson import JohnsonNet
-from tfstyle.registry import PresetMixin
-from tfstyle.vgg import ENCODER_LAYERS, FEATURE_SCALES, vgg19_features
+from tfstyle.runtime.protocols import CodeStylizer, FittedStyle
+from tfstyle.weights.registry import PresetMixin
+from tfstyle.perceptual.vgg import ENCODER_LAYERS, FEATURE_SCALES, vgg19_features
 
 #: Length of the style vector (Magenta's bottleneck).
 STYLE_DIM = 100
@@ -60,7 +59,7 @@ class StylePredictor(keras.Model):
     """Style image(s) ``(B, H, W, 3)`` in [0, 255] -> style vectors ``(B, style_dim)``, from VGG19.
 
     The VGG19 encoder is frozen ImageNet weights, rebuilt on first use from ``vgg_weights``
-    (see :func:`tfstyle.vgg.resolve_weights`) and never saved; only the two dense layers are.
+    (see :func:`tfstyle.perceptual.vgg.resolve_weights`) and never saved; only the two dense layers are.
 
     Example:
         >>> import numpy as np
@@ -237,46 +236,6 @@ class StyleTransferNet(JohnsonNet):
         return config if self.scale_offset == 1.0 else {**config, "scale_offset": self.scale_offset}
 
 
-@dataclass(frozen=True)
-class FittedStyle:
-    """A style fitted by :func:`fit_style`: flat style parameters of one transfer network.
-
-    Attributes:
-        params: ``(parameter_count,)`` float32, the layout of
-            :meth:`~tfstyle.models.ghiasi.StyleTransferNet.style_parameters`.
-        style_losses: the fitting loss's style term before each step (it should go down).
-
-    Example:
-        >>> import os, tempfile
-        >>> import numpy as np
-        >>> path = os.path.join(tempfile.mkdtemp(), "painting.npz")
-        >>> FittedStyle(np.zeros(8, "float32"), (0.5, 0.25)).save(path)
-        >>> FittedStyle.load(path).style_losses
-        (0.5, 0.25)
-    """
-
-    params: np.ndarray
-    style_losses: tuple[float, ...] = ()
-
-    def save(self, path: str | os.PathLike) -> None:
-        """Write an ``.npz`` file (never left half-written)."""
-        path = os.fspath(path)
-        if not path.endswith(".npz"):
-            raise OptionError(f"a fitted style is saved as .npz, got {path!r}")
-        with atomic_path(path) as tmp, open(tmp, "wb") as f:
-            np.savez(f, params=self.params, style_losses=np.asarray(self.style_losses, np.float64))
-
-    @classmethod
-    def load(cls, path: str | os.PathLike) -> FittedStyle:
-        """Read a file written by :meth:`save`."""
-        try:
-            with np.load(os.fspath(path)) as data:
-                return cls(np.asarray(data["params"], np.float32), tuple(float(x) for x in data["style_losses"]))
-        except (OSError, ValueError, KeyError) as error:
-            raise OptionError(f"{os.fspath(path)!r} is not a fitted style (.npz from FittedStyle.save): {error}") \
-                from None
-
-
 @keras.saving.register_keras_serializable(package="tfstyle")
 class ArbitraryStyleNet(PresetMixin, keras.Model):
     """A style predictor and a :class:`StyleTransferNet`: ``call((content, style))`` -> stylized content.
@@ -351,6 +310,10 @@ class ArbitraryStyleNet(PresetMixin, keras.Model):
         """The transfer network bound to one style's flat parameters (a one-style network for tiling)."""
         return ConditionedTransfer(self.transfer, params)
 
+    def stylizer(self) -> GhiasiStylizer:
+        """This network's :class:`~tfstyle.runtime.protocols.ArbitraryStylizer` adapter."""
+        return GhiasiStylizer(self)
+
     def compute_output_shape(self, input_shape):
         return tuple(input_shape[0])
 
@@ -370,7 +333,7 @@ class ArbitraryStyleNet(PresetMixin, keras.Model):
 class ConditionedTransfer:
     """A :class:`StyleTransferNet` bound to one style's flat parameters.
 
-    Looks like a :class:`~tfstyle.models.JohnsonNet` to :func:`tfstyle.tiling.stylize_tiled`
+    Looks like a :class:`~tfstyle.models.JohnsonNet` to :func:`tfstyle.runtime.tiling.stylize_tiled`
     (``net(images, stats=...)`` and ``net.norm_stats(images)``).
     """
 
@@ -383,6 +346,33 @@ class ConditionedTransfer:
 
     def norm_stats(self, images) -> list:
         return self.transfer.norm_stats(images, conditioning=self.conditioning)
+
+
+class GhiasiStylizer(CodeStylizer):
+    """Ghiasi's (and Magenta's) adapter: codes are flat style parameters (from the predictor, or a
+    :class:`FittedStyle`); strength mixes in the photo's own and, below
+    :data:`tfstyle.image.blend.FADE_BELOW`, fades the picture into the photo.
+
+    Example:
+        >>> import numpy as np
+        >>> net = ArbitraryStyleNet(CompactStylePredictor(width=0.25), StyleTransferNet(width=0.25))
+        >>> photo = np.full((32, 40, 3), 90.0, "float32")
+        >>> float(net.stylizer().paint(photo, [np.zeros((24, 24, 3))], strength=0.0).max())
+        90.0
+    """
+
+    family = "Ghiasi"
+    fits_styles = True
+    fades_to_photo = True
+
+    def __init__(self, net: ArbitraryStyleNet):
+        self.net = net
+
+    def style_code(self, style) -> np.ndarray:
+        return self.net.style_parameters(style)
+
+    def conditioned(self, code) -> ConditionedTransfer:
+        return self.net.conditioned(code)
 
 
 def fold_style(net: ArbitraryStyleNet, style, *, name: str | None = None) -> JohnsonNet:

@@ -25,8 +25,8 @@ from __future__ import annotations
 import keras
 from keras import ops
 
-from tfstyle.layers import InstanceNormalization, NearestUpsample2D, PaddedConv2D, space_to_depth
-from tfstyle.registry import PresetMixin
+from tfstyle.models.layers import InstanceNormalization, NearestUpsample2D, PaddedConv2D, space_to_depth
+from tfstyle.weights.registry import PresetMixin
 
 INPUT_RANGES = ("signed", "unit")
 OUTPUT_ACTIVATIONS = ("linear", "sigmoid")
@@ -62,7 +62,7 @@ class JohnsonNet(PresetMixin, keras.Model):
         (1, 64, 48, 3)
     """
 
-    #: What a shipped network of this class does (see :mod:`tfstyle.presets`).
+    #: What a shipped network of this class does (see :mod:`tfstyle.weights.presets`).
     preset_kind = "fast"
 
     def __init__(self, width: float = 1.0, residual_blocks: int = 5, padding_mode: str = "reflect",

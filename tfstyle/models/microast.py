@@ -38,9 +38,11 @@ import numpy as np
 from keras import ops
 
 from tfstyle.errors import OptionError
-from tfstyle.layers import image_batch, reflect_pad
-from tfstyle.blend import normalize_weights
-from tfstyle.registry import PresetMixin
+from tfstyle.models.layers import image_batch, reflect_pad
+from tfstyle.image.blend import normalize_weights
+from tfstyle.image.io import load_image
+from tfstyle.runtime.protocols import CodeStylizer
+from tfstyle.weights.registry import PresetMixin
 
 #: Channels of the bottleneck features (the authors' ``64 * slim_factor``, ``slim_factor = 1``).
 CHANNELS = 64
@@ -53,6 +55,8 @@ STRIDE = 4
 #: Smallest content or style side (the 9x9 reflection padding needs 5 pixels; 1/4 size >= 2).
 MIN_SIDE = 8
 EPSILON = 1e-5
+#: Long side style images are scaled to before their code is taken.
+STYLE_SIDE = 512
 
 
 def _check_image_size(images, what: str) -> None:
@@ -498,6 +502,10 @@ class MicroASTNet(PresetMixin, keras.Model):
         """This network bound to one style code: a one-style network for :func:`tfstyle.stylize_tiled`."""
         return MicroASTConditioned(self, code)
 
+    def stylizer(self) -> MicroASTStylizer:
+        """This network's :class:`~tfstyle.runtime.protocols.ArbitraryStylizer` adapter."""
+        return MicroASTStylizer(self)
+
     def call(self, inputs, alpha=1.0):
         content, style = inputs
         return self.decode(content, self.encode_style(style), alpha=alpha)
@@ -586,3 +594,28 @@ class MicroASTConditioned:
 
     def norm_stats(self, images) -> list:
         return self.net.content_stats(images, self.code)
+
+
+class MicroASTStylizer(CodeStylizer):
+    """MicroAST's adapter: codes from :meth:`MicroASTNet.encode_style` (mixed by weight); strength blends the
+    picture with the photo (``alpha_mode="pixel"``: 0 gives the photo back exactly).
+
+    Example:
+        >>> import numpy as np
+        >>> photo, painting = np.full((32, 40, 3), 90.0, "float32"), np.full((24, 24, 3), 200.0, "float32")
+        >>> float(MicroASTNet().stylizer().paint(photo, [painting], strength=0.0).max())
+        90.0
+    """
+
+    family = "MicroAST"
+    mixes_own_code = False
+
+    def __init__(self, net: MicroASTNet):
+        self.net = net
+
+    def style_code(self, style):
+        self.check_style(style)
+        return self.net.encode_style(load_image(style, max_size=STYLE_SIDE))
+
+    def conditioned(self, code) -> MicroASTConditioned:
+        return MicroASTConditioned(self.net, code)

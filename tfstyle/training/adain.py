@@ -14,7 +14,7 @@ Loss, with ``f`` the frozen VGG19 encoder, ``g`` the decoder and ``t = adain(f(c
 The paper writes sums of L2 norms; its reference implementations compute exactly these
 mean-squared forms (Torch/PyTorch ``MSELoss``) with style weight 10, on the *normalised*
 VGG19 (every filter's mean activation is 1). Keras' VGG19 is not normalised, so every
-layer's features are divided by its mean activation (:data:`~tfstyle.vgg.FEATURE_SCALES`)
+layer's features are divided by its mean activation (:data:`~tfstyle.perceptual.vgg.FEATURE_SCALES`)
 before the losses: that restores the balance the weight 10 was tuned for (without it the
 content term, at relu4_1 with activations ~500, would outweigh the relu1_1 style term
 (~20) by ~600x), and makes the logged losses comparable with the reference code's.
@@ -33,16 +33,16 @@ import keras
 import numpy as np
 from keras import ops
 
-from tfstyle.data import ContentBatches, pair_dataset
+from tfstyle.training.data import ContentBatches, pair_dataset
 from tfstyle.errors import OptionError
-from tfstyle.io import save_model
-from tfstyle.layers import InstanceNormalization
-from tfstyle.layers import Untracked
+from tfstyle.atomic import save_model
+from tfstyle.models.layers import InstanceNormalization
+from tfstyle.models.layers import Untracked
 from tfstyle.models.adain import BOTTLENECK, AdaINNet, adain
 from tfstyle.training.recipes import AdainRecipe
 from tfstyle.training.run import distribution_scope, fit_resumable, prepare_run, restore
-from tfstyle.trainer import TermLoggingTrainer
-from tfstyle.vgg import ENCODER_LAYERS, FEATURE_SCALES, vgg19_features
+from tfstyle.training.trainer import TermLoggingTrainer
+from tfstyle.perceptual.vgg import ENCODER_LAYERS, FEATURE_SCALES, vgg19_features
 
 #: The paper's style weight (:class:`~tfstyle.training.recipes.AdainRecipe` says why it keeps its meaning here).
 STYLE_WEIGHT = AdainRecipe.style_weight
@@ -142,7 +142,7 @@ def train_adain(
         recipe: the hyper-parameters (:class:`~tfstyle.training.recipes.AdainRecipe`, whose fields
             say what each means); keyword ``overrides`` replace some of them
             (``dataclasses.replace(recipe or AdainRecipe(), **overrides)``).
-        vgg_weights: VGG19 weights for training (see :func:`tfstyle.vgg.resolve_weights`). The
+        vgg_weights: VGG19 weights for training (see :func:`tfstyle.perceptual.vgg.resolve_weights`). The
             saved file records ``None`` (it never names a path of this machine); the returned
             network uses ``vgg_weights``.
         jit_compile: passed to ``compile`` (XLA; on by default, as in

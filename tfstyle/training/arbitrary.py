@@ -3,7 +3,7 @@
 :func:`train_arbitrary` trains a :class:`~tfstyle.models.ghiasi.StylePredictor` (VGG19
 statistics -> style vector) and a :class:`~tfstyle.models.ghiasi.StyleTransferNet` together,
 end to end, on pairs of random content photos and random paintings/textures, with the fast
-method's perceptual loss (:data:`tfstyle.vgg.JOHNSON_STYLE_LAYERS` etc.) against each
+method's perceptual loss (:data:`tfstyle.perceptual.vgg.JOHNSON_STYLE_LAYERS` etc.) against each
 pair's own style image. One VGG19 pass over the style batch serves both the predictor's
 statistics and the Gram targets.
 
@@ -38,19 +38,19 @@ import keras
 import numpy as np
 from keras import ops
 
-from tfstyle import losses
-from tfstyle.data import ContentBatches
+from tfstyle.perceptual import losses
+from tfstyle.training.data import ContentBatches
 from tfstyle.errors import OptionError
-from tfstyle.io import save_model
-from tfstyle.layers import Untracked
+from tfstyle.atomic import save_model
+from tfstyle.models.layers import Untracked
 from tfstyle.models.ghiasi import ArbitraryStyleNet, CompactStylePredictor, StylePredictor, StyleTransferNet
 from tfstyle.models.johnson import JohnsonNet
-from tfstyle.perceptual import LOSS_PRESETS, PerceptualLoss
-from tfstyle.presets import load_model
+from tfstyle.perceptual.loss import LOSS_PRESETS, PerceptualLoss
+from tfstyle.weights.presets import load_model
 from tfstyle.training.recipes import STYLE_WEIGHT, ArbitraryRecipe, DistillRecipe
 from tfstyle.training.run import distribution_scope, fit_pairs, fit_resumable, pair_batches, prepare_run, restore
-from tfstyle.trainer import TermLoggingTrainer
-from tfstyle.vgg import ENCODER_LAYERS, vgg19_features
+from tfstyle.training.trainer import TermLoggingTrainer
+from tfstyle.perceptual.vgg import ENCODER_LAYERS, vgg19_features
 
 TERMS = ("content", "style", "reconstruction")
 
@@ -63,7 +63,7 @@ class ArbitraryTrainer(TermLoggingTrainer):
     learns, unless ``train_predictor``.
 
     Loss per pair: ``content_weight * content + style_weight * style`` against that pair's style
-    image, with the layers and units of ``loss`` (a :data:`~tfstyle.perceptual.LOSS_PRESETS` preset: by default the fast
+    image, with the layers and units of ``loss`` (a :data:`~tfstyle.perceptual.loss.LOSS_PRESETS` preset: by default the fast
     method's), plus ``reconstruction_weight`` times the pixel mean squared error of the identity
     pairs (training only). Reported as ``content_loss``, ``style_loss``, ``reconstruction_loss``.
     ``train_predictor=True`` also trains a compact predictor end to end (it then no longer
@@ -175,7 +175,7 @@ def train_arbitrary(
             an ``ArbitraryStyleNet`` (or ``.keras``) to continue (a compact predictor stays frozen
             unless ``train_predictor``; it keeps seeing paintings at its own size, resized, so the
             shipped 128 px network can continue at ``style_size=256``).
-        vgg_weights: see :func:`tfstyle.vgg.resolve_weights`.
+        vgg_weights: see :func:`tfstyle.perceptual.vgg.resolve_weights`.
         jit_compile: passed to ``compile`` (XLA; ~30% faster steps on CPU).
         verbose: Keras progress bar setting.
         checkpoint_dir: default ``<out without .keras>.ckpt/`` (state, ``history.csv``, TensorBoard).

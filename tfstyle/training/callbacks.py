@@ -9,7 +9,7 @@ import time
 import keras
 import numpy as np
 
-from tfstyle.io import atomic_paths
+from tfstyle.atomic import atomic_paths
 
 STATE_WEIGHTS = "state.weights.h5"
 STATE_JSON = "state.json"
@@ -84,7 +84,7 @@ class SampleImages(keras.callbacks.Callback):
         self._writer = None
 
     def on_epoch_end(self, epoch, logs=None):
-        from tfstyle.images import save_image
+        from tfstyle.image.io import save_image
 
         out = self.model.predict(self.images, verbose=0)  # NumPy on every backend
         strip = np.concatenate([np.concatenate(list(self.images), 1), np.concatenate(list(out), 1)], 0)

@@ -17,16 +17,16 @@ from typing import Any
 import keras
 import numpy as np
 
-from tfstyle.data import ContentBatches, uses_tf_data
-from tfstyle.images import ImageLike, load_image
-from tfstyle.io import save_model
+from tfstyle.training.data import ContentBatches, uses_tf_data
+from tfstyle.image.io import ImageLike, load_image
+from tfstyle.atomic import save_model
 from tfstyle.models.johnson import JohnsonNet
-from tfstyle.perceptual import PerceptualLoss
-from tfstyle.presets import load_model
+from tfstyle.perceptual.loss import PerceptualLoss
+from tfstyle.weights.presets import load_model
 from tfstyle.training.callbacks import SampleImages
 from tfstyle.training.recipes import STYLE_WEIGHT, TV_WEIGHT, IdentityRecipe, JohnsonRecipe
 from tfstyle.training.run import distribution_scope, fit_resumable, has_gpu, prepare_run, restore
-from tfstyle.trainer import StyleTransferTrainer
+from tfstyle.training.trainer import StyleTransferTrainer
 
 __all__ = ["STYLE_WEIGHT", "TV_WEIGHT", "JohnsonRecipe", "IdentityRecipe", "train_johnson", "pretrain_identity"]
 
@@ -63,7 +63,7 @@ def train_johnson(
             sample images. Running again resumes; a checkpoint of another recipe is refused.
         init: start from these weights instead of random ones: a fast preset name, a ``.keras``
             file or a ``JohnsonNet`` of the same shape (e.g. from :func:`pretrain_identity`).
-        vgg_weights: see :func:`tfstyle.vgg.resolve_weights`.
+        vgg_weights: see :func:`tfstyle.perceptual.vgg.resolve_weights`.
         mixed_precision: ``mixed_float16`` / ``mixed_bfloat16`` on GPUs (default: on when a
             GPU is present).
         jit_compile: passed to ``compile``. On by default: Keras' ``"auto"`` turns XLA off on

@@ -36,7 +36,7 @@ from typing import Any, ClassVar, TypeVar
 
 from tfstyle.errors import OptionError
 
-#: Johnson networks' default loss: Johnson et al.'s layers (:data:`tfstyle.vgg.JOHNSON_STYLE_LAYERS`),
+#: Johnson networks' default loss: Johnson et al.'s layers (:data:`tfstyle.perceptual.vgg.JOHNSON_STYLE_LAYERS`),
 #: no total variation. The style weight was chosen on 128 px CPU runs (tools/train_pretrained.py):
 #: content stays legible and the texture is strong. A deeper content layer (relu4_2, as in
 #: Engstrom's recipe) kept too little content at 128 px.
@@ -223,10 +223,10 @@ class JohnsonRecipe(Recipe):
     style_weight: float = option(STYLE_WEIGHT, "weight of the style loss")
     tv_weight: float = option(TV_WEIGHT, "weight of the total-variation loss")
     content_layers: tuple[str, ...] = option(help="VGG19 content layers",
-                                             factory=_lazy("tfstyle.vgg", "JOHNSON_CONTENT_LAYERS"))
-    style_layers: tuple[str, ...] = option(help="VGG19 style layers", factory=_lazy("tfstyle.vgg", "JOHNSON_STYLE_LAYERS"))
+                                             factory=_lazy("tfstyle.perceptual.vgg", "JOHNSON_CONTENT_LAYERS"))
+    style_layers: tuple[str, ...] = option(help="VGG19 style layers", factory=_lazy("tfstyle.perceptual.vgg", "JOHNSON_STYLE_LAYERS"))
     style_layer_weights: tuple[float, ...] | None = option(
-        help="weight of each style layer (none: equal)", factory=_lazy("tfstyle.vgg", "JOHNSON_STYLE_LAYER_WEIGHTS"))
+        help="weight of each style layer (none: equal)", factory=_lazy("tfstyle.perceptual.vgg", "JOHNSON_STYLE_LAYER_WEIGHTS"))
     style_size: int | None = option(None, "long side of the style image (default 2 * image_size); smaller values "
                                     "give larger strokes")
     content_limit: int | None = option(None, _CONTENT_LIMIT, resume=False)
@@ -271,9 +271,9 @@ class ArbitraryRecipe(Recipe):
     identity_pairs: int = option(1, "samples per batch whose style is their own content (strength 0 gives back "
                                  "the photo)", minimum=0)
     reconstruction_weight: float = option(0.0, "weight of the identity pairs' pixel error (0: none)")
-    loss: str = option("johnson", "a tfstyle.perceptual.LOSS_PRESETS preset (relative: per-painting relative "
+    loss: str = option("johnson", "a tfstyle.perceptual.loss.LOSS_PRESETS preset (relative: per-painting relative "
                        "errors at Gatys' layers; use weights of order 1)",
-                       choices=_lazy("tfstyle.perceptual", "LOSS_PRESETS"))
+                       choices=_lazy("tfstyle.perceptual.loss", "LOSS_PRESETS"))
     train_predictor: bool = option(False, "with an init whose predictor is compact, train that predictor too")
     content_limit: int | None = option(None, _CONTENT_LIMIT)
     style_limit: int | None = option(None, _STYLE_LIMIT)

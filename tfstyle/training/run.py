@@ -12,9 +12,9 @@ from typing import Any
 
 import keras
 
-from tfstyle.data import ContentBatches, has_tensorflow, pair_dataset
+from tfstyle.training.data import ContentBatches, has_tensorflow, pair_dataset
 from tfstyle.errors import OptionError
-from tfstyle.io import write_text
+from tfstyle.atomic import write_text
 from tfstyle.training.callbacks import STATE_WEIGHTS, ResumableCheckpoint, read_state
 from tfstyle.training.recipes import Recipe
 

@@ -20,12 +20,12 @@ import keras
 import numpy as np
 from keras import ops
 
-from tfstyle.io import save_model
-from tfstyle.layers import Untracked
+from tfstyle.atomic import save_model
+from tfstyle.models.layers import Untracked
 from tfstyle.models.ghiasi import ArbitraryStyleNet
 from tfstyle.models.student import student_from
-from tfstyle.presets import load_model
-from tfstyle.trainer import TermLoggingTrainer
+from tfstyle.weights.presets import load_model
+from tfstyle.training.trainer import TermLoggingTrainer
 from tfstyle.training.recipes import StudentRecipe
 from tfstyle.training.run import distribution_scope, fit_pairs, pair_batches, prepare_run, restore
 

@@ -38,9 +38,9 @@ data class BenchmarkState(
 )
 
 /**
- * Per-model latency on every delegate (CPU 1 thread, CPU 4 threads, GPU, NNAPI): median and p90
- * over N timed runs after 3 warm-up runs, plus the time to create the interpreter. Each model and
- * delegate gets a fresh interpreter; a delegate that cannot run a model gets a row saying why.
+ * Per-model latency on each LiteRT accelerator (CPU, GPU): median and p90 over N timed runs after
+ * 3 warm-up runs, plus the time to compile the model and create its buffers. Each model and
+ * accelerator gets a fresh CompiledModel; an accelerator that cannot run a model gets a row saying why.
  */
 class BenchmarkViewModel(application: Application) : AndroidViewModel(application) {
     private val worker = Executors.newSingleThreadExecutor().asCoroutineDispatcher()
@@ -87,9 +87,8 @@ class BenchmarkViewModel(application: Application) : AndroidViewModel(applicatio
             return skipped("metadata: ${e.message}")
         }
         when {
-            accelerator == Accelerator.GPU && !engine.gpuSupported -> return skipped("GPU delegate not supported on this device")
-            accelerator == Accelerator.GPU && meta.gpuCompatible == false -> return skipped("ops the GPU delegate cannot run: ${meta.gpuUnsupportedOps.joinToString()}")
-            accelerator == Accelerator.NNAPI && !engine.nnapiAvailable -> return skipped("NNAPI needs Android 8.1 (API 27)")
+            accelerator == Accelerator.GPU && !engine.gpuAvailable -> return skipped("LiteRT has no GPU accelerator on this device")
+            accelerator == Accelerator.GPU && meta.gpuCompatible == false -> return skipped("ops the GPU cannot run: ${meta.gpuUnsupportedOps.joinToString()}")
         }
         val start = System.nanoTime()
         val runner = try {
@@ -102,8 +101,7 @@ class BenchmarkViewModel(application: Application) : AndroidViewModel(applicatio
         return try {
             val initMs = (System.nanoTime() - start) / 1e6
             val inputs = BenchmarkInputs.inputs(meta)
-            val outputs = BenchmarkInputs.outputs(meta)
-            val summary = Benchmark.measure(runs = runs, warmup = 3) { runner.run(inputs, outputs) }
+            val summary = Benchmark.measure(runs = runs, warmup = 3) { runner.run(inputs) }
             BenchmarkRow(file.fileName, accelerator.label, summary, initMs)
         } catch (e: Exception) {
             skipped("failed: ${e.message}")

@@ -29,7 +29,7 @@ import androidx.lifecycle.Lifecycle
 import androidx.lifecycle.lifecycleScope
 import androidx.lifecycle.repeatOnLifecycle
 import dev.tfstyle.demo.core.Accelerator
-import dev.tfstyle.demo.core.DelegatePlanner
+import dev.tfstyle.demo.core.AcceleratorPlanner
 import dev.tfstyle.demo.core.ModelRole
 import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.launch
@@ -114,7 +114,6 @@ class MainActivity : AppCompatActivity() {
 
         mode.setOnCheckedChangeListener { _, _ -> refreshChoices() }
         styleSpinner.onItemSelectedListener = onSelected { refreshFormats(); refreshStyleImageButton() }
-        acceleratorSpinner.onItemSelectedListener = onSelected { refreshFormats() }
         strength.setOnSeekBarChangeListener(object : SeekBar.OnSeekBarChangeListener {
             override fun onProgressChanged(seekBar: SeekBar, value: Int, fromUser: Boolean) = showStrength()
             override fun onStartTrackingTouch(seekBar: SeekBar) {}
@@ -168,7 +167,7 @@ class MainActivity : AppCompatActivity() {
         findViewById<Button>(R.id.pickStyleImage).isEnabled = arbitraryMode && builtInVector() == null
     }
 
-    /** Formats present for the current choice; the accelerator's preferred one selected. */
+    /** Formats present for the current choice; the previous or else the preferred one selected. */
     private fun refreshFormats() {
         val engine = engine ?: return
         val catalog = engine.catalog
@@ -181,7 +180,7 @@ class MainActivity : AppCompatActivity() {
         val previous = formatSpinner.selectedItem as String?
         formatSpinner.adapter = adapter(formats)
         val preferred = previous?.takeIf { it in formats }
-            ?: DelegatePlanner.preferredFormats(selectedAccelerator()).firstOrNull { it in formats }
+            ?: AcceleratorPlanner.preferredFormats.firstOrNull { it in formats }
         if (preferred != null) formatSpinner.setSelection(formats.indexOf(preferred))
         render(viewModel.state.value)
     }

@@ -8,7 +8,7 @@ import androidx.lifecycle.viewModelScope
 import dev.tfstyle.demo.core.Accelerator
 import dev.tfstyle.demo.core.ArbitraryStylizer
 import dev.tfstyle.demo.core.ContractException
-import dev.tfstyle.demo.core.DelegatePlanner
+import dev.tfstyle.demo.core.AcceleratorPlanner
 import dev.tfstyle.demo.core.FastStylizer
 import dev.tfstyle.demo.core.ModelRole
 import dev.tfstyle.demo.core.RgbImage
@@ -39,8 +39,8 @@ sealed interface StyleChoice {
 }
 
 /**
- * Holds the engine, the images and the open interpreters across configuration changes. All
- * model work runs on one worker thread (TFLite interpreters are not thread-safe).
+ * Holds the engine, the images and the compiled models across configuration changes. All model
+ * work runs on one worker thread (a compiled model and its buffers are used from one thread only).
  */
 class MainViewModel(application: Application) : AndroidViewModel(application) {
     private val worker = Executors.newSingleThreadExecutor().asCoroutineDispatcher()
@@ -52,7 +52,7 @@ class MainViewModel(application: Application) : AndroidViewModel(application) {
 
     /** The open model session: its key (files + accelerator), runners to close, and the stylizer. */
     private var sessionKey: String? = null
-    private var sessionRunners: List<TfliteRunner> = emptyList()
+    private var sessionRunners: List<LiteRtRunner> = emptyList()
     private var sessionNotes: List<String> = emptyList()
     private var fast: FastStylizer? = null
     private var arbitrary: ArbitraryStylizer? = null
@@ -67,7 +67,7 @@ class MainViewModel(application: Application) : AndroidViewModel(application) {
             }
             if (engine.catalog.missingMetadata.isNotEmpty()) notes += "Ignored (no metadata JSON): ${engine.catalog.missingMetadata.joinToString()}"
             engine.styleVectorsNote?.takeIf { engine.catalog.hasArbitrary }?.let { notes += it }
-            notes += "GPU delegate: " + if (engine.gpuSupported) "supported on this device" else "not supported on this device (CompatibilityList)"
+            notes += "LiteRT GPU accelerator: " + if (engine.gpuAvailable) "available" else "not available on this device (CPU only)"
             _state.update { it.copy(engine = engine) }
             notes.joinToString("\n")
         }
@@ -119,7 +119,7 @@ class MainViewModel(application: Application) : AndroidViewModel(application) {
     private fun stylizeArbitrary(engine: StyleEngine, photo: RgbImage, choice: StyleChoice.Arbitrary, format: String, accelerator: Accelerator?): String {
         val catalog = engine.catalog
         val transferFile = catalog.find(ModelRole.ARBITRARY_TRANSFER, format) ?: error("no arbitrary transfer model in format $format")
-        val predictorFile = catalog.pick(ModelRole.ARBITRARY_PREDICTOR, listOf(format) + DelegatePlanner.preferredFormats(accelerator))
+        val predictorFile = catalog.pick(ModelRole.ARBITRARY_PREDICTOR, listOf(format) + AcceleratorPlanner.preferredFormats)
             ?: error("no arbitrary predictor model")
         val key = "${predictorFile.fileName}+${transferFile.fileName}@$accelerator"
         if (key != sessionKey || arbitrary == null) {
@@ -161,7 +161,7 @@ class MainViewModel(application: Application) : AndroidViewModel(application) {
         _state.update { it.copy(result = bitmap, resultName = name) }
     }
 
-    private fun describe(model: String, runners: List<TfliteRunner>, ms: Double): String {
+    private fun describe(model: String, runners: List<LiteRtRunner>, ms: Double): String {
         val on = runners.map { it.accelerator.label }.distinct().joinToString(" / ")
         val lines = listOf(String.format(Locale.ROOT, "%s on %s: %.0f ms (pre/post-processing included)", model, on, ms)) + sessionNotes
         return lines.joinToString("\n")

@@ -1,27 +1,24 @@
 package dev.tfstyle.demo
 
 import android.content.Context
-import android.os.Build
+import com.google.ai.edge.litert.Environment
 import dev.tfstyle.demo.core.Accelerator
-import dev.tfstyle.demo.core.DelegatePlanner
+import dev.tfstyle.demo.core.AcceleratorPlanner
 import dev.tfstyle.demo.core.ModelCatalog
 import dev.tfstyle.demo.core.ModelContract
 import dev.tfstyle.demo.core.ModelFile
 import dev.tfstyle.demo.core.ModelMetadata
 import dev.tfstyle.demo.core.StyleVectors
-import org.tensorflow.lite.gpu.CompatibilityList
-import java.io.FileInputStream
 import java.io.FileNotFoundException
-import java.nio.MappedByteBuffer
-import java.nio.channels.FileChannel
+import com.google.ai.edge.litert.Accelerator as LiteRtAccelerator
 
-/** A runner and what happened on the way (delegates skipped or failed). */
-class OpenedRunner(val runner: TfliteRunner, val notes: List<String>)
+/** A runner and what happened on the way (accelerators skipped or failed). */
+class OpenedRunner(val runner: LiteRtRunner, val notes: List<String>)
 
 /**
  * The app's view of its assets: the contract, the models present, their metadata (checked
- * against the contract), the built-in style vectors, and which delegates this device offers.
- * Not thread-safe: use it from one worker thread.
+ * against the contract), the built-in style vectors, and whether LiteRT offers its GPU
+ * accelerator here. Not thread-safe: use it from one worker thread.
  */
 class StyleEngine(context: Context) {
     private val assets = context.applicationContext.assets
@@ -33,16 +30,17 @@ class StyleEngine(context: Context) {
     val styleVectors: Map<String, FloatArray>
     val styleVectorsNote: String?
 
-    /** Whether TFLite's GPU delegate supports this device (false also when its native library is missing). */
-    val gpuSupported: Boolean = try {
-        CompatibilityList().use { it.isDelegateSupportedOnThisDevice }
+    /**
+     * Whether LiteRT registered its GPU accelerator (the litert-gpu library loaded on this device;
+     * `Environment.getAvailableAccelerators`). Whether a model compiles on it shows only when it is opened.
+     */
+    val gpuAvailable: Boolean = try {
+        Environment.create().use { LiteRtAccelerator.GPU in it.getAvailableAccelerators() }
     } catch (e: Exception) {
         false
     } catch (e: LinkageError) {
         false
     }
-
-    val nnapiAvailable: Boolean = Build.VERSION.SDK_INT >= 27
 
     private val metadata = HashMap<String, ModelMetadata>()
 
@@ -68,14 +66,14 @@ class StyleEngine(context: Context) {
         meta
     }
 
-    /** Open [file] on exactly [accelerator] (the benchmark's way: no fallback). */
-    fun openRunner(file: ModelFile, accelerator: Accelerator): TfliteRunner =
-        TfliteRunner.open(mapAsset(file.fileName), metadata(file), accelerator)
+    /** Compile [file] for exactly [accelerator] (the benchmark's way: no fallback). */
+    fun openRunner(file: ModelFile, accelerator: Accelerator): LiteRtRunner =
+        LiteRtRunner.open(assets, file.fileName, metadata(file), accelerator)
 
-    /** Open [file] on [requested] (null: automatic), falling back to the CPU when a delegate fails. */
+    /** Compile [file] for [requested] (null: automatic), falling back to the CPU when the GPU fails. */
     fun open(file: ModelFile, requested: Accelerator?): OpenedRunner {
         val meta = metadata(file)
-        val plan = DelegatePlanner.plan(requested, gpuSupported, meta.gpuCompatible, meta.gpuUnsupportedOps, nnapiAvailable)
+        val plan = AcceleratorPlanner.plan(requested, gpuAvailable, meta.gpuCompatible, meta.gpuUnsupportedOps)
         val notes = plan.notes.toMutableList()
         var failure: Throwable? = null
         for (accelerator in plan.attempts) {
@@ -93,11 +91,4 @@ class StyleEngine(context: Context) {
     }
 
     private fun readText(name: String): String = assets.open(name).bufferedReader().use { it.readText() }
-
-    /** Memory-map an uncompressed asset (the build keeps .tflite files uncompressed). */
-    private fun mapAsset(name: String): MappedByteBuffer = assets.openFd(name).use { fd ->
-        FileInputStream(fd.fileDescriptor).use { stream ->
-            stream.channel.map(FileChannel.MapMode.READ_ONLY, fd.startOffset, fd.declaredLength)
-        }
-    }
 }

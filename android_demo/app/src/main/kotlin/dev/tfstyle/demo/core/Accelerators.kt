@@ -1,49 +1,42 @@
 package dev.tfstyle.demo.core
 
-/** Where a model runs. CPU variants use the XNNPACK delegate; [threads] is the interpreter's thread count. */
-enum class Accelerator(val label: String, val threads: Int) {
-    CPU_1_THREAD("CPU 1 thread (XNNPACK)", 1),
-    CPU_4_THREADS("CPU 4 threads (XNNPACK)", 4),
-    GPU("GPU delegate", 4),
-    NNAPI("NNAPI", 4),
+/**
+ * Where a model runs: one of LiteRT 2's hardware accelerators, as `CompiledModel.Options` takes
+ * them. [CPU] is LiteRT's CPU accelerator (XNNPACK); [GPU] is its GPU accelerator, used alone so
+ * that a model compiles on it only when every op runs there.
+ */
+enum class Accelerator(val label: String) {
+    CPU("CPU (XNNPACK)"),
+    GPU("GPU"),
 }
 
 /** The accelerators to try, in order, and why any wish was not followed. */
-data class DelegatePlan(val attempts: List<Accelerator>, val notes: List<String>)
+data class AcceleratorPlan(val attempts: List<Accelerator>, val notes: List<String>)
 
 /**
- * Which delegate to try first, from facts the Android layer gathers: whether the GPU delegate's
- * CompatibilityList accepts this device, whether the model's metadata says the GPU delegate can
- * run all its ops, and whether NNAPI is there. Every plan ends with CPU (XNNPACK), the fallback
- * when a delegate fails to initialise.
+ * Which accelerator to try first, from facts the Android layer gathers: whether LiteRT registered
+ * its GPU accelerator on this device, and whether the model's metadata says all its ops run on the
+ * GPU. Every plan ends with the CPU, the fallback when compiling for the GPU fails.
  */
-object DelegatePlanner {
-    /** [requested] null means automatic: the GPU where it can run the model, else the CPU with 4 threads. */
+object AcceleratorPlanner {
+    /** [requested] null means automatic: the GPU where the model suits it, else the CPU. */
     fun plan(
         requested: Accelerator?,
-        gpuSupportedOnDevice: Boolean,
+        gpuAvailable: Boolean,
         modelGpuCompatible: Boolean?,
         gpuUnsupportedOps: List<String> = emptyList(),
-        nnapiAvailable: Boolean,
-    ): DelegatePlan {
-        val fallback = Accelerator.CPU_4_THREADS
+    ): AcceleratorPlan {
+        if (requested == Accelerator.CPU) return AcceleratorPlan(listOf(Accelerator.CPU), emptyList())
         val gpuReason = when {
-            !gpuSupportedOnDevice -> "the GPU delegate does not support this device (CompatibilityList)"
-            modelGpuCompatible == false -> "the model uses ops the GPU delegate cannot run: ${gpuUnsupportedOps.joinToString(", ").ifEmpty { "see its metadata" }}"
+            !gpuAvailable -> "LiteRT has no GPU accelerator on this device"
+            modelGpuCompatible == false -> "the model uses ops the GPU cannot run: ${gpuUnsupportedOps.joinToString(", ").ifEmpty { "see its metadata" }}"
             else -> null
         }
-        return when (requested) {
-            null -> if (gpuReason == null) DelegatePlan(listOf(Accelerator.GPU, fallback), emptyList()) else DelegatePlan(listOf(fallback), listOf("CPU: $gpuReason"))
-            Accelerator.GPU -> if (gpuReason == null) DelegatePlan(listOf(Accelerator.GPU, fallback), emptyList()) else DelegatePlan(listOf(fallback), listOf("not on the GPU: $gpuReason"))
-            Accelerator.NNAPI -> if (nnapiAvailable) DelegatePlan(listOf(Accelerator.NNAPI, fallback), emptyList()) else DelegatePlan(listOf(fallback), listOf("not on NNAPI: it needs Android 8.1 (API 27) or newer"))
-            Accelerator.CPU_1_THREAD, Accelerator.CPU_4_THREADS -> DelegatePlan(listOf(requested), emptyList())
-        }
+        if (gpuReason == null) return AcceleratorPlan(listOf(Accelerator.GPU, Accelerator.CPU), emptyList())
+        val note = if (requested == null) "CPU: $gpuReason" else "not on the GPU: $gpuReason"
+        return AcceleratorPlan(listOf(Accelerator.CPU), listOf(note))
     }
 
-    /** Model formats to prefer on [accelerator] (first available wins): float16 halves the file and suits the GPU. */
-    fun preferredFormats(accelerator: Accelerator?): List<String> = when (accelerator) {
-        null, Accelerator.GPU -> listOf("float16", "float32", "int8", "dynamic")
-        Accelerator.NNAPI -> listOf("int8", "float16", "float32", "dynamic")
-        Accelerator.CPU_1_THREAD, Accelerator.CPU_4_THREADS -> listOf("float16", "float32", "int8", "dynamic")
-    }
+    /** Model formats to prefer (first available wins): float16 halves the file and suits the GPU. */
+    val preferredFormats: List<String> = listOf("float16", "float32", "int8", "dynamic")
 }

@@ -46,7 +46,7 @@ class RgbImage(val width: Int, val height: Int, val data: FloatArray = FloatArra
     }
 }
 
-/** Where a cover-crop resizes to and which window it keeps (as tfstyle.images.cover_crop computes it). */
+/** Where a cover-crop resizes to and which window it keeps (as tfstyle.image.io.cover_crop computes it). */
 data class CoverCropGeometry(val scaledWidth: Int, val scaledHeight: Int, val left: Int, val top: Int)
 
 /**

@@ -63,10 +63,10 @@ object Benchmark {
     }
 }
 
-/** One model on one delegate, as the benchmark screen lists it: timings, or why there are none. */
+/** One model on one accelerator, as the benchmark screen lists it: timings, or why there are none. */
 data class BenchmarkRow(
     val model: String,
-    val delegate: String,
+    val accelerator: String,
     val summary: LatencySummary?,
     val initMs: Double?,
     val problem: String? = null,
@@ -75,13 +75,13 @@ data class BenchmarkRow(
 /** The benchmark screen's fixed-width table (monospace text, copyable). */
 object BenchmarkReport {
     private const val MODEL = 34
-    private const val DELEGATE = 24
+    private const val ACCELERATOR = 16
 
     val header: String =
-        "model".padEnd(MODEL) + "delegate".padEnd(DELEGATE) + "median ms".padStart(10) + "p90 ms".padStart(10) + "init ms".padStart(10)
+        "model".padEnd(MODEL) + "accelerator".padEnd(ACCELERATOR) + "median ms".padStart(10) + "p90 ms".padStart(10) + "init ms".padStart(10)
 
     fun line(row: BenchmarkRow): String {
-        val start = row.model.padEnd(MODEL) + row.delegate.padEnd(DELEGATE)
+        val start = row.model.padEnd(MODEL) + row.accelerator.padEnd(ACCELERATOR)
         val s = row.summary
         if (s == null) return start + "n/a: " + (row.problem ?: "not run")
         return start + ms(s.medianMs) + ms(s.p90Ms) + (row.initMs?.let { ms(it) } ?: "".padStart(10))

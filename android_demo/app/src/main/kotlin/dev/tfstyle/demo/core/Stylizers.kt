@@ -1,31 +1,32 @@
 package dev.tfstyle.demo.core
 
-import java.nio.ByteBuffer
-
 /**
- * Runs one model signature. The Android layer implements it with a TFLite Interpreter
- * (`runSignature`); tests use plain Kotlin fakes. Buffers are keyed by the signature's
- * input/output names and laid out as [TensorCodec] writes them.
+ * Runs one model signature. The Android layer implements it with LiteRT's `CompiledModel`
+ * (`LiteRtRunner`); tests use plain Kotlin fakes. Tensors are keyed by the signature's
+ * input/output names and hold values as [TensorCodec] writes and reads them.
  */
 interface TensorRunner : AutoCloseable {
-    fun run(inputs: Map<String, ByteBuffer>, outputs: Map<String, ByteBuffer>)
+    /** Run the signature on [inputs] (every input, by name) and return every output by name. */
+    fun run(inputs: Map<String, TensorData>): Map<String, TensorData>
 }
+
+/** [info]'s tensor among a runner's [outputs]. */
+private fun outputOf(outputs: Map<String, TensorData>, info: TensorInfo): TensorData =
+    outputs[info.name] ?: throw ContractException("the runner returned no output \"${info.name}\" (it returned ${outputs.keys})")
 
 /** A fast-style network: photo in, stylized photo out, names and layout from its metadata. */
 class FastStylizer(meta: ModelMetadata, role: RoleContract, private val runner: TensorRunner) {
     private val input = meta.input(role.inputs.single().name)
     private val output = meta.output(role.outputs.single().name)
-    private val inputBuffer = TensorCodec.allocate(input)
-    private val outputBuffer = TensorCodec.allocate(output)
+    private val inputData = TensorCodec.allocate(input)
 
     val width: Int get() = input.imageWidth
     val height: Int get() = input.imageHeight
 
     /** Cover-crop [photo] to the model's size, run it, and return the stylized square. */
     fun stylize(photo: RgbImage): RgbImage {
-        TensorCodec.encodeImage(ImageOps.coverCrop(photo, width, height), input, inputBuffer)
-        runner.run(mapOf(input.name to inputBuffer), mapOf(output.name to outputBuffer))
-        return TensorCodec.decodeImage(outputBuffer, output)
+        TensorCodec.encodeImage(ImageOps.coverCrop(photo, width, height), input, inputData)
+        return TensorCodec.decodeImage(outputOf(runner.run(mapOf(input.name to inputData)), output), output)
     }
 }
 
@@ -48,11 +49,9 @@ class ArbitraryStylizer(
     private val contentInput = transferMeta.input(transferRole.inputs.first { it.shape.size == 4 }.name)
     private val vectorInput = transferMeta.input(transferRole.inputs.first { it.shape.size != 4 }.name)
     private val stylizedOutput = transferMeta.output(transferRole.outputs.single().name)
-    private val styleBuffer = TensorCodec.allocate(styleInput)
-    private val vectorOutBuffer = TensorCodec.allocate(vectorOutput)
-    private val contentBuffer = TensorCodec.allocate(contentInput)
-    private val vectorInBuffer = TensorCodec.allocate(vectorInput)
-    private val stylizedBuffer = TensorCodec.allocate(stylizedOutput)
+    private val styleData = TensorCodec.allocate(styleInput)
+    private val contentData = TensorCodec.allocate(contentInput)
+    private val vectorData = TensorCodec.allocate(vectorInput)
 
     val vectorLength: Int = vectorOutput.elementCount
 
@@ -64,9 +63,8 @@ class ArbitraryStylizer(
 
     /** The style vector of [image] (cover-cropped to the predictor's size). */
     fun styleVector(image: RgbImage): FloatArray {
-        TensorCodec.encodeImage(ImageOps.coverCrop(image, styleInput.imageWidth, styleInput.imageHeight), styleInput, styleBuffer)
-        predictor.run(mapOf(styleInput.name to styleBuffer), mapOf(vectorOutput.name to vectorOutBuffer))
-        return TensorCodec.decodeVector(vectorOutBuffer, vectorOutput)
+        TensorCodec.encodeImage(ImageOps.coverCrop(image, styleInput.imageWidth, styleInput.imageHeight), styleInput, styleData)
+        return TensorCodec.decodeVector(outputOf(predictor.run(mapOf(styleInput.name to styleData)), vectorOutput), vectorOutput)
     }
 
     /** Stylize [photo] (cover-cropped to the transfer model's size) with [style] at [strength] in [0, 1]. */
@@ -75,27 +73,22 @@ class ArbitraryStylizer(
         require(strength in 0f..1f) { "strength must be in [0, 1], got $strength" }
         val content = ImageOps.coverCrop(photo, contentInput.imageWidth, contentInput.imageHeight)
         val vector = if (strength >= 1f) style else StyleVectors.blend(style, styleVector(content), strength)
-        TensorCodec.encodeImage(content, contentInput, contentBuffer)
-        TensorCodec.encodeVector(vector, vectorInput, vectorInBuffer)
-        transfer.run(
-            mapOf(contentInput.name to contentBuffer, vectorInput.name to vectorInBuffer),
-            mapOf(stylizedOutput.name to stylizedBuffer),
-        )
-        return TensorCodec.decodeImage(stylizedBuffer, stylizedOutput)
+        TensorCodec.encodeImage(content, contentInput, contentData)
+        TensorCodec.encodeVector(vector, vectorInput, vectorData)
+        val outputs = transfer.run(mapOf(contentInput.name to contentData, vectorInput.name to vectorData))
+        return TensorCodec.decodeImage(outputOf(outputs, stylizedOutput), stylizedOutput)
     }
 }
 
-/** Inputs and output buffers for timing any model from its metadata (a colour gradient for images, a ramp for vectors). */
+/** Inputs for timing any model from its metadata (a colour gradient for images, a ramp for vectors). */
 object BenchmarkInputs {
-    fun inputs(meta: ModelMetadata): Map<String, ByteBuffer> = meta.inputs.associate { info ->
+    fun inputs(meta: ModelMetadata): Map<String, TensorData> = meta.inputs.associate { info ->
         info.name to if (info.isImage) {
             TensorCodec.encodeImage(gradient(info.imageWidth, info.imageHeight), info)
         } else {
             TensorCodec.encodeVector(FloatArray(info.elementCount) { i -> (i % 7) / 7f }, info)
         }
     }
-
-    fun outputs(meta: ModelMetadata): Map<String, ByteBuffer> = meta.outputs.associate { it.name to TensorCodec.allocate(it) }
 
     fun gradient(width: Int, height: Int): RgbImage {
         val image = RgbImage(width, height)

@@ -60,7 +60,7 @@ class ImageOpsTest {
 
     @Test
     fun coverCropGeometryIsPythons() {
-        // (srcW, srcH, target) -> (scaledW, scaledH, left, top), computed by tfstyle.images.cover_crop's formula.
+        // (srcW, srcH, target) -> (scaledW, scaledH, left, top), computed by tfstyle.image.io.cover_crop's formula.
         assertEquals(CoverCropGeometry(512, 384, 64, 0), ImageOps.coverCropGeometry(1000, 750, 384, 384))
         assertEquals(CoverCropGeometry(512, 384, 64, 0), ImageOps.coverCropGeometry(4000, 3000, 384, 384))
         assertEquals(CoverCropGeometry(384, 384, 0, 0), ImageOps.coverCropGeometry(384, 384, 384, 384))

@@ -5,9 +5,8 @@ import org.junit.Assert.assertArrayEquals
 import org.junit.Assert.assertEquals
 import org.junit.Assert.assertTrue
 import org.junit.Test
-import java.nio.ByteBuffer
 
-/** The stylizers' data flow, with plain-Kotlin stand-ins for the TFLite interpreter. */
+/** The stylizers' data flow, with plain-Kotlin stand-ins for LiteRT's CompiledModel. */
 class StylizersTest {
     private val contract = TestFiles.contract
 
@@ -17,19 +16,18 @@ class StylizersTest {
         return image
     }
 
-    /** Copies the single input tensor's bytes to the single output, mapping each float through [f] (float models). */
+    /** Returns the single input as the single output, mapping each float through [f] (float models) or copying the bytes. */
     private class CopyRunner(val f: (Float) -> Float = { it }) : TensorRunner {
         var calls = 0
-        override fun run(inputs: Map<String, ByteBuffer>, outputs: Map<String, ByteBuffer>) {
+        override fun run(inputs: Map<String, TensorData>): Map<String, TensorData> {
             calls++
-            val input = inputs.getValue("content")
-            val output = outputs.getValue("stylized")
-            assertEquals(input.capacity(), output.capacity())
-            if (input.capacity() == 384 * 384 * 3 * 4) {
-                for (i in 0 until input.capacity() / 4) output.putFloat(4 * i, f(input.getFloat(4 * i)))
-            } else {
-                for (i in 0 until input.capacity()) output.put(i, input.get(i))
+            assertEquals(setOf("content"), inputs.keys)
+            val output = when (val input = inputs.getValue("content")) {
+                is TensorData.Floats -> TensorData.Floats(FloatArray(input.size) { f(input.values[it]) })
+                is TensorData.Bytes -> TensorData.Bytes(input.values.copyOf())
             }
+            assertEquals(384 * 384 * 3, output.size)
+            return mapOf("stylized" to output)
         }
 
         override fun close() {}
@@ -63,21 +61,20 @@ class StylizersTest {
     /** Predictor stand-in: vector[i] = mean of channel i % 3 of the style image, + i. */
     private class MeanPredictor : TensorRunner {
         var calls = 0
-        override fun run(inputs: Map<String, ByteBuffer>, outputs: Map<String, ByteBuffer>) {
+        override fun run(inputs: Map<String, TensorData>): Map<String, TensorData> {
             calls++
-            val image = inputs.getValue("style")
-            assertEquals(256 * 256 * 3 * 4, image.capacity())
-            val out = outputs.getValue("style_vector")
-            for (i in 0 until 100) out.putFloat(4 * i, mean(image, i % 3) + i)
+            val image = (inputs.getValue("style") as TensorData.Floats).values
+            assertEquals(256 * 256 * 3, image.size)
+            return mapOf("style_vector" to TensorData.Floats(FloatArray(100) { i -> mean(image, i % 3) + i }))
         }
 
         override fun close() {}
 
         companion object {
-            fun mean(buffer: ByteBuffer, channel: Int): Float {
+            fun mean(values: FloatArray, channel: Int): Float {
                 var sum = 0.0
-                val n = buffer.capacity() / 12
-                for (p in 0 until n) sum += buffer.getFloat(4 * (3 * p + channel))
+                val n = values.size / 3
+                for (p in 0 until n) sum += values[3 * p + channel]
                 return (sum / n).toFloat()
             }
 
@@ -96,12 +93,11 @@ class StylizersTest {
      *  style vector it got, dequantized with the fixture's scale 2 and zero point 0. */
     private class RecordingTransfer : TensorRunner {
         var vector: FloatArray? = null
-        override fun run(inputs: Map<String, ByteBuffer>, outputs: Map<String, ByteBuffer>) {
-            val v = inputs.getValue("style_vector")
-            vector = FloatArray(100) { 2f * (v.get(it).toInt() and 0xFF) }
-            val content = inputs.getValue("content")
-            val out = outputs.getValue("stylized")
-            for (i in 0 until content.capacity()) out.put(i, content.get(i))
+        override fun run(inputs: Map<String, TensorData>): Map<String, TensorData> {
+            val v = (inputs.getValue("style_vector") as TensorData.Bytes).values
+            vector = FloatArray(100) { 2f * (v[it].toInt() and 0xFF) }
+            val content = (inputs.getValue("content") as TensorData.Bytes).values
+            return mapOf("stylized" to TensorData.Bytes(content.copyOf()))
         }
 
         override fun close() {}
@@ -149,13 +145,26 @@ class StylizersTest {
     }
 
     @Test
+    fun aMissingOutputIsAContractError() {
+        val meta = TestFiles.metadata("shipwreck_float32_384.tflite.json")
+        val silent = object : TensorRunner {
+            override fun run(inputs: Map<String, TensorData>): Map<String, TensorData> = emptyMap()
+            override fun close() {}
+        }
+        expectContractError("returned no output \"stylized\"") {
+            FastStylizer(meta, contract.role(ModelRole.FAST_STYLE), silent).stylize(photo(384, 384))
+        }
+    }
+
+    @Test
     fun benchmarkInputsFollowTheMetadata() {
         val transferMeta = TestFiles.metadata("arbitrary_transfer_int8_384.tflite.json")
         val inputs = BenchmarkInputs.inputs(transferMeta)
         assertEquals(setOf("content", "style_vector"), inputs.keys)
-        assertEquals(384 * 384 * 3, inputs.getValue("content").capacity())
-        assertEquals(100, inputs.getValue("style_vector").capacity())  // uint8 in the int8 file
-        assertEquals(384 * 384 * 3, BenchmarkInputs.outputs(transferMeta).getValue("stylized").capacity())
+        assertEquals(384 * 384 * 3, (inputs.getValue("content") as TensorData.Bytes).size)
+        assertEquals(100, (inputs.getValue("style_vector") as TensorData.Bytes).size)  // uint8 in the int8 file
+        val floatInputs = BenchmarkInputs.inputs(TestFiles.metadata("arbitrary_predictor_float32_256.tflite.json"))
+        assertEquals(256 * 256 * 3, (floatInputs.getValue("style") as TensorData.Floats).size)
         val g = BenchmarkInputs.gradient(3, 2)
         assertArrayEquals(floatArrayOf(0f, 0f, 128f, 127.5f, 0f, 128f, 255f, 0f, 128f), g.data.copyOf(9), 0f)
         assertTrue(g.data.last() == 128f)

@@ -1,0 +1,1 @@
+"""Tools for maintainers: the machine's description, reading PyTorch checkpoints."""

@@ -1,0 +1,185 @@
+"""Build a preset's LiteRT files once, into the user cache that :mod:`tfstyle.runtime.preset_files` runs them from.
+
+Needs TensorFlow (one conversion per file, through :func:`tfstyle.export.tflite.convert_signature`:
+float32, dynamic height and width, builtin ops only). The files and their ``manifest.json``
+appear together or not at all (:func:`tfstyle.atomic.write_files`), so a half-built cache is never
+used and two processes building at once both leave a complete folder. The command line builds
+on first use, and so does video (:func:`tfstyle.video.frames.stylize_frames`); in Python call
+:func:`build_litert_cache` (or run ``tfstyle export --cache NAME``). :func:`temporal_files` converts
+the video files of a network that is not a preset, in memory.
+
+Example (no conversion: the default preset's folder name):
+    >>> from tfstyle.runtime.preset_files import cache_dir
+    >>> cache_dir("wave").name.startswith("wave-")
+    True
+"""
+from __future__ import annotations
+
+import json
+import sys
+import time
+
+import numpy as np
+
+from tfstyle import __version__
+from tfstyle.errors import OptionError
+from tfstyle.export.tflite import check_ops, convert_signature
+from tfstyle.atomic import write_files
+from tfstyle.runtime.preset_files import (CONTENT, MANIFEST, MOMENTUM, OUTPUT, STYLE, VECTOR, cache_dir, cached_files,
+                                          lite_kind)
+from tfstyle.video.temporal import norm_layers, smoothed_norms
+
+__all__ = ["build_litert_cache", "ensure_litert_cache", "temporal_files"]
+
+#: Rough build time, for the note on stderr (measured on a 2-core machine).
+BUILD_SECONDS = {"fast": 30, "arbitrary": 70}
+
+
+def _dynamic(channels: int = 3) -> tuple:
+    return (1, None, None, channels)
+
+
+def _named(moments) -> dict:
+    """``[(mean, var), ...]`` as ``{"mean_NN": mean, "var_NN": var}`` (the files' input and output names)."""
+    out = {}
+    for i, (mean, var) in enumerate(moments):
+        out[f"mean_{i:02d}"], out[f"var_{i:02d}"] = mean, var
+    return out
+
+
+def _moments(kwargs: dict, count: int) -> list:
+    return [(kwargs[f"mean_{i:02d}"], kwargs[f"var_{i:02d}"]) for i in range(count)]
+
+
+def _smoothed(run, net, count: int):
+    """The ``smooth`` signature's function: ``run(kwargs)`` (the network's forward pass) with every instance
+    norm of ``net`` smoothing its statistics with the ``mean_NN`` / ``var_NN`` inputs by ``momentum``.
+
+    ``momentum`` is ``(1, 1, 1, 1)``: it broadcasts against the ``(1, 1, 1, C)`` statistics with no slice or
+    reshape op, which XNNPACK would leave outside its graph.
+    """
+    import tensorflow as tf
+
+    def smooth(**kwargs):
+        record: list = []
+        with smoothed_norms(net, _moments(kwargs, count), kwargs[MOMENTUM], record=record):
+            out = run(kwargs)
+        return {OUTPUT: tf.cast(out, tf.float32), **_named(record)}
+
+    return smooth
+
+
+def _transfer_files(transfer, conditioned: bool) -> dict[str, bytes]:
+    """``whole``/``stats``/``tile``/``smooth`` for a JohnsonNet (or a StyleTransferNet taking a ``style_vector``)."""
+    import tensorflow as tf
+
+    dim = getattr(transfer, "style_dim", None)
+    channels = [conv.filters for conv in transfer.normalized_convs()]
+    count = len(channels)
+    content = {CONTENT: _dynamic()}
+    vector = {VECTOR: (1, dim)} if conditioned else {}
+    moment_inputs = _named([((1, 1, 1, c), (1, 1, 1, c)) for c in channels])  # input name -> shape
+
+    def conditioning(kwargs):
+        return transfer.conditioning(kwargs[VECTOR]) if conditioned else None
+
+    def whole(**kwargs):
+        return {OUTPUT: tf.cast(transfer.transform(kwargs[CONTENT], conditioning(kwargs)), tf.float32)}
+
+    def stats(**kwargs):
+        return _named(transfer.norm_stats(kwargs[CONTENT], conditioning=conditioning(kwargs)))
+
+    def tile(**kwargs):
+        return {OUTPUT: tf.cast(transfer.transform(kwargs[CONTENT], conditioning(kwargs),
+                                                   stats=_moments(kwargs, count)), tf.float32)}
+
+    smooth = _smoothed(lambda kwargs: transfer.transform(kwargs[CONTENT], conditioning(kwargs)), transfer, count)
+    return {"whole": _convert(transfer, whole, {**content, **vector}),
+            "stats": _convert(transfer, stats, {**content, **vector}),
+            "tile": _convert(transfer, tile, {**content, **vector, **moment_inputs}),
+            "smooth": _convert(transfer, smooth, {**content, MOMENTUM: (1, 1, 1, 1), **vector, **moment_inputs})}
+
+
+def temporal_files(net) -> dict[str, bytes]:
+    """``smooth`` and ``tile`` of any one-style network (a :class:`~tfstyle.runtime.protocols.NormStatsNet` built
+    of Keras layers: a ``.keras`` fast network, a conditioned arbitrary one), converted in memory at a dynamic
+    height and width for :class:`tfstyle.runtime.preset_files.LiteNet`: how video runs networks that are not
+    presets.
+
+    Raises:
+        OptionError: ``net``'s instance norms cannot be smoothed inside one pass (e.g. MicroAST's, which
+            only take given statistics): run it with Keras instead.
+        TfstyleError: the conversion failed.
+    """
+    import tensorflow as tf
+
+    norm_layers(net)  # the one-pass smoothing patches these: refuse early, before tracing
+    shapes = [(tuple(np.shape(mean)), tuple(np.shape(var)))
+              for mean, var in net.norm_stats(np.zeros((1, 16, 16, 3), np.float32))]  # also builds the weights
+    count = len(shapes)
+    inputs = {CONTENT: _dynamic(), **_named(shapes)}
+
+    def tile(**kwargs):
+        return {OUTPUT: tf.cast(net(kwargs[CONTENT], stats=_moments(kwargs, count)), tf.float32)}
+
+    smooth = _smoothed(lambda kwargs: net(kwargs[CONTENT]), net, count)
+    # ExportArchive tracks the variables the functions use itself: no need to know which Keras model holds them.
+    return {"tile": _convert(tf.Module(), tile, inputs),
+            "smooth": _convert(tf.Module(), smooth, {**inputs, MOMENTUM: (1, 1, 1, 1)})}
+
+
+def _convert(model, function, inputs: dict) -> bytes:
+    names = list(inputs)
+
+    def serve(*args):  # ExportArchive passes the inputs positionally, in the order of the specs
+        return function(**dict(zip(names, args)))
+
+    content = convert_signature(model, serve, inputs, "float32")
+    check_ops(content, require_gpu=False)  # refuses Flex / custom ops
+    return content
+
+
+def build_litert_cache(name: str, *, quiet: bool = False) -> dict:
+    """Convert preset ``name`` to its LiteRT files in :func:`tfstyle.runtime.preset_files.cache_dir` (even if they exist).
+
+    Prints "building the LiteRT file for NAME once (~N s)" on stderr unless ``quiet``.
+    Returns ``{role: path}`` as :func:`tfstyle.runtime.preset_files.cached_files`.
+    """
+    kind = lite_kind(name)
+    if kind is None:
+        raise OptionError(f"{name!r} is not a shipped preset with LiteRT files (fast JohnsonNet or arbitrary "
+                          "ArbitraryStyleNet presets)")
+    if not quiet:
+        print(f"tfstyle: building the LiteRT file for {name!r} once (~{BUILD_SECONDS[kind]} s); later runs "
+              "start without TensorFlow", file=sys.stderr)
+    start = time.perf_counter()
+    from tfstyle.weights.presets import load_model
+
+    net = load_model(name, kind=kind)
+    manifest = {"key": cache_dir(name).name, "preset": name, "kind": kind, "format": "float32",
+                "tfstyle_version": __version__}
+    if kind == "fast":
+        files = _transfer_files(net, conditioned=False)
+    else:
+        import tensorflow as tf
+
+        side = int(net.style_size)
+        files = _transfer_files(net.transfer, conditioned=True)
+        files["predictor"] = _convert(net.predictor, lambda **kw: {VECTOR: tf.cast(net.predict_style(kw[STYLE]),
+                                                                                   tf.float32)},
+                                      {STYLE: (1, side, side, 3)})
+        manifest.update(style_size=side, style_dim=int(net.style_dim))
+    folder = cache_dir(name)
+    folder.mkdir(parents=True, exist_ok=True)
+    manifest["build_seconds"] = round(time.perf_counter() - start, 1)
+    manifest["sizes"] = {role: len(content) for role, content in files.items()}
+    write_files({**{folder / f"{role}.tflite": content for role, content in files.items()},
+                 folder / MANIFEST: json.dumps(manifest, indent=2) + "\n"})
+    found = cached_files(name)
+    assert found is not None, f"the LiteRT cache for {name!r} was written but cannot be read back"
+    return found
+
+
+def ensure_litert_cache(name: str, *, quiet: bool = False) -> dict:
+    """The cached files of preset ``name``, built first when missing (only then is TensorFlow imported)."""
+    return cached_files(name) or build_litert_cache(name, quiet=quiet)

@@ -1,0 +1,1 @@
+"""The stylization methods users call: fast, arbitrary, optimization, fitting, Magenta, folders."""

@@ -1,0 +1,64 @@
+"""Feed-forward stylization with a trained network (Johnson et al.): fast, any size."""
+from __future__ import annotations
+
+import numpy as np
+
+from tfstyle.image import color as colors
+from tfstyle.runtime import preset_files
+from tfstyle.image.io import ImageLike, load_image, to_uint8
+from tfstyle.weights.presets import load_model
+from tfstyle.runtime.tiling import DEFAULT_OVERLAP, DEFAULT_STATS_SIZE, stylize_tiled
+
+
+def stylize(
+    content: ImageLike,
+    model=None,
+    *,
+    size: int | None = None,
+    preserve_color: str | bool | None = None,
+    tile: int | None = None,
+    overlap: int = DEFAULT_OVERLAP,
+    stats_size: int = DEFAULT_STATS_SIZE,
+    progress: bool = False,
+    backend: str = "auto",
+) -> np.ndarray:
+    """Stylize ``content`` with a trained feed-forward network, at any resolution.
+
+    Args:
+        content: image (path, PIL image or array; see :func:`tfstyle.load_image`).
+        model: a fast preset name (``tfstyle.list_presets("fast")``; default: the shipped default),
+            a ``.keras`` file from ``tfstyle train johnson``, or a loaded network.
+        size: long side of the output (default: the content's own size; never upscales).
+        preserve_color: ``"luminance"``/``True`` keeps the content's colours.
+        tile, overlap, stats_size: images larger than ``tile`` are processed in overlapping
+            tiles sharing instance-norm statistics from a ``stats_size`` copy (bounded memory).
+            ``tile`` is a side or ``(height, width)``. Default: 512 px with Keras; with LiteRT the
+            whole image up to 3 MP, else strips as wide as the image (:func:`tfstyle.runtime.preset_files.lite_tile`).
+        progress: progress bar over tiles.
+        backend: ``"auto"`` runs a shipped preset through its cached LiteRT files (no TensorFlow
+            import; :mod:`tfstyle.runtime.preset_files`) when they are built, Keras otherwise (a one-line note on
+            stderr says why for a preset); ``"litert"`` refuses (:class:`OptionError`) what the files
+            cannot serve; ``"keras"`` always uses Keras. Build the files once with
+            ``tfstyle export --cache NAME`` (the command line builds them on first use).
+
+    Returns:
+        ``uint8`` array ``(height, width, 3)``.
+
+    Example:
+        >>> import numpy as np
+        >>> from tfstyle.models import JohnsonNet
+        >>> out = stylize(np.full((64, 96, 3), 128, np.uint8), model=JohnsonNet(width=0.25))
+        >>> out.shape, out.dtype
+        ((64, 96, 3), dtype('uint8'))
+    """
+    mode = colors.check_preserve_color(preserve_color)
+    image = load_image(content, max_size=size, copy=False)  # only read
+    files = preset_files.choose(model, "fast", backend)
+    if files is not None:
+        net, tile = preset_files.LiteNet(files), tile or preset_files.lite_tile(*image.shape[:2], overlap)
+    else:
+        net, tile = load_model(model, kind="fast"), tile or preset_files.KERAS_TILE
+    out = stylize_tiled(net, image, tile=tile, overlap=overlap, stats_size=stats_size, progress=progress)
+    if mode is not None:
+        out = colors.transfer_color(out, image)
+    return to_uint8(out)

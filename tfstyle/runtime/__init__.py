@@ -1,0 +1,1 @@
+"""Running networks: LiteRT files, the shipped presets' cached files, tiling, the network protocols."""

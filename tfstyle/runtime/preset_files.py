@@ -1,0 +1,346 @@
+"""Shipped presets through LiteRT (XNNPACK), without TensorFlow or Keras: the instant-start path.
+
+A preset's TFLite files are built once with TensorFlow (:mod:`tfstyle.export.litert_cache`, which the
+command line runs on first use, or ``tfstyle export --cache NAME``) and kept in a user cache
+folder (``$TFSTYLE_CACHE``, else ``~/.cache/tfstyle``) under ``litert/<name>-<sha256 of the
+preset file>-<tfstyle version>-f<CACHE_FORMAT>/``: a new preset file, tfstyle version or file
+format gets new files. This
+module only finds and runs those files; it imports NumPy, PIL-level tfstyle modules and
+``ai_edge_litert``.
+
+Every file takes any image size (converted at a dynamic height and width; the interpreter is
+resized per call). A fast preset has four files, an arbitrary one (an
+:class:`~tfstyle.models.ghiasi.ArbitraryStyleNet`) a predictor and the same four, each also
+taking a ``style_vector``:
+
+* ``whole``: ``content`` -> ``stylized`` (the network's own instance-norm statistics),
+* ``stats``: ``content`` -> ``mean_NN`` / ``var_NN`` of every instance norm,
+* ``tile``: ``content`` and those statistics -> ``stylized``,
+* ``smooth``: ``content``, ``momentum`` and the previous frame's statistics -> ``stylized`` and the
+  statistics used, ``momentum * previous + (1 - momentum) * own`` at every norm in one pass
+  (:func:`tfstyle.video.temporal.smoothed_norms`): video's smoothed normalization,
+
+so :func:`tfstyle.runtime.tiling.stylize_tiled` runs large images tile by tile with the whole image's
+statistics exactly as the Keras path does (same tiles, same blending, same ``stats_size`` copy):
+:class:`LiteNet` looks like a Keras network to it, and video frames run from the same files
+(:meth:`LiteNet.smoothed`). Style vectors are computed by the
+predictor file and blended in NumPy (the transfer network's style parameters are an affine
+function of the vector, so blending vectors is blending parameters).
+
+Example:
+    >>> folder = cache_dir("wave")          # <cache>/litert/wave-<sha256[:16]>-<version>
+    >>> folder.parent.name, folder.name.startswith("wave-")
+    ('litert', True)
+    >>> lite_kind("wave"), lite_kind("microast_v1"), lite_kind("net.keras")   # which presets have files
+    ('fast', None, None)
+"""
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import os
+import pathlib
+import sys
+
+import numpy as np
+
+from tfstyle import __version__
+from tfstyle.errors import OptionError, TfstyleError, first_line
+from tfstyle.runtime.litert import SIGNATURE_KEY, default_threads, make_interpreter
+from tfstyle.runtime.protocols import CodeStylizer
+from tfstyle.weights.registry import is_preset_name, preset_entry, preset_path
+from tfstyle.runtime.tiling import DEFAULT_OVERLAP, fit_tile
+
+__all__ = ["BACKENDS", "LiteNet", "LiteArbitrary", "cache_root", "cache_dir", "cache_key",
+           "cached_files", "choose", "servable", "note", "lite_tile"]
+
+#: What ``backend=`` takes: ``auto`` (LiteRT when a cached file serves the call, Keras otherwise),
+#: ``litert`` (refuse what the files cannot serve) or ``keras``.
+BACKENDS = ("auto", "litert", "keras")
+#: The Keras classes whose presets have LiteRT files, by kind.
+LITE_CLASSES = {"fast": ("JohnsonNet",), "arbitrary": ("ArbitraryStyleNet",)}
+MANIFEST = "manifest.json"
+#: Files of a preset by kind (``<role>.tflite`` in its cache folder).
+ROLES = {"fast": ("whole", "stats", "tile", "smooth"), "arbitrary": ("predictor", "whole", "stats", "tile", "smooth")}
+CONTENT, VECTOR, STYLE, OUTPUT, MOMENTUM = "content", "style_vector", "style", "stylized", "momentum"
+
+
+def check_backend(backend: str) -> str:
+    """``backend`` itself, or a one-line :class:`OptionError` if it is not one of :data:`BACKENDS`."""
+    if backend not in BACKENDS:
+        raise OptionError(f"backend must be one of {', '.join(BACKENDS)}, got {backend!r}")
+    return backend
+
+
+def cache_root() -> pathlib.Path:
+    """``$TFSTYLE_CACHE`` or ``~/.cache/tfstyle`` (not created here)."""
+    root = os.environ.get("TFSTYLE_CACHE")
+    return pathlib.Path(root) if root else pathlib.Path.home() / ".cache" / "tfstyle"
+
+
+@functools.lru_cache(maxsize=None)
+def _sha256(path: str, mtime_ns: int, size: int) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+#: Bumped when the files built from the same preset change (2: nearest upsampling and space-to-depth
+#: as ops XNNPACK runs at any size; 3: the ``smooth`` file video runs), so older caches are rebuilt
+#: rather than reused.
+CACHE_FORMAT = 3
+
+
+def cache_key(name: str) -> str:
+    """``<name>-<first 16 hex digits of the preset file's sha256>-<tfstyle version>-f<CACHE_FORMAT>``."""
+    path = preset_path(name)
+    stat = path.stat()
+    return f"{name}-{_sha256(os.fspath(path), stat.st_mtime_ns, stat.st_size)[:16]}-{__version__}-f{CACHE_FORMAT}"
+
+
+def cache_dir(name: str) -> pathlib.Path:
+    """The folder that holds (or will hold) preset ``name``'s LiteRT files."""
+    return cache_root() / "litert" / cache_key(name)
+
+
+def _entry(name) -> dict | None:
+    """The registry entry when ``name`` is a preset name, else ``None`` (paths, objects, unknown names)."""
+    if not is_preset_name(name):
+        return None
+    try:
+        return preset_entry(name)
+    except OptionError:
+        return None
+
+
+def lite_kind(name) -> str | None:
+    """``"fast"``/``"arbitrary"`` when ``name`` is a preset whose network has LiteRT files, else ``None``."""
+    entry = _entry(name)
+    return entry["kind"] if entry is not None and entry["class"] in LITE_CLASSES.get(entry["kind"], ()) else None
+
+
+def cached_files(name: str) -> dict | None:
+    """``{role: path}`` of preset ``name``'s complete cached files, or ``None`` when they are not built."""
+    kind = lite_kind(name)
+    if kind is None:
+        return None
+    folder = cache_dir(name)
+    try:
+        manifest = json.loads((folder / MANIFEST).read_text())
+    except (OSError, ValueError):
+        return None
+    files = {role: folder / f"{role}.tflite" for role in ROLES[kind]}
+    if manifest.get("key") != folder.name or not all(path.is_file() for path in files.values()):
+        return None
+    return files
+
+
+def servable(name, kind: str, options: dict) -> str | None:
+    """Why the LiteRT files cannot serve this call (one line), or ``None`` when they can.
+
+    ``name`` is the ``model=`` given (``None``: the kind's default preset); ``options`` the
+    call's options that only Keras serves (e.g. ``fit_steps``), by name, given ones truthy.
+    """
+    if name is not None and lite_kind(name) != kind:
+        entry = _entry(name)
+        if entry is not None and entry["kind"] == kind:
+            return (f"{entry['class']} presets have no LiteRT files (only "
+                    f"{' and '.join(c for cs in LITE_CLASSES.values() for c in cs)} ones)")
+        what = repr(os.fspath(name)) if isinstance(name, (str, os.PathLike)) else f"a {type(name).__name__} object"
+        return f"model {what} is not a shipped {kind} preset with LiteRT files (presets only)"
+    given = [option for option, value in options.items() if value]
+    if given:
+        return f"{', '.join(given)} needs Keras (the LiteRT files cannot serve it)"
+    return None
+
+
+_NOTED: set = set()
+
+
+def note(message: str, once: bool = True) -> None:
+    """One line on stderr (``tfstyle: note: ...``), by default once per process and message."""
+    if once and message in _NOTED:
+        return
+    _NOTED.add(message)
+    print(f"tfstyle: note: {message}", file=sys.stderr)
+
+
+class _Runner:
+    """One ``.tflite`` model's ``serving_default`` signature on float32 arrays (resized per call).
+
+    ``source``: a file, or the model's bytes (a network converted in memory, e.g. for video).
+    """
+
+    def __init__(self, source: str | bytes):
+        where = "converted in memory" if isinstance(source, bytes) else source
+        try:
+            kind = "model_content" if isinstance(source, bytes) else "model_path"
+            self.interpreter = make_interpreter(**{kind: source}, num_threads=default_threads(8))
+            self.runner = self.interpreter.get_signature_runner(SIGNATURE_KEY)
+        except Exception as exc:
+            hint = "" if isinstance(source, bytes) else f" (delete the folder {pathlib.Path(source).parent} to rebuild it)"
+            raise TfstyleError(f"cannot load LiteRT file {where}: {first_line(exc)}{hint}") from exc
+        self.details = self.runner.get_input_details()
+        self.inputs = sorted(self.details)
+
+    def __call__(self, **inputs) -> dict:
+        feed = {name: np.ascontiguousarray(value, np.float32) for name, value in inputs.items()}
+        return {name: np.asarray(value, np.float32) for name, value in self.runner(**feed).items()}
+
+
+@functools.lru_cache(maxsize=16)
+def _runner(source: str | bytes) -> _Runner:
+    return _Runner(source)
+
+
+def _stats_feed(stats) -> dict:
+    """``[(mean, var), ...]`` as the files' ``mean_NN`` / ``var_NN`` inputs."""
+    feed = {}
+    for i, (mean, var) in enumerate(stats):
+        feed[f"mean_{i:02d}"], feed[f"var_{i:02d}"] = mean, var
+    return feed
+
+
+def _stats_of(outputs: dict) -> list:
+    """The ``mean_NN`` / ``var_NN`` outputs of a file as ``[(mean, var), ...]``."""
+    count = sum(name.startswith("mean_") for name in outputs)
+    return [(outputs[f"mean_{i:02d}"], outputs[f"var_{i:02d}"]) for i in range(count)]
+
+
+class LiteNet:
+    """A network's LiteRT files, shaped like a Keras network for :func:`~tfstyle.runtime.tiling.stylize_tiled`.
+
+    ``net(images, stats=None)`` and ``net.norm_stats(images)`` on ``(1, H, W, 3)`` float32
+    arrays in [0, 255]; ``net.smoothed(images, previous, momentum)`` for video. ``files`` maps
+    roles (``whole``, ``stats``, ``tile``, ``smooth``) to paths or model bytes; ``vector``
+    (``(style_dim,)``) conditions an arbitrary network's files.
+    """
+
+    #: Takes and returns NumPy arrays: :func:`tfstyle.runtime.tiling.stylize_tiled` calls it without Keras.
+    numpy_io = True
+
+    def __init__(self, files: dict, vector: np.ndarray | None = None):
+        self.files = files
+        self.extra = {} if vector is None else {VECTOR: np.asarray(vector, np.float32).reshape(1, -1)}
+
+    def _file(self, role: str) -> _Runner:
+        source = self.files[role]
+        return _runner(source if isinstance(source, bytes) else os.fspath(source))
+
+    def _run(self, role: str, **inputs) -> dict:
+        return self._file(role)(**inputs, **self.extra)
+
+    def __call__(self, images, stats=None) -> np.ndarray:
+        if stats is None:
+            return self._run("whole", content=images)[OUTPUT]
+        return self._run("tile", content=images, **_stats_feed(stats))[OUTPUT]
+
+    def norm_stats(self, images) -> list:
+        return _stats_of(self._run("stats", content=images))
+
+    def smoothed(self, images, previous: list | None, momentum: float) -> tuple[np.ndarray, list]:
+        """``(stylized, statistics used)``: every norm uses ``momentum * previous + (1 - momentum) * own``
+        (the ``smooth`` file, one pass); ``previous=None`` (a first frame) uses the frame's own."""
+        runner = self._file("smooth")
+        if not previous:
+            previous = [(np.zeros(runner.details[f"mean_{i:02d}"]["shape"], np.float32),
+                         np.zeros(runner.details[f"var_{i:02d}"]["shape"], np.float32))
+                        for i in range(sum(name.startswith("mean_") for name in runner.details))]
+            momentum = 0.0
+        outputs = runner(content=images, **{MOMENTUM: np.full((1, 1, 1, 1), momentum, np.float32)},
+                         **_stats_feed(previous), **self.extra)
+        return outputs[OUTPUT], _stats_of(outputs)
+
+
+class LiteArbitrary:
+    """An arbitrary preset's files: :meth:`style_vector` (predictor) and :meth:`conditioned` (a :class:`LiteNet`)."""
+
+    def __init__(self, files: dict):
+        self.files = files
+        manifest = json.loads((pathlib.Path(files["predictor"]).parent / MANIFEST).read_text())
+        self.style_size = int(manifest["style_size"])
+
+    def style_vector(self, image: np.ndarray) -> np.ndarray:
+        """The style vector of one ``HxWx3`` image, cover-cropped to the predictor's square as Keras does."""
+        from tfstyle.image.io import cover_crop
+
+        square = cover_crop(np.asarray(image, np.float32), (self.style_size, self.style_size))
+        return _runner(os.fspath(self.files["predictor"]))(style=square[None])[VECTOR][0]
+
+    def conditioned(self, vector: np.ndarray) -> LiteNet:
+        return LiteNet(self.files, vector)
+
+    def stylizer(self) -> LiteStylizer:
+        """These files' :class:`~tfstyle.runtime.protocols.ArbitraryStylizer` adapter."""
+        return LiteStylizer(self)
+
+
+class LiteStylizer(CodeStylizer):
+    """The adapter of an arbitrary preset's LiteRT files: Ghiasi's recipe on style vectors (the transfer
+    network's parameters are an affine function of the vector, so mixing vectors is mixing parameters)."""
+
+    family = "LiteRT files"
+    fades_to_photo = True
+
+    def __init__(self, files: LiteArbitrary):
+        self.files = files
+
+    def style_code(self, style) -> np.ndarray:
+        from tfstyle.image.io import load_image
+
+        self.check_style(style)
+        return self.files.style_vector(load_image(style))
+
+    def conditioned(self, code) -> LiteNet:
+        return self.files.conditioned(np.asarray(code, np.float32))
+
+
+#: LiteRT windows: whole images up to this many pixels run in one pass; larger ones in strips as wide as the
+#: image (up to :data:`LITE_TILE_WIDTH`) of at most this many pixels, with shared statistics
+#: (:func:`tfstyle.runtime.tiling.fit_tile`). XNNPACK spends ~0.4 s per 3 MP window faulting in its buffers on
+#: the first call, so a 4K photo runs faster in three strips (1.06x its pixels, buffers reused) than
+#: whole (memory faulted in: 1.1 s) or in 1536 px squares (1.7x its pixels).
+LITE_TILE_PIXELS, LITE_TILE_WIDTH = 3_000_000, 4096
+
+
+def lite_tile(height: int, width: int, overlap: int = DEFAULT_OVERLAP) -> tuple[int, int]:
+    """The LiteRT path's default ``(tile_h, tile_w)`` for a ``height x width`` image (see :data:`LITE_TILE_PIXELS`)."""
+    return fit_tile(height, width, LITE_TILE_PIXELS, LITE_TILE_WIDTH, overlap)
+
+
+#: The Keras path's default tile side.
+KERAS_TILE = 512
+
+
+def choose(model, kind: str, backend: str, keras_only: dict | None = None) -> dict | None:
+    """The cached files that serve this call (LiteRT), or ``None`` for Keras, following ``backend``.
+
+    ``auto``: the files of a shipped preset when they are built and serve the call; else Keras,
+    with a one-line note on stderr when a preset falls back (objects and ``.keras`` files use
+    Keras silently). ``litert``: :class:`OptionError` (one line) when the files cannot serve the
+    call or are not built. ``keras``: ``None``.
+    """
+    from tfstyle.weights.registry import default_preset
+
+    check_backend(backend)
+    if backend == "keras":
+        return None
+    name = default_preset(kind) if model is None else model
+    reason = servable(name, kind, keras_only or {})
+    preset = _entry(name) is not None
+    if reason is None:
+        files = cached_files(name)
+        if files is not None:
+            return files
+        reason = (f"its LiteRT files are not built yet; build them once with 'tfstyle export --cache {name}' "
+                  "(or tfstyle.export.build_litert_cache) for an instant start")
+    if backend == "litert":
+        raise OptionError(f"backend='litert' cannot serve this call: {reason}")
+    if preset:
+        note(f"using Keras for {name!r}: {reason}")
+    return None
+
+

@@ -1,0 +1,1 @@
+"""Video: file decoding and encoding, frame-by-frame stylization, temporal consistency."""

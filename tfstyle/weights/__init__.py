@@ -1,0 +1,1 @@
+"""Shipped weights: the preset registry (presets.json), loading presets and .keras files."""
