@@ -41,10 +41,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     os.environ.setdefault("TFSTYLE_VGG19_WEIGHTS", str(SHARED / "weights" / "vgg19_notop.h5"))
 
-    from tfstyle.methods.arbitrary import stylize_arbitrary
-    from tfstyle.weights.presets import load_model
     from tfstyle.image.io import cover_crop, list_images, load_image
+    from tfstyle.methods.arbitrary import stylize_arbitrary
     from tfstyle.perceptual.metrics import Scorer, psnr, ssim
+    from tfstyle.weights.presets import load_model
 
     photos = [cover_crop(load_image(p), (args.size, args.size)) for p in list_images(args.content)[120:126]]
     styles = list_images(args.styles)[1::9][:3]

@@ -65,13 +65,13 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     os.environ.setdefault("TFSTYLE_VGG19_WEIGHTS", str(SHARED / "weights" / "vgg19_notop.h5"))
 
+    from tfstyle.image.io import cover_crop, list_images, load_image
+    from tfstyle.image.similarity import ssim
     from tfstyle.methods.arbitrary import stylize_arbitrary
     from tfstyle.methods.fit import fit_style
-    from tfstyle.weights.presets import load_model
-    from tfstyle.image.io import cover_crop, list_images, load_image
     from tfstyle.methods.magenta import MagentaTFLite
     from tfstyle.perceptual.metrics import Scorer
-    from tfstyle.image.similarity import ssim
+    from tfstyle.weights.presets import load_model
 
     contents = list_images(args.content)[:args.contents]
     all_styles = list_images(args.styles)

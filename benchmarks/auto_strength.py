@@ -13,9 +13,9 @@ import pathlib
 
 import numpy as np
 
-from tfstyle.methods.arbitrary import AUTO_MIN_SSIM, AUTO_STRENGTHS, stylize_arbitrary
-from tfstyle.image.io import cover_crop, list_images, load_image
 from tfstyle.devtools.machine import describe, publish
+from tfstyle.image.io import cover_crop, list_images, load_image
+from tfstyle.methods.arbitrary import AUTO_MIN_SSIM, AUTO_STRENGTHS, stylize_arbitrary
 from tfstyle.perceptual.metrics import ssim
 
 SHARED = pathlib.Path(__file__).resolve().parents[2] / "shared"

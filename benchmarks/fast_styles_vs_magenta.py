@@ -82,11 +82,11 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("TFSTYLE_VGG19_WEIGHTS", str(SHARED / "weights" / "vgg19_notop.h5"))
 
     import tfstyle
-    from tfstyle.image.io import cover_crop, load_image
     from tfstyle.atomic import write_text
+    from tfstyle.image.io import cover_crop, load_image
     from tfstyle.methods.magenta import MagentaTFLite
-    from tfstyle.perceptual.metrics import Scorer
     from tfstyle.models.ghiasi import fold_style
+    from tfstyle.perceptual.metrics import Scorer
 
     side = (args.size, args.size)
     photo_paths = sorted(p for p in (args.data / "holdout" / "content").iterdir()

@@ -25,11 +25,11 @@ import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 import tfstyle  # noqa: E402
+from tfstyle.devtools.machine import describe  # noqa: E402
 from tfstyle.image.io import load_image, resize_image  # noqa: E402
 from tfstyle.perceptual.metrics import Scorer, ssim  # noqa: E402
 from tfstyle.perceptual.vgg import STYLE_LAYERS as DEFAULT_STYLE_LAYERS  # noqa: E402
 from tfstyle.perceptual.vgg import vgg19_features  # noqa: E402
-from tfstyle.devtools.machine import describe  # noqa: E402
 
 CONTENT_LAYER = "block5_conv2"
 STYLE_WEIGHT, CONTENT_WEIGHT = 1e-2, 1e4

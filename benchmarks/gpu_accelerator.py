@@ -25,9 +25,9 @@ import tempfile
 import numpy as np
 from PIL import Image
 
+from tfstyle.devtools.machine import describe, publish
 from tfstyle.export.bench import latency
 from tfstyle.export.gpu_check import check_on_gpu, gpu_unavailable_reason, summary
-from tfstyle.devtools.machine import describe, publish
 
 SHARED = pathlib.Path(__file__).resolve().parents[2] / "shared"
 MAGENTA = SHARED / "anchors" / "magenta"

@@ -63,8 +63,8 @@ def main(argv: list[str] | None = None) -> int:
     from PIL import Image
 
     import tfstyle.models  # noqa: F401  (registers the classes)
-    from tfstyle.methods.arbitrary import stylize_arbitrary
     from tfstyle.image.io import cover_crop, list_images, load_image, to_uint8
+    from tfstyle.methods.arbitrary import stylize_arbitrary
     from tfstyle.methods.magenta import MagentaTFLite
     from tfstyle.perceptual.metrics import Scorer, ssim
 

@@ -59,8 +59,8 @@ def main(argv: list[str] | None = None) -> int:
     from tfstyle.export.tflite import convert_signature, make_interpreter
     from tfstyle.image.io import cover_crop, list_images, load_image, save_image
     from tfstyle.methods.magenta import MagentaTFLite
-    from tfstyle.perceptual.metrics import Scorer
     from tfstyle.models.microast import MicroASTNet  # noqa: F401  (registers the class)
+    from tfstyle.perceptual.metrics import Scorer
 
     contents, styles = list_images(args.content), list_images(args.styles)
     contents = contents[::max(1, len(contents) // args.pairs)][:args.pairs]

@@ -18,8 +18,8 @@ import numpy as np
 from PIL import Image
 
 import tfstyle
-from tfstyle.image.io import load_image, resize_image
 from tfstyle.devtools.machine import describe, publish
+from tfstyle.image.io import load_image, resize_image
 from tfstyle.perceptual.metrics import psnr
 
 SHARED = pathlib.Path(__file__).resolve().parents[2] / "shared"

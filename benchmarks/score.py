@@ -43,9 +43,9 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import numpy as np  # noqa: E402
 
+from tfstyle.devtools.machine import describe  # noqa: E402
 from tfstyle.errors import TfstyleError  # noqa: E402
 from tfstyle.image.io import list_images, load_image, to_uint8  # noqa: E402
-from tfstyle.devtools.machine import describe  # noqa: E402
 
 HEADER = (
     "| model | style | style distance (mean ± std) | content distance (mean ± std) | SSIM to the photo (mean ± std) "

@@ -15,10 +15,10 @@ import pathlib
 
 import numpy as np
 
-from tfstyle.methods.arbitrary import stylize_arbitrary
+from tfstyle.devtools.machine import describe, publish
 from tfstyle.image.blend import FADE_BELOW
 from tfstyle.image.io import cover_crop, list_images, load_image
-from tfstyle.devtools.machine import describe, publish
+from tfstyle.methods.arbitrary import stylize_arbitrary
 from tfstyle.perceptual.metrics import psnr, ssim, style_distance
 from tfstyle.weights.registry import preset_names
 

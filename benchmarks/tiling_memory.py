@@ -20,14 +20,14 @@ import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
+import keras  # noqa: E402
 import numpy as np  # noqa: E402
 from PIL import Image  # noqa: E402
 
-import keras  # noqa: E402
+from tfstyle.devtools.machine import describe  # noqa: E402
 from tfstyle.image.io import IMAGE_EXTENSIONS, load_image, resize_image  # noqa: E402
 from tfstyle.models.johnson import JohnsonNet  # noqa: E402
 from tfstyle.runtime.tiling import stylize_tiled  # noqa: E402
-from tfstyle.devtools.machine import describe  # noqa: E402
 
 PHOTOS = pathlib.Path(__file__).resolve().parents[2] / "shared" / "data" / "content" / "photos"
 LIMIT_GB = 4.0

@@ -16,11 +16,11 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
-from tfstyle.devtools.machine import describe  # noqa: E402
 
+from tfstyle.devtools.machine import describe  # noqa: E402
 from tfstyle.models import JohnsonNet  # noqa: E402
-from tfstyle.perceptual.loss import PerceptualLoss  # noqa: E402
 from tfstyle.perceptual import vgg  # noqa: E402
+from tfstyle.perceptual.loss import PerceptualLoss  # noqa: E402
 from tfstyle.training.trainer import StyleTransferTrainer  # noqa: E402
 
 

@@ -36,24 +36,24 @@ CONTRACT = ROOT / "android_demo" / "app" / "src" / "main" / "assets" / "contract
 if (SHARED / "weights" / "vgg19_notop.h5").is_file():
     os.environ.setdefault("TFSTYLE_VGG19_WEIGHTS", str(SHARED / "weights" / "vgg19_notop.h5"))
 
+from tfstyle.atomic import write_text  # noqa: E402
 from tfstyle.devtools.machine import describe, info  # noqa: E402
-from tfstyle.export.op_profile import profile  # noqa: E402
-from tfstyle.weights.presets import load_model  # noqa: E402
-from tfstyle.weights.registry import default_preset, phone_preset, preset_entry, preset_names  # noqa: E402
 from tfstyle.export import FORMATS, export_tflite, run_tflite  # noqa: E402
 from tfstyle.export.aeq import quantize_tflite  # noqa: E402
 from tfstyle.export.arbitrary import export_arbitrary, style_vectors  # noqa: E402
-from tfstyle.export.equalize import equalize_instance_norm  # noqa: E402
-from tfstyle.export.qat import export_qat_int8  # noqa: E402
-from tfstyle.export.tflite import calibration_images  # noqa: E402
-from tfstyle.runtime.litert import run_signature  # noqa: E402
 from tfstyle.export.bench import latency  # noqa: E402
+from tfstyle.export.equalize import equalize_instance_norm  # noqa: E402
 from tfstyle.export.gpu_check import check_on_gpu, gpu_unavailable_reason  # noqa: E402
 from tfstyle.export.gpu_check import summary as gpu_summary  # noqa: E402
+from tfstyle.export.op_profile import profile  # noqa: E402
+from tfstyle.export.qat import export_qat_int8  # noqa: E402
+from tfstyle.export.tflite import calibration_images  # noqa: E402
 from tfstyle.image.io import cover_crop, list_images, load_image  # noqa: E402
-from tfstyle.atomic import write_text  # noqa: E402
 from tfstyle.methods.magenta import MagentaTFLite  # noqa: E402
 from tfstyle.perceptual.metrics import Scorer, psnr  # noqa: E402
+from tfstyle.runtime.litert import run_signature  # noqa: E402
+from tfstyle.weights.presets import load_model  # noqa: E402
+from tfstyle.weights.registry import default_preset, phone_preset, preset_entry, preset_names  # noqa: E402
 
 THREADS = (1, 2)
 CHOICES: list[str] = []  # which INT8 candidate each style releases, and why

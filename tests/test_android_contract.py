@@ -399,8 +399,8 @@ def _tiny_predictor(path: pathlib.Path, contract: dict) -> None:
 def test_make_style_vectors(tmp_path, contract):
     from PIL import Image
 
-    from tfstyle.runtime.litert import make_interpreter
     from tfstyle.image.io import cover_crop, load_image
+    from tfstyle.runtime.litert import make_interpreter
 
     spec = importlib.util.spec_from_file_location("make_style_vectors", STYLE_VECTORS_TOOL)
     tool = importlib.util.module_from_spec(spec)

@@ -6,12 +6,18 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from tfstyle.image.blend import blend_style_vectors
-from tfstyle.methods.arbitrary import stylize_arbitrary
 from tfstyle.errors import OptionError
+from tfstyle.image.blend import blend_style_vectors
 from tfstyle.image.io import save_image
-from tfstyle.models import (AdaINNet, ArbitraryStyleNet, CompactStylePredictor, JohnsonNet, StylePredictor,
-                            StyleTransferNet)
+from tfstyle.methods.arbitrary import stylize_arbitrary
+from tfstyle.models import (
+    AdaINNet,
+    ArbitraryStyleNet,
+    CompactStylePredictor,
+    JohnsonNet,
+    StylePredictor,
+    StyleTransferNet,
+)
 from tfstyle.training.arbitrary import ArbitraryTrainer, distill_predictor, train_arbitrary
 
 from .conftest import smooth_image, tiny_arbitrary_net
@@ -308,8 +314,8 @@ def test_train_commands(folders, tmp_path, vgg_weights):
 
 
 def test_auto_strength_picks_the_strongest_that_keeps_the_photos_structure(net, images, tmp_path):
-    from tfstyle.methods.arbitrary import AUTO_STRENGTHS
     from tfstyle.cli import main
+    from tfstyle.methods.arbitrary import AUTO_STRENGTHS
     from tfstyle.perceptual.metrics import ssim
 
     photo = images["content"]

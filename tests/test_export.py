@@ -10,7 +10,6 @@ import pytest
 
 from tfstyle.errors import OptionError, TfstyleError
 from tfstyle.export import FORMATS, GPU_DELEGATE_OPS, check_gpu_ops, export_tflite, op_types, run_tflite
-
 from tfstyle.perceptual.metrics import psnr
 
 from .conftest import smooth_image

@@ -7,8 +7,8 @@ from PIL import Image
 
 from tfstyle.cli import main
 from tfstyle.export.arbitrary import export_arbitrary
-from tfstyle.runtime.litert import run_signature
 from tfstyle.perceptual.metrics import psnr
+from tfstyle.runtime.litert import run_signature
 
 from .conftest import smooth_image, tiny_arbitrary_net
 from .test_android_contract import check_model_against_contract

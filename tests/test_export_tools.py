@@ -14,8 +14,8 @@ from tfstyle.export import export_tflite, run_tflite
 from tfstyle.export.bench import latency
 from tfstyle.image.io import cover_crop, load_image
 from tfstyle.methods.magenta import MagentaTFLite
-from tfstyle.perceptual.metrics import psnr
 from tfstyle.models import JohnsonNet
+from tfstyle.perceptual.metrics import psnr
 
 from .conftest import SHARED, smooth_image
 

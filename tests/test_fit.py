@@ -3,13 +3,13 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from tfstyle.methods.fit import fit_style
-from tfstyle.models.ghiasi import FittedStyle
-from tfstyle.methods.arbitrary import stylize_arbitrary
 from tfstyle.cli import main
 from tfstyle.errors import OptionError
-from tfstyle.perceptual.metrics import Scorer
+from tfstyle.methods.arbitrary import stylize_arbitrary
+from tfstyle.methods.fit import fit_style
 from tfstyle.models import ArbitraryStyleNet, CompactStylePredictor, StyleTransferNet
+from tfstyle.models.ghiasi import FittedStyle
+from tfstyle.perceptual.metrics import Scorer
 
 from .conftest import smooth_image, tiny_arbitrary_net
 

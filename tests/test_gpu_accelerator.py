@@ -10,8 +10,7 @@ import time
 import numpy as np
 import pytest
 
-from tfstyle.export import export_tflite
-from tfstyle.export import gpu_check
+from tfstyle.export import export_tflite, gpu_check
 from tfstyle.export.gpu_check import HIDE_ENV, check_on_gpu, gpu_unavailable_reason, summary
 
 from .conftest import smooth_image

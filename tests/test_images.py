@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 from PIL import Image, ImageFile
 
-from tfstyle.image import io as images
 from tfstyle.errors import ImageError, OptionError, TfstyleError
+from tfstyle.image import io as images
 from tfstyle.image.io import (
     check_output_path,
     list_images,
@@ -23,7 +23,6 @@ from tfstyle.image.io import (
     save_image,
     to_uint8,
 )
-
 
 # --------------------------------------------------------------------------
 # helpers

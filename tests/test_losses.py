@@ -62,8 +62,8 @@ def test_relative_losses_match_numpy_per_sample_and_ignore_scale(rng):
 
 
 def test_relative_style_loss_is_the_squared_style_distance(vgg_weights):
-    from tfstyle.perceptual.metrics import STYLE_LAYERS, Scorer
     from tfstyle.perceptual.loss import PerceptualLoss
+    from tfstyle.perceptual.metrics import STYLE_LAYERS, Scorer
 
     rng = np.random.default_rng(1)
     image, style = rng.uniform(0, 255, (2, 48, 48, 3)).astype(np.float32)

@@ -3,11 +3,12 @@ import keras
 import numpy as np
 import pytest
 
-from .conftest import smooth_image
-from tfstyle.perceptual import metrics
 from tfstyle.errors import OptionError
 from tfstyle.image.io import save_image
+from tfstyle.perceptual import metrics
 from tfstyle.perceptual.vgg import vgg19_features
+
+from .conftest import smooth_image
 
 
 @pytest.fixture(scope="module")

@@ -17,8 +17,8 @@ import pytest
 
 from tfstyle.errors import OptionError
 from tfstyle.image.io import cover_crop
-from tfstyle.perceptual.metrics import psnr
 from tfstyle.models.microast import CODE_SIZE, MicroASTNet, upsample_bilinear2x
+from tfstyle.perceptual.metrics import psnr
 from tfstyle.weights.registry import preset_path
 
 from .conftest import SHARED, smooth_image

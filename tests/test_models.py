@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from tfstyle.models.layers import InstanceNormalization, NearestUpsample2D, PaddedConv2D
 from tfstyle.models import JohnsonNet
+from tfstyle.models.layers import InstanceNormalization, NearestUpsample2D, PaddedConv2D
 
 
 def test_instance_norm_matches_numpy(rng):

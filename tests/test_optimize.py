@@ -2,8 +2,8 @@
 import numpy as np
 import pytest
 
-from tfstyle.image import color
 from tfstyle.errors import ImageError, OptionError
+from tfstyle.image import color
 from tfstyle.methods.optimize import scale_sizes, stylize_optimize
 
 from .conftest import smooth_image

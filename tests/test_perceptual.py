@@ -2,8 +2,8 @@
 import numpy as np
 import pytest
 
-from tfstyle.perceptual import losses
 from tfstyle.errors import OptionError
+from tfstyle.perceptual import losses
 from tfstyle.perceptual.loss import PerceptualLoss
 
 from .conftest import smooth_image

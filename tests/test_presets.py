@@ -4,9 +4,9 @@ import pytest
 from PIL import Image
 
 import tfstyle
+from tfstyle.atomic import save_model
 from tfstyle.cli import main
 from tfstyle.errors import OptionError
-from tfstyle.atomic import save_model
 from tfstyle.models import ArbitraryStyleNet, JohnsonNet
 from tfstyle.weights.presets import model_kind
 from tfstyle.weights.registry import default_preset, preset_entry, preset_names, preset_path

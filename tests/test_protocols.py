@@ -10,8 +10,14 @@ import pytest
 
 from tfstyle.errors import OptionError
 from tfstyle.models import AdaINNet, ArbitraryStyleNet, CompactStylePredictor, JohnsonNet, MicroASTNet, StyleTransferNet
-from tfstyle.runtime.protocols import (ArbitraryStylizer, FittedStyle, NormalizedConvNet, NormStatsNet,
-                                       PredictorTransferNet, as_stylizer)
+from tfstyle.runtime.protocols import (
+    ArbitraryStylizer,
+    FittedStyle,
+    NormalizedConvNet,
+    NormStatsNet,
+    PredictorTransferNet,
+    as_stylizer,
+)
 
 PACKAGE = pathlib.Path(__file__).resolve().parents[1] / "tfstyle"
 #: Classes whose instances are networks of one family: asking for them by name is a family check.

@@ -3,9 +3,9 @@ import numpy as np
 import pytest
 
 import tfstyle
+from tfstyle.atomic import save_model
 from tfstyle.export import export_tflite
 from tfstyle.export.tflite import op_types
-from tfstyle.atomic import save_model
 from tfstyle.models import ArbitraryStyleNet, CompactStylePredictor, JohnsonNet, StyleTransferNet
 from tfstyle.models.ghiasi import MAGENTA_TRANSFER, fold_style
 from tfstyle.models.student import STUDENT_TRANSFER, student_from

@@ -7,9 +7,8 @@ import pytest
 
 from tfstyle.errors import ImageError, OptionError
 from tfstyle.models.johnson import JohnsonNet
-from tfstyle.runtime.tiling import axis_weights, tile_starts, stylize_tiled
-
 from tfstyle.perceptual.metrics import psnr
+from tfstyle.runtime.tiling import axis_weights, stylize_tiled, tile_starts
 
 from .conftest import smooth_image
 

@@ -9,8 +9,7 @@ from PIL import Image
 from tfstyle.errors import OptionError
 from tfstyle.perceptual.loss import PerceptualLoss
 from tfstyle.perceptual.vgg import JOHNSON_CONTENT_LAYERS, JOHNSON_STYLE_LAYER_WEIGHTS, JOHNSON_STYLE_LAYERS
-from tfstyle.training.johnson import (TV_WEIGHT, pretrain_identity,
-                                      train_johnson)
+from tfstyle.training.johnson import TV_WEIGHT, pretrain_identity, train_johnson
 
 from .conftest import smooth_image
 

@@ -3,8 +3,8 @@ import keras
 import numpy as np
 import pytest
 
-from tfstyle.perceptual import vgg
 from tfstyle.errors import OptionError, WeightsError
+from tfstyle.perceptual import vgg
 
 
 def test_feature_shapes_and_truncation(vgg_weights):

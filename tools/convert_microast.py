@@ -25,12 +25,11 @@ import json
 import os
 import pathlib
 import pickle
-
-from tfstyle.devtools.torch_checkpoint import (CheckpointError, RestrictedUnpickler,  # noqa: F401  (tests use them here)
-                                     read_legacy_checkpoint)
 import sys
 
 import numpy as np
+
+from tfstyle.devtools.torch_checkpoint import CheckpointError, RestrictedUnpickler, read_legacy_checkpoint  # noqa: F401  (tests use them here)
 
 PARTS = ("content_encoder", "style_encoder", "modulator", "decoder")
 CHECKPOINT = "{part}_iter_160000.pth.tar"

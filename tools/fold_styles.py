@@ -90,9 +90,9 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
 
     import tfstyle
-    from tfstyle.methods.fit import fit_style
     from tfstyle.atomic import save_model
     from tfstyle.devtools.machine import describe
+    from tfstyle.methods.fit import fit_style
     from tfstyle.models.ghiasi import fold_style
 
     names = [n.strip() for n in args.styles.split(",") if n.strip()]

@@ -24,11 +24,11 @@ import sys
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from tfstyle.weights.registry import WEIGHTS_DIR as PRETRAINED  # noqa: E402  (the installed package's weights folder)
 from tfstyle.atomic import write_text  # noqa: E402
-from tfstyle.weights.registry import write_entry  # noqa: E402
 from tfstyle.training.recipes import AdainRecipe  # noqa: E402
 from tfstyle.training.run import last_losses, timed_run  # noqa: E402
+from tfstyle.weights.registry import WEIGHTS_DIR as PRETRAINED  # noqa: E402  (the installed package's weights folder)
+from tfstyle.weights.registry import write_entry  # noqa: E402
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 

@@ -9,7 +9,7 @@ from tfstyle.cli.common import fixed_size, positive_int
 EPILOG = """examples:
   tfstyle export --model wave -o wave.tflite --format float16
   tfstyle export --model m.keras -o m_int8.tflite --format int8 --calibration photos/
-  tfstyle export --arbitrary -o models/ --format int8 --calibration photos/ --style-calibration paintings/
+  mkdir -p models && tfstyle export --arbitrary -o models/ --format int8 --calibration photos/ --style-calibration paintings/
   tfstyle export --cache wave tfstyle_mobile_v3 # LiteRT files 'tfstyle stylize' runs without TensorFlow"""
 
 
@@ -88,8 +88,8 @@ def run(args: argparse.Namespace) -> None:
 
 
 def _build_cache(names: list[str]) -> None:
-    from tfstyle.runtime import preset_files
     from tfstyle.export.litert_cache import build_litert_cache
+    from tfstyle.runtime import preset_files
     from tfstyle.weights.registry import preset_names
 
     for name in names or [n for n in preset_names() if preset_files.lite_kind(n)]:

@@ -12,8 +12,8 @@ Example:
 """
 from __future__ import annotations
 
-from tfstyle.export.litert_cache import build_litert_cache, ensure_litert_cache
 from tfstyle.export.gpu_ops import GPU_DELEGATE_OPS, check_gpu_ops
+from tfstyle.export.litert_cache import build_litert_cache, ensure_litert_cache
 from tfstyle.export.tflite import FORMATS, export_tflite, op_types
 from tfstyle.runtime.litert import run_tflite
 

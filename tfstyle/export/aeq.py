@@ -13,8 +13,8 @@ import pathlib
 
 import numpy as np
 
-from tfstyle.errors import OptionError, TfstyleError, first_line
 from tfstyle.atomic import write_files
+from tfstyle.errors import OptionError, TfstyleError, first_line
 
 RECIPES = ("static_wi8_ai8", "static_wi8_ai16", "dynamic_wi8_afp32", "weight_only_wi8_afp32")
 

@@ -34,9 +34,15 @@ import pathlib
 import numpy as np
 
 from tfstyle.errors import OptionError
+from tfstyle.export.tflite import (
+    FORMATS,
+    calibration_images,
+    convert_signature,
+    parse_size,
+    pin_pixels,
+    write_signature_model,
+)
 from tfstyle.runtime.protocols import PredictorTransferNet
-from tfstyle.export.tflite import (FORMATS, calibration_images, convert_signature, parse_size, pin_pixels,
-                                   write_signature_model)
 
 STYLE_INPUT, VECTOR, CONTENT_INPUT, OUTPUT = "style", "style_vector", "content", "stylized"
 

@@ -51,7 +51,6 @@ def export_qat_int8(
         error, the MSE to the float outputs before and after fine-tuning, and the steps.
     """
     from tfstyle.export.tflite import calibration_images, write_model
-
     from tfstyle.runtime.protocols import NormalizedConvNet
 
     if not isinstance(net, NormalizedConvNet):

@@ -56,9 +56,9 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
+from tfstyle.atomic import write_files
 from tfstyle.errors import OptionError, TfstyleError, first_line
 from tfstyle.export.gpu_ops import check_gpu_ops
-from tfstyle.atomic import write_files
 from tfstyle.runtime.litert import SIGNATURE_KEY, make_interpreter
 from tfstyle.runtime.protocols import NormalizedConvNet
 

@@ -25,8 +25,8 @@ from typing import Union
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from tfstyle.errors import ImageError, OptionError, TfstyleError
 from tfstyle.atomic import atomic_path
+from tfstyle.errors import ImageError, OptionError, TfstyleError
 
 __all__ = [
     "MAX_PIXELS",

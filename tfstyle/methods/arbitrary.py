@@ -19,15 +19,15 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from tfstyle.image import color as colors
-from tfstyle.runtime import preset_files
 from tfstyle.errors import OptionError
-from tfstyle.image.io import ImageLike, cover_crop, load_image, resize_image, to_uint8
+from tfstyle.image import color as colors
 from tfstyle.image.blend import check_strength as _check_strength
-from tfstyle.weights.presets import load_model
-from tfstyle.weights.registry import is_preset_name
+from tfstyle.image.io import ImageLike, cover_crop, load_image, resize_image, to_uint8
+from tfstyle.runtime import preset_files
 from tfstyle.runtime.protocols import FittedStyle, as_stylizer, no_fitted_styles
 from tfstyle.runtime.tiling import DEFAULT_OVERLAP, DEFAULT_STATS_SIZE
+from tfstyle.weights.presets import load_model
+from tfstyle.weights.registry import is_preset_name
 
 #: ``strength="auto"`` tries these, strongest first (each one forward pass).
 AUTO_STRENGTHS = (1.0, 0.8, 0.6, 0.4, 0.2)

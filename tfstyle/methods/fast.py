@@ -4,10 +4,10 @@ from __future__ import annotations
 import numpy as np
 
 from tfstyle.image import color as colors
-from tfstyle.runtime import preset_files
 from tfstyle.image.io import ImageLike, load_image, to_uint8
-from tfstyle.weights.presets import load_model
+from tfstyle.runtime import preset_files
 from tfstyle.runtime.tiling import DEFAULT_OVERLAP, DEFAULT_STATS_SIZE, stylize_tiled
+from tfstyle.weights.presets import load_model
 
 
 def stylize(

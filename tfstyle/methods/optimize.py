@@ -12,8 +12,8 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from tfstyle.image import color as colors
 from tfstyle.errors import OptionError
+from tfstyle.image import color as colors
 from tfstyle.image.io import ImageLike, load_image, resize_image, to_uint8
 from tfstyle.perceptual.loss import PerceptualLoss
 from tfstyle.perceptual.vgg import CONTENT_LAYER, STYLE_LAYERS

@@ -24,12 +24,12 @@ import numpy as np
 from keras import ops
 
 from tfstyle.errors import OptionError
-from tfstyle.models.layers import InstanceNormalization, NearestUpsample2D, PaddedConv2D, Untracked, image_batch
 from tfstyle.image.blend import normalize_weights
 from tfstyle.image.io import load_image
+from tfstyle.models.layers import InstanceNormalization, NearestUpsample2D, PaddedConv2D, Untracked, image_batch
+from tfstyle.perceptual.vgg import ENCODER_LAYERS, FEATURE_SCALES, vgg19_features
 from tfstyle.runtime.protocols import CodeStylizer
 from tfstyle.weights.registry import PresetMixin
-from tfstyle.perceptual.vgg import ENCODER_LAYERS, FEATURE_SCALES, vgg19_features
 
 #: Where AdaIN is applied: relu4_1, the last encoder layer.
 BOTTLENECK = ENCODER_LAYERS[-1]

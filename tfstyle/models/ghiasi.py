@@ -29,11 +29,11 @@ from keras import ops
 
 from tfstyle.errors import OptionError
 from tfstyle.image.io import cover_crop, load_image
-from tfstyle.models.layers import InstanceNormalization, Untracked
 from tfstyle.models.johnson import JohnsonNet
+from tfstyle.models.layers import InstanceNormalization, Untracked
+from tfstyle.perceptual.vgg import ENCODER_LAYERS, FEATURE_SCALES, vgg19_features
 from tfstyle.runtime.protocols import CodeStylizer, FittedStyle
 from tfstyle.weights.registry import PresetMixin
-from tfstyle.perceptual.vgg import ENCODER_LAYERS, FEATURE_SCALES, vgg19_features
 
 #: Length of the style vector (Magenta's bottleneck).
 STYLE_DIM = 100

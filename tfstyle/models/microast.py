@@ -38,9 +38,9 @@ import numpy as np
 from keras import ops
 
 from tfstyle.errors import OptionError
-from tfstyle.models.layers import image_batch, reflect_pad
 from tfstyle.image.blend import normalize_weights
 from tfstyle.image.io import load_image
+from tfstyle.models.layers import image_batch, reflect_pad
 from tfstyle.runtime.protocols import CodeStylizer
 from tfstyle.weights.registry import PresetMixin
 

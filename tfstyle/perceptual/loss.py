@@ -11,11 +11,17 @@ from collections.abc import Sequence
 import numpy as np
 from keras import ops
 
-from tfstyle.perceptual import losses
-from tfstyle.image.blend import normalize_weights
 from tfstyle.errors import OptionError
-from tfstyle.perceptual.vgg import (CONTENT_LAYER, JOHNSON_CONTENT_LAYERS, JOHNSON_STYLE_LAYER_WEIGHTS, JOHNSON_STYLE_LAYERS,
-                         STYLE_LAYERS, vgg19_features)
+from tfstyle.image.blend import normalize_weights
+from tfstyle.perceptual import losses
+from tfstyle.perceptual.vgg import (
+    CONTENT_LAYER,
+    JOHNSON_CONTENT_LAYERS,
+    JOHNSON_STYLE_LAYER_WEIGHTS,
+    JOHNSON_STYLE_LAYERS,
+    STYLE_LAYERS,
+    vgg19_features,
+)
 
 #: Loss presets (the ``loss=`` of the arbitrary-style trainer and of :func:`tfstyle.fit_style`).
 #: ``"johnson"``: the fast method's layers and units (:data:`~tfstyle.perceptual.vgg.JOHNSON_STYLE_LAYERS`, Grams

@@ -11,7 +11,6 @@ from collections.abc import Sequence
 from keras import ops
 
 
-
 def gram_matrix(features):
     """Channel correlations of ``features``: ``(B, H, W, C) -> (B, C, C)``, divided by ``H * W``.
 

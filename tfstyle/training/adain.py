@@ -33,16 +33,15 @@ import keras
 import numpy as np
 from keras import ops
 
-from tfstyle.training.data import ContentBatches, pair_dataset
-from tfstyle.errors import OptionError
 from tfstyle.atomic import save_model
-from tfstyle.models.layers import InstanceNormalization
-from tfstyle.models.layers import Untracked
+from tfstyle.errors import OptionError
 from tfstyle.models.adain import BOTTLENECK, AdaINNet, adain
+from tfstyle.models.layers import InstanceNormalization, Untracked
+from tfstyle.perceptual.vgg import ENCODER_LAYERS, FEATURE_SCALES, vgg19_features
+from tfstyle.training.data import ContentBatches, pair_dataset
 from tfstyle.training.recipes import AdainRecipe
 from tfstyle.training.run import distribution_scope, fit_resumable, prepare_run, restore
 from tfstyle.training.trainer import TermLoggingTrainer
-from tfstyle.perceptual.vgg import ENCODER_LAYERS, FEATURE_SCALES, vgg19_features
 
 #: The paper's style weight (:class:`~tfstyle.training.recipes.AdainRecipe` says why it keeps its meaning here).
 STYLE_WEIGHT = AdainRecipe.style_weight

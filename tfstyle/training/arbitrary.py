@@ -38,19 +38,19 @@ import keras
 import numpy as np
 from keras import ops
 
-from tfstyle.perceptual import losses
-from tfstyle.training.data import ContentBatches
-from tfstyle.errors import OptionError
 from tfstyle.atomic import save_model
-from tfstyle.models.layers import Untracked
+from tfstyle.errors import OptionError
 from tfstyle.models.ghiasi import ArbitraryStyleNet, CompactStylePredictor, StylePredictor, StyleTransferNet
 from tfstyle.models.johnson import JohnsonNet
+from tfstyle.models.layers import Untracked
+from tfstyle.perceptual import losses
 from tfstyle.perceptual.loss import LOSS_PRESETS, PerceptualLoss
-from tfstyle.weights.presets import load_model
+from tfstyle.perceptual.vgg import ENCODER_LAYERS, vgg19_features
+from tfstyle.training.data import ContentBatches
 from tfstyle.training.recipes import STYLE_WEIGHT, ArbitraryRecipe, DistillRecipe
 from tfstyle.training.run import distribution_scope, fit_pairs, fit_resumable, pair_batches, prepare_run, restore
 from tfstyle.training.trainer import TermLoggingTrainer
-from tfstyle.perceptual.vgg import ENCODER_LAYERS, vgg19_features
+from tfstyle.weights.presets import load_model
 
 TERMS = ("content", "style", "reconstruction")
 

@@ -17,16 +17,16 @@ from typing import Any
 import keras
 import numpy as np
 
-from tfstyle.training.data import ContentBatches, uses_tf_data
-from tfstyle.image.io import ImageLike, load_image
 from tfstyle.atomic import save_model
+from tfstyle.image.io import ImageLike, load_image
 from tfstyle.models.johnson import JohnsonNet
 from tfstyle.perceptual.loss import PerceptualLoss
-from tfstyle.weights.presets import load_model
 from tfstyle.training.callbacks import SampleImages
+from tfstyle.training.data import ContentBatches, uses_tf_data
 from tfstyle.training.recipes import STYLE_WEIGHT, TV_WEIGHT, IdentityRecipe, JohnsonRecipe
 from tfstyle.training.run import distribution_scope, fit_resumable, has_gpu, prepare_run, restore
 from tfstyle.training.trainer import StyleTransferTrainer
+from tfstyle.weights.presets import load_model
 
 __all__ = ["STYLE_WEIGHT", "TV_WEIGHT", "JohnsonRecipe", "IdentityRecipe", "train_johnson", "pretrain_identity"]
 

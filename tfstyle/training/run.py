@@ -12,10 +12,10 @@ from typing import Any
 
 import keras
 
-from tfstyle.training.data import ContentBatches, has_tensorflow, pair_dataset
-from tfstyle.errors import OptionError
 from tfstyle.atomic import write_text
+from tfstyle.errors import OptionError
 from tfstyle.training.callbacks import STATE_WEIGHTS, ResumableCheckpoint, read_state
+from tfstyle.training.data import ContentBatches, has_tensorflow, pair_dataset
 from tfstyle.training.recipes import Recipe
 
 

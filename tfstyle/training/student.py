@@ -21,13 +21,13 @@ import numpy as np
 from keras import ops
 
 from tfstyle.atomic import save_model
-from tfstyle.models.layers import Untracked
 from tfstyle.models.ghiasi import ArbitraryStyleNet
+from tfstyle.models.layers import Untracked
 from tfstyle.models.student import student_from
-from tfstyle.weights.presets import load_model
-from tfstyle.training.trainer import TermLoggingTrainer
 from tfstyle.training.recipes import StudentRecipe
 from tfstyle.training.run import distribution_scope, fit_pairs, pair_batches, prepare_run, restore
+from tfstyle.training.trainer import TermLoggingTrainer
+from tfstyle.weights.presets import load_model
 
 TERMS = ("pixel", "feature")
 

@@ -21,8 +21,15 @@ import os
 
 from tfstyle.errors import OptionError
 from tfstyle.runtime.protocols import ArbitraryStylizer, HasStylizer
-from tfstyle.weights.registry import (KINDS, default_preset, is_preset_name, load_keras_file, preset_entry, preset_names,
-                              preset_path)
+from tfstyle.weights.registry import (
+    KINDS,
+    default_preset,
+    is_preset_name,
+    load_keras_file,
+    preset_entry,
+    preset_names,
+    preset_path,
+)
 
 __all__ = ["list_presets", "load_model", "default_preset", "preset_entry", "model_kind", "KINDS"]
 

@@ -23,8 +23,8 @@ import json
 import os
 import pathlib
 
-from tfstyle.errors import OptionError, WeightsError, first_line
 from tfstyle.atomic import write_text
+from tfstyle.errors import OptionError, WeightsError, first_line
 
 #: Folder of the shipped weights and their table.
 WEIGHTS_DIR = pathlib.Path(__file__).resolve().parent
