@@ -4,7 +4,8 @@ Runs (or resumes) :func:`tfstyle.training.student.distill_student` on ``content/
 ``style/train`` with checkpoints in ``--run`` (``checkpoints/student_v1.ckpt/`` in the repository by
 default: small, committed, so a later session on another machine continues the same run), then
 copies the network to ``tfstyle/weights/tfstyle_mobile_v1.keras`` and writes its registry entry
-(credit and licence: it is derived from Magenta's weights) and the table's ``defaults["phone"]``.
+(credit and licence: it is derived from Magenta's weights). The phone network is the default arbitrary
+preset (``tfstyle_mobile_v3``, fine-tuned from this one by ``tools/finetune_mobile.py``).
 Quality is measured and written into the entry by ``benchmarks/arbitrary_vs_magenta.py`` runs
 quoted in ``RECIPE.md``.
 
@@ -21,7 +22,6 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 from magenta_student import parser, ship  # noqa: E402
 
-from tfstyle.weights.registry import PRESETS_FILE  # noqa: E402
 
 NAME = "tfstyle_mobile_v1"
 TITLE = ("tfstyle's phone-first arbitrary-style network: Magenta's MobileNetV2 predictor, a transfer net with "
@@ -54,12 +54,7 @@ def main(argv: list[str] | None = None) -> int:
                           "checkpoint": "checkpoints/student_v1.ckpt",
                           "last_losses": {k: round(v, 4) for k, v in last_losses(args.run).items()},
                           "machine": f"{info()['cpu']}, {info()['cores']} cores"})
-    table_path = args.out / PRESETS_FILE.name
-    table = json.loads(table_path.read_text())
-    table["defaults"]["phone"] = NAME
-    from tfstyle.atomic import write_text
 
-    write_text(table_path, json.dumps(table, indent=2) + "\n")
     print(f"wrote {target} ({target.stat().st_size / 1e6:.1f} MB) after {steps_done} steps; "
           f"registry entry {NAME}, defaults.phone", file=sys.stderr)
     return 0

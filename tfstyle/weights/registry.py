@@ -85,7 +85,8 @@ def default_preset(kind: str) -> str:
 def phone_preset() -> str:
     """The arbitrary-style preset for phones: what ``tfstyle export --arbitrary`` and the Android demo use.
 
-    The table's ``defaults["phone"]`` (the phone-first student), else the default arbitrary preset.
+    The default arbitrary preset itself: the best network is the phone network (its architecture is the
+    phone-first one, ``shuffle=2``). A table may still name another one as ``defaults["phone"]``.
     """
     return _table()["defaults"].get("phone") or default_preset("arbitrary")
 
