@@ -113,3 +113,81 @@ def test_a_refused_transfer_file_leaves_no_predictor_behind(net, tmp_path, monke
     with pytest.raises(TfstyleError, match="refused on purpose"):
         export_arbitrary(net, tmp_path, content_size=32, style_input_size=128)
     assert not list(tmp_path.iterdir())
+
+
+def _integer_only(path) -> list[str]:
+    """What makes a file not full-integer: float tensors, DEQUANTIZE ops, io other than uint8/int8."""
+    from tfstyle.export.tflite import op_types
+    from tfstyle.runtime.litert import make_interpreter
+
+    interpreter = make_interpreter(model_path=str(path))
+    problems = [f"{t['name']}: {np.dtype(t['dtype']).name}" for t in interpreter.get_tensor_details()
+                if np.dtype(t["dtype"]).name not in ("int8", "uint8", "int32")]
+    problems += [f"op {op}" for op in op_types(path) if op == "DEQUANTIZE"]
+    runner = interpreter.get_signature_runner()
+    for detail in [*runner.get_input_details().values(), *runner.get_output_details().values()]:
+        if np.dtype(detail["dtype"]).name not in ("uint8", "int8"):
+            problems.append(f"io {detail['name']}: {np.dtype(detail['dtype']).name}")
+    return problems
+
+
+@pytest.mark.parametrize("integer_graph", [False, True])
+def test_int8_pair_is_full_integer(net, pictures, tmp_path, integer_graph):
+    photos, styles = pictures
+    metas = export_arbitrary(net, tmp_path, format="int8", content_size=64, style_input_size=128,
+                             representative_images=photos[:4], representative_styles=styles[:4],
+                             integer_graph=integer_graph)
+    assert metas["transfer"]["integer_graph"] is integer_graph
+    for meta in metas.values():
+        assert _integer_only(tmp_path / meta["file"]) == [], meta["file"]
+
+
+def test_integer_graph_is_the_same_function():
+    import keras
+
+    from tfstyle.export.equalize import checked_integer_forward, integer_friendly_forward
+    from tfstyle.models import JohnsonNet
+
+    rng = np.random.default_rng(3)
+    photo = smooth_image(rng, 48, 64)
+    conditional = tiny_arbitrary_net(4, residual_blocks=2).transfer
+    vector = rng.normal(0, 1, (1, 100)).astype(np.float32)
+    same = integer_friendly_forward(conditional, True)(photo[None], vector)
+    assert psnr(np.asarray(same)[0], np.asarray(conditional((photo[None], vector)))[0]) > 70
+    plain = JohnsonNet(width=0.25, residual_blocks=1, shuffle=2, output_norm=True, output_activation="sigmoid")
+    expected = np.asarray(plain(photo[None]))[0]  # builds the layers
+    assert psnr(np.asarray(integer_friendly_forward(plain)(photo[None]))[0], expected) > 70
+    assert checked_integer_forward(plain, photo) is not None
+    # A network of another structure keeps its own graph.
+    other = keras.Sequential([keras.Input((None, None, 3)), keras.layers.Conv2D(3, 1)])
+    assert checked_integer_forward(other, photo) is None
+
+
+def test_int8_transfer_fidelity_on_real_photos(tmp_path):
+    """tfstyle_mobile_v3 at 128 px: int8 transfer against the Keras network on validation photos."""
+    from tfstyle.image.io import cover_crop, list_images, load_image
+    from tfstyle.weights.presets import load_model
+
+    from .conftest import SHARED
+
+    content, paintings = SHARED / "data" / "content" / "test", SHARED / "data" / "style" / "train"
+    if not content.is_dir() or not paintings.is_dir():
+        pytest.skip("../shared/data not found")
+    model = load_model("tfstyle_mobile_v3", kind="arbitrary")
+    photo_files, painting_files = list_images(content), list_images(paintings)
+    metas = export_arbitrary(model, tmp_path, format="int8", content_size=128, style_input_size=256,
+                             representative_images=photo_files[:12], representative_styles=painting_files[:12],
+                             num_calibration=12)
+    photos = [cover_crop(load_image(p), (128, 128)) for p in photo_files[150:153]]
+    vectors = np.asarray(model.predict_style(np.stack([cover_crop(load_image(p), (256, 256))
+                                                       for p in painting_files[-2:]])), np.float32)
+    scores = []
+    for photo in photos:
+        for vector in vectors:
+            expected = np.asarray(model.transfer((photo[None], vector[None])))[0]
+            out = run_signature(tmp_path / metas["transfer"]["file"], {"content": photo[None],
+                                                                      "style_vector": vector[None]})["stylized"][0]
+            scores.append(psnr(np.clip(out, 0, 255), expected))
+    # Measured here: mean 25.8 dB, worst 24.3 (integer_graph=True: 23.1 / 16.9). Issue #28's bar (35 dB worst
+    # at 384 px on holdout pairs) is not reached; this guards against regressions.
+    assert min(scores) > 23.5 and np.mean(scores) > 25.0
