@@ -636,7 +636,7 @@ def test_check_output_path_returns_path(tmp_path):
 
 def _failing_save(exc: BaseException, folder, seen: list):
     def fake_save(self, fp, format=None, **params):
-        seen.append(sorted(os.listdir(folder)))  # what exists while writing
+        seen.append(sorted(os.listdir(folder)))  # what exists while encoding
         fp.write(b"partial garbage")
         fp.flush()
         raise exc
@@ -647,7 +647,7 @@ def _failing_save(exc: BaseException, folder, seen: list):
 @pytest.mark.parametrize(
     "exc, expected", [(OSError("disk full"), ImageError), (KeyboardInterrupt(), KeyboardInterrupt)]
 )
-def test_failure_mid_write_leaves_target_untouched(tmp_path, monkeypatch, exc, expected):
+def test_failure_while_encoding_writes_nothing(tmp_path, monkeypatch, exc, expected):
     target = tmp_path / "out.png"
     save_image(np.full((16, 16, 3), 10.0), target)
     old = target.read_bytes()
@@ -658,10 +658,44 @@ def test_failure_mid_write_leaves_target_untouched(tmp_path, monkeypatch, exc, e
     monkeypatch.undo()
 
     assert target.read_bytes() == old
-    assert os.listdir(tmp_path) == ["out.png"]  # temporary file removed
+    # the image is encoded in memory first: no file, not even a temporary one, exists while encoding
+    assert seen == [["out.png"]] and os.listdir(tmp_path) == ["out.png"]
+
+
+def _short_writes(seen: list, folder, then: BaseException | None):
+    """An ``os.write`` that writes half of what it is given, once, then makes no progress (or raises ``then``)."""
+    real_write = os.write
+
+    def fake_write(fd, data):
+        if not seen:
+            seen.append(sorted(os.listdir(folder)))
+            return real_write(fd, bytes(data[: len(data) // 2]))
+        if then is not None:
+            raise then
+        return 0
+
+    return fake_write
+
+
+@pytest.mark.parametrize("then, expected", [(None, ImageError), (KeyboardInterrupt(), KeyboardInterrupt),
+                                            (OSError(28, "No space left on device"), ImageError)])
+def test_failure_mid_write_leaves_target_untouched(tmp_path, monkeypatch, then, expected):
+    target = tmp_path / "out.jpg"
+    save_image(np.full((16, 16, 3), 10.0), target)
+    old = target.read_bytes()
+    seen: list = []
+    monkeypatch.setattr(os, "write", _short_writes(seen, tmp_path, then))
+    with pytest.raises(expected) as exc_info:
+        save_image(np.full((64, 64, 3), 200.0), target)
+    monkeypatch.undo()
+
+    assert target.read_bytes() == old
+    assert os.listdir(tmp_path) == ["out.jpg"]  # temporary file removed
     # the image was being written to a hidden temporary file in the same folder
-    assert len(seen[0]) == 2 and seen[0][1] == "out.png"
-    assert seen[0][0].startswith(".tmp-") and seen[0][0].endswith("-out.png")
+    assert len(seen[0]) == 2 and seen[0][1] == "out.jpg"
+    assert seen[0][0].startswith(".tmp-") and seen[0][0].endswith("-out.jpg")
+    if expected is ImageError:
+        assert_one_line(exc_info, str(target), "no space left on device", "nothing was changed")
 
 
 def test_failure_mid_write_without_existing_target(tmp_path, monkeypatch):
@@ -670,6 +704,19 @@ def test_failure_mid_write_without_existing_target(tmp_path, monkeypatch):
         save_image(np.zeros((16, 16, 3)), tmp_path / "new.jpg")
     assert_one_line(exc_info, "could not write image", "boom")
     assert os.listdir(tmp_path) == []
+
+
+def test_output_that_is_an_input_is_refused(tmp_path):
+    photo = tmp_path / "photo.png"
+    save_image(np.full((16, 16, 3), 10.0), photo)
+    old = photo.read_bytes()
+    with pytest.raises(ImageError) as exc_info:
+        save_image(np.full((16, 16, 3), 200.0), photo, sources=[photo])
+    assert_one_line(exc_info, "would overwrite the input", str(photo))
+    with pytest.raises(ImageError):
+        check_output_path(tmp_path / "." / "photo.png", sources=[str(photo)])
+    check_output_path(tmp_path / "other.png", sources=[photo])  # another file is fine
+    assert photo.read_bytes() == old and os.listdir(tmp_path) == ["photo.png"]
 
 
 @pytest.mark.skipif(os.name != "posix", reason="POSIX permissions")
@@ -768,7 +815,8 @@ def test_docstring_examples():
 
 
 def test_public_functions_have_docstrings():
-    for name in ["load_image", "resize_image", "to_uint8", "save_image", "check_output_path", "list_images"]:
+    for name in ["load_image", "resize_image", "to_uint8", "save_image", "check_output_path", "list_images",
+                 "check_not_input", "encode_image"]:
         func = getattr(images, name)
         assert func.__doc__ and ">>>" in func.__doc__, name
         assert func.__annotations__, name

@@ -8,7 +8,7 @@ import pytest
 from tfstyle.errors import ImageError, OptionError
 from tfstyle.models.johnson import JohnsonNet
 from tfstyle.perceptual.metrics import psnr
-from tfstyle.runtime.tiling import axis_weights, stylize_tiled, tile_starts
+from tfstyle.runtime.tiling import axis_weights, max_overlap, stylize_tiled, tile_starts
 
 from .conftest import smooth_image
 
@@ -119,18 +119,26 @@ def test_progress_bar(net, capsys):
         {"tile": 0},
         {"tile": 128.0},
         {"tile": True},
-        {"tile": 64, "overlap": 32},
-        {"tile": 66, "overlap": 32},  # the tile is rounded down to 64 first
         {"overlap": -1},
-        {"overlap": 256},
         {"overlap": 8.5},
         {"stats_size": 16},
     ],
 )
 def test_bad_options(net, options):
-    with pytest.raises(OptionError):
+    with pytest.raises(OptionError) as exc_info:
         stylize_tiled(net, np.zeros((64, 64, 3), np.float32), **options)
+    message = str(exc_info.value)
+    assert "\n" not in message and message.split()[0] == next(iter(options)), message
 
+
+@pytest.mark.parametrize("tile, overlap", [(64, 32), (66, 32), (64, 64), (100, 64), (135, 64), (512, 256)])
+def test_overlap_adapts_to_small_tiles(net, tile, overlap):
+    """The default overlap (64) with a small tile, or any overlap over half the tile, shrinks to fit: no error."""
+    img = smooth_image(np.random.default_rng(8), 100, 600)
+    out = stylize_tiled(net, img, tile=tile, overlap=overlap)
+    assert out.shape == img.shape and np.isfinite(out).all()
+    kept = min(overlap, max_overlap(tile - tile % 4))
+    np.testing.assert_array_equal(out, stylize_tiled(net, img, tile=tile, overlap=kept))  # the largest that fits
 
 @pytest.mark.parametrize("shape", [(64, 64), (64, 64, 4), (8, 64, 3), (1, 64, 64, 3)])
 def test_bad_images(net, shape):
@@ -140,7 +148,8 @@ def test_bad_images(net, shape):
 
 @pytest.mark.parametrize(
     "size, tile, overlap",
-    [(192, 128, 32), (256, 128, 32), (2160, 512, 64), (3840, 512, 64), (131, 64, 16), (1001, 100, 7), (100, 128, 0)],
+    [(192, 128, 32), (256, 128, 32), (2160, 512, 64), (3840, 512, 64), (131, 64, 16), (1001, 100, 7), (100, 128, 0),
+     (5000, 64, 64), (20000, 100, 64), (300, 132, 200), (68, 64, 28)],
 )
 def test_tile_layout(size, tile, overlap):
     tile -= tile % 4
@@ -149,7 +158,8 @@ def test_tile_layout(size, tile, overlap):
     assert length == min(tile, padded)  # every tile has the same shape
     assert starts[0] == 0 and starts[-1] + length == padded  # covers the image
     assert all(s % 4 == 0 for s in starts)  # aligned with the network's downsampling
-    assert all(b - a <= length - overlap for a, b in zip(starts, starts[1:]))  # overlap honoured
+    kept = min(overlap, max_overlap(tile))  # a small window keeps the largest overlap under half of it
+    assert all(b - a <= length - kept for a, b in zip(starts, starts[1:]))  # overlap honoured
     weights = np.zeros(size)
     for start, w in zip(starts, axis_weights(starts, length, size)):
         weights[start : start + len(w)] += w

@@ -7,6 +7,17 @@ goes wrong, Ctrl-C included, removes the temporary file and leaves an existing t
 was. Several files written together (a model and its metadata) are renamed only after all
 of them were written.
 
+Bytes given in memory (:func:`write_files`, :func:`write_bytes`, :func:`write_text`; images
+are encoded into memory first, :func:`tfstyle.image.io.save_image`) are written by tfstyle
+itself: every short write is retried, a full disk (``ENOSPC``) or any other write error
+raises a one-line :class:`~tfstyle.errors.TfstyleError`, and the file's length on disk is
+checked against the bytes meant before the rename. So a file is never renamed into place
+truncated, even by encoders that ignore a short write (Pillow's JPEG encoder does).
+
+A process killed outright (``SIGKILL``, power loss) cannot clean up: it may leave a hidden
+``.tmp-XXXXXXXX-<name>`` file in the folder, but the target itself is always either the old
+file or the whole new one.
+
 Example:
     >>> import os, tempfile
     >>> folder = tempfile.mkdtemp()
@@ -17,6 +28,7 @@ Example:
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import pathlib
 import shutil
@@ -25,7 +37,18 @@ from collections.abc import Iterator
 
 from tfstyle.errors import TfstyleError
 
-__all__ = ["atomic_paths", "atomic_path", "write_bytes", "write_text", "write_files", "save_model"]
+__all__ = ["atomic_paths", "atomic_path", "write_bytes", "write_text", "write_files", "save_model", "describe_os_error",
+           "TEMP_PREFIX"]
+
+#: Temporary files start with this (hidden: :func:`tfstyle.image.io.list_images` skips them).
+TEMP_PREFIX = ".tmp-"
+
+#: Bytes handed to one ``write`` call.
+_CHUNK = 1 << 22
+
+#: fsync errors that only mean "this file system does not sync": not a failed write.
+_NO_SYNC = {errno.EINVAL, errno.EROFS, getattr(errno, "ENOTSUP", errno.EINVAL),
+            getattr(errno, "EOPNOTSUPP", errno.EINVAL)}
 
 
 def _new_file_mode(target: pathlib.Path) -> int:
@@ -46,7 +69,34 @@ def _umask() -> int:
     return mask
 
 
-def _fsync(path: str | os.PathLike) -> None:
+def describe_os_error(exc: BaseException) -> str:
+    """A short reason for a failed write: ``no space left on device``, ``permission denied``, ...
+
+    >>> describe_os_error(OSError(errno.ENOSPC, "No space left on device"))
+    'no space left on device'
+    """
+    if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
+        return "no space left on device"
+    if isinstance(exc, OSError) and exc.errno == getattr(errno, "EDQUOT", -1):
+        return "disk quota exceeded"
+    text = (exc.strerror if isinstance(exc, OSError) and exc.strerror else " ".join(str(exc).split())) or \
+        type(exc).__name__
+    return text[:1].lower() + text[1:]
+
+
+def _sync_file(path: pathlib.Path) -> None:
+    """fsync ``path``; a write error it reports (e.g. ENOSPC on delayed allocation) is raised."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    except OSError as exc:
+        if exc.errno not in _NO_SYNC:
+            raise
+    finally:
+        os.close(fd)
+
+
+def _sync_folder(path: pathlib.Path) -> None:
     with contextlib.suppress(OSError):
         fd = os.open(path, os.O_RDONLY)
         try:
@@ -55,41 +105,88 @@ def _fsync(path: str | os.PathLike) -> None:
             os.close(fd)
 
 
+def _temp_file(target: pathlib.Path, error: type[TfstyleError]) -> pathlib.Path:
+    """A new empty hidden file beside ``target``, named after it (its suffix kept)."""
+    name = target.name[-100:]  # the temporary name must stay within NAME_MAX
+    try:
+        fd, temp = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=f"-{name}", dir=target.parent)
+    except OSError as exc:
+        raise error(f"cannot write to folder {target.parent} ({describe_os_error(exc)})") from exc
+    os.close(fd)
+    return pathlib.Path(temp)
+
+
+def _write_whole(path: pathlib.Path, data: bytes | bytearray | memoryview) -> None:
+    """Write ``data`` to ``path`` (replacing its content), fsync it and check its length on disk.
+
+    A short write is continued; a write that makes no progress, a failed ``fsync`` or a file
+    whose size on disk differs from ``len(data)`` raises :class:`OSError`.
+    """
+    view = memoryview(data).cast("B")
+    fd = os.open(path, os.O_WRONLY | os.O_TRUNC | getattr(os, "O_BINARY", 0))
+    try:
+        done = 0
+        while done < len(view):
+            count = os.write(fd, view[done:done + _CHUNK])
+            if count <= 0:  # no error, no progress: the device is full
+                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+            done += count
+        try:
+            os.fsync(fd)
+        except OSError as exc:
+            if exc.errno not in _NO_SYNC:
+                raise
+        size = os.fstat(fd).st_size
+        if size != len(view):
+            raise OSError(errno.EIO, f"{size} of {len(view)} bytes reached the disk")
+    finally:
+        os.close(fd)
+
+
+@contextlib.contextmanager
+def _atomic_paths(paths, error: type[TfstyleError]) -> Iterator[list[pathlib.Path]]:
+    targets = [pathlib.Path(p) for p in paths]
+    temps: list[pathlib.Path] = []
+    try:
+        for target in targets:
+            temps.append(_temp_file(target, error))
+        yield temps
+        for target, tmp in zip(targets, temps):
+            if tmp.is_file():
+                try:
+                    _sync_file(tmp)
+                except OSError as exc:
+                    raise error(f"could not write {target}: {describe_os_error(exc)}") from exc
+                with contextlib.suppress(OSError):
+                    os.chmod(tmp, _new_file_mode(target))
+        for target, tmp in zip(targets, temps):
+            try:
+                os.replace(tmp, target)
+            except OSError as exc:
+                raise error(f"could not write {target}: {describe_os_error(exc)}") from exc
+        for folder in {t.parent for t in targets}:
+            _sync_folder(folder)
+    finally:
+        for tmp in temps:
+            with contextlib.suppress(OSError):
+                if tmp.is_dir() and not tmp.is_symlink():
+                    shutil.rmtree(tmp)
+                else:
+                    tmp.unlink()
+
+
 @contextlib.contextmanager
 def atomic_paths(*paths: str | os.PathLike) -> Iterator[list[pathlib.Path]]:
     """Temporary paths for ``paths``, renamed over them together when the block ends without error.
 
     The temporaries are empty files ``.tmp-XXXX-<name>`` in each target's folder; the block may
-    overwrite or replace them (e.g. ``model.save(tmp)``). A block that raises leaves no
-    temporary behind and every target untouched.
+    overwrite or replace them (e.g. ``model.save(tmp)``). Each is fsynced before the renames
+    (an error the file system reports then, such as a full disk, raises a
+    :class:`~tfstyle.errors.TfstyleError`). A block that raises leaves no temporary behind and
+    every target untouched.
     """
-    targets = [pathlib.Path(p) for p in paths]
-    temps: list[pathlib.Path] = []
-    try:
-        for target in targets:
-            try:
-                fd, name = tempfile.mkstemp(prefix=".tmp-", suffix=f"-{target.name}", dir=target.parent)
-            except OSError as exc:
-                raise TfstyleError(f"cannot write to folder {target.parent} ({exc.strerror or exc})") from exc
-            os.close(fd)
-            temps.append(pathlib.Path(name))
+    with _atomic_paths(paths, TfstyleError) as temps:
         yield temps
-        for target, tmp in zip(targets, temps):
-            if tmp.is_file():
-                _fsync(tmp)
-                with contextlib.suppress(OSError):
-                    os.chmod(tmp, _new_file_mode(target))
-        for target, tmp in zip(targets, temps):
-            os.replace(tmp, target)
-        for folder in {t.parent for t in targets}:
-            _fsync(folder)
-    finally:
-        for tmp in temps:
-            with contextlib.suppress(OSError):
-                if tmp.is_dir():
-                    shutil.rmtree(tmp)
-                else:
-                    tmp.unlink()
 
 
 @contextlib.contextmanager
@@ -99,19 +196,29 @@ def atomic_path(path: str | os.PathLike) -> Iterator[pathlib.Path]:
         yield tmp
 
 
-def write_files(files: dict[str | os.PathLike, bytes | str]) -> None:
-    """Write several files (bytes, or text as UTF-8) so that all of them, or none, appear."""
+def write_files(files: dict[str | os.PathLike, bytes | str], *, error: type[TfstyleError] = TfstyleError) -> None:
+    """Write several files (bytes, or text as UTF-8) so that all of them, or none, appear.
+
+    Each file is written, fsynced and its length on disk checked before any is renamed into place.
+    A failure (a full disk included) raises ``error`` (a :class:`~tfstyle.errors.TfstyleError`
+    class) with a one-line message, removes the temporary files and leaves every earlier file
+    at those paths as it was.
+    """
     try:
-        with atomic_paths(*files) as temps:
-            for tmp, data in zip(temps, files.values()):
-                tmp.write_bytes(data.encode() if isinstance(data, str) else data)
-    except OSError as exc:
-        raise TfstyleError(f"could not write {', '.join(os.fspath(f) for f in files)}: {exc}") from exc
+        with _atomic_paths(files, error) as temps:
+            for tmp, (target, data) in zip(temps, files.items()):
+                try:
+                    _write_whole(tmp, data.encode() if isinstance(data, str) else data)
+                except OSError as exc:
+                    raise error(f"could not write {os.fspath(target)}: {describe_os_error(exc)}; "
+                                "nothing was changed there") from exc
+    except OSError as exc:  # creating or renaming a temporary file
+        raise error(f"could not write {', '.join(os.fspath(f) for f in files)}: {describe_os_error(exc)}") from exc
 
 
-def write_bytes(path: str | os.PathLike, data: bytes) -> pathlib.Path:
-    """Write ``data`` to ``path`` atomically; return the path."""
-    write_files({path: data})
+def write_bytes(path: str | os.PathLike, data: bytes, *, error: type[TfstyleError] = TfstyleError) -> pathlib.Path:
+    """Write ``data`` to ``path`` atomically (see :func:`write_files`); return the path."""
+    write_files({path: data}, error=error)
     return pathlib.Path(path)
 
 
@@ -124,10 +231,13 @@ def write_text(path: str | os.PathLike, text: str) -> pathlib.Path:
 def save_model(model, path: str | os.PathLike) -> pathlib.Path:
     """Save a Keras model (``.keras``) or its weights (``.weights.h5``) atomically; return the path."""
     path = pathlib.Path(path)
-    with atomic_path(path) as tmp:
-        tmp.unlink()  # Keras refuses nothing, but h5py opens an existing empty file as corrupt
-        if path.name.endswith(".weights.h5"):
-            model.save_weights(tmp)
-        else:
-            model.save(tmp)
+    try:
+        with atomic_path(path) as tmp:
+            tmp.unlink()  # Keras refuses nothing, but h5py opens an existing empty file as corrupt
+            if path.name.endswith(".weights.h5"):
+                model.save_weights(tmp)
+            else:
+                model.save(tmp)
+    except OSError as exc:
+        raise TfstyleError(f"could not write {path}: {describe_os_error(exc)}; nothing was changed there") from exc
     return path

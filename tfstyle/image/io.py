@@ -17,16 +17,18 @@ This module depends only on Pillow and NumPy, so it is cheap to import.
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 import pathlib
 import warnings
+from collections.abc import Iterable, Sequence
 from typing import Union
 
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from tfstyle.atomic import atomic_path
-from tfstyle.errors import ImageError, OptionError, TfstyleError
+from tfstyle.atomic import write_bytes
+from tfstyle.errors import ImageError, OptionError
 
 __all__ = [
     "MAX_PIXELS",
@@ -37,7 +39,9 @@ __all__ = [
     "resize_image",
     "to_uint8",
     "save_image",
+    "encode_image",
     "check_output_path",
+    "check_not_input",
     "list_images",
 ]
 
@@ -123,7 +127,7 @@ def load_image(source: ImageLike, max_size: int | None = None, *, copy: bool = T
         if isinstance(max_size, bool) or not isinstance(max_size, (int, np.integer)):
             raise OptionError(f"max_size must be an integer, got {max_size!r}")
         if max_size < MIN_SIDE:
-            raise OptionError(f"max_size must be at least {MIN_SIDE}, got {max_size}")
+            raise OptionError(f"size must be at least {MIN_SIDE} pixels (the image's long side), got {max_size}")
         max_size = int(max_size)
 
     if isinstance(source, np.ndarray):
@@ -466,13 +470,15 @@ def to_uint8(image: np.ndarray) -> np.ndarray:
 # saving
 
 
-def check_output_path(path: str | os.PathLike) -> pathlib.Path:
+def check_output_path(path: str | os.PathLike, *, sources: Iterable[str | os.PathLike] = ()) -> pathlib.Path:
     """Check that an image can be written to ``path``; return it as a Path.
 
     The extension must be one of .jpg, .jpeg, .png, .webp, .bmp, .tif, .tiff
     (any case), the path must not be a folder, and its folder must exist and be
-    writable.  Nothing is written.  Use it to validate an output path before a
-    long computation; :func:`save_image` calls it too.
+    writable.  With ``sources`` (the files and folders the image is made from),
+    an output that would replace one of them is refused too
+    (:func:`check_not_input`).  Nothing is written.  Use it to validate an
+    output path before a long computation; :func:`save_image` calls it too.
 
     >>> import tempfile, os
     >>> tmp = tempfile.TemporaryDirectory()
@@ -498,13 +504,124 @@ def check_output_path(path: str | os.PathLike) -> pathlib.Path:
         raise ImageError(f"output folder is not a folder: {folder}")
     if not os.access(folder, os.W_OK | os.X_OK):
         raise ImageError(f"output folder is not writable: {folder}")
+    check_not_input(sources, target)
     return target
+
+
+def check_not_input(inputs: Iterable[str | os.PathLike],
+                    output: str | os.PathLike | Sequence[str | os.PathLike]) -> None:
+    """Refuse, in one line, an ``output`` that would replace one of ``inputs``: tfstyle never writes over its inputs.
+
+    ``output`` is a path or a sequence of paths (files or folders, existing or not). For each
+    input that is a **file**, an existing output that is the same file is refused
+    (:func:`os.path.samefile`: the same path, a symbolic link to it or a hard link of it). For
+    each input that is a **folder**, an output that is that folder or lies anywhere inside it is
+    refused (symbolic links resolved, so a link to the folder counts). Inputs that do not exist
+    (or are ``None``) are ignored. Nothing is written; ``inputs`` is read once, so a folder batch
+    checks all its outputs in one call.
+
+    Raises:
+        ImageError: ``output ... would overwrite the input ...`` / ``output folder ... is (inside)
+            the input folder ...``.
+
+    Example:
+        >>> import os, tempfile
+        >>> folder = tempfile.mkdtemp()
+        >>> photo = os.path.join(folder, "photo.jpg")
+        >>> open(photo, "wb").close()
+        >>> check_not_input([photo], os.path.join(folder, "out.jpg"))  # another file: fine
+        >>> check_not_input([photo], photo)  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        tfstyle.errors.ImageError: output .../photo.jpg would overwrite the input .../photo.jpg; choose another ...
+        >>> check_not_input([folder], os.path.join(folder, "styled"))  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        tfstyle.errors.ImageError: output folder .../styled is inside the input folder ...
+    """
+    outputs = [output] if isinstance(output, (str, bytes, os.PathLike)) else list(output)
+    files: dict[tuple[int, int], str] = {}
+    folders: dict[tuple[int, int], str] = {}
+    for source in inputs:
+        if source is None:  # an optional input not given (e.g. no mask)
+            continue
+        text = os.fsdecode(os.fspath(source))
+        try:
+            info = os.stat(text)
+        except (OSError, ValueError):
+            continue
+        (folders if os.path.isdir(text) else files)[(info.st_dev, info.st_ino)] = text
+    if not files and not folders:
+        return
+    for out in outputs:
+        out_text = os.fsdecode(os.fspath(out))
+        if files:
+            identity = _identity(out_text)
+            if identity in files:
+                same = "" if os.path.abspath(out_text) == os.path.abspath(files[identity]) else " (it is a link to it)"
+                raise ImageError(f"output {out_text} would overwrite the input {files[identity]}{same}; "
+                                 "choose another output path")
+        if folders:
+            # The output itself and every folder above it, with symbolic links resolved.
+            place = pathlib.Path(os.path.realpath(out_text))
+            for above in (place, *place.parents):
+                identity = _identity(above)
+                if identity in folders:
+                    where = "is the input folder" if above == place else "is inside the input folder"
+                    raise ImageError(f"output folder {out_text} {where} {folders[identity]}; "
+                                     "choose an output folder outside it")
+
+
+def _identity(path: str | os.PathLike) -> tuple[int, int] | None:
+    """``(device, inode)`` of an existing path (links followed), else ``None``."""
+    try:
+        info = os.stat(path)
+    except (OSError, ValueError):
+        return None
+    return info.st_dev, info.st_ino
+
+
+def encode_image(image: np.ndarray | Image.Image, path: str | os.PathLike, quality: int = 95) -> bytes:
+    """The bytes of ``image`` in the format of ``path``'s extension, encoded in memory; nothing is written.
+
+    Takes what :func:`save_image` takes. :class:`ImageError` when the extension is unsupported or the
+    image cannot be encoded (a bad shape, NaN values, an encoder error).
+
+    >>> import numpy as np
+    >>> encode_image(np.zeros((16, 16, 3)), "any.png")[:4]
+    b'\\x89PNG'
+    """
+    target = pathlib.Path(os.fspath(path))
+    fmt = _OUTPUT_FORMATS.get(target.suffix.lower())
+    if fmt is None:
+        shown = f"'{target.suffix.lower()}'" if target.suffix else "(no extension)"
+        raise ImageError(f"unsupported output format {shown} (use .jpg, .png or .webp): {target}")
+    if isinstance(quality, bool) or not isinstance(quality, (int, np.integer)) or not 1 <= quality <= 100:
+        raise OptionError(f"quality must be an integer from 1 to 100, got {quality!r}")
+    pil = _to_savable(image, fmt)
+
+    params: dict = {}
+    if fmt == "JPEG":
+        params["quality"] = int(quality)
+        if quality >= 90:
+            params["subsampling"] = 0  # 4:4:4, keeps fine colour detail
+    elif fmt == "WEBP":
+        params["quality"] = int(quality)
+
+    buffer = io.BytesIO()
+    try:
+        pil.save(buffer, format=fmt, **params)
+    except (OSError, ValueError) as exc:
+        raise ImageError(f"could not write image: {target} ({_describe(exc)})") from exc
+    return buffer.getvalue()
 
 
 def save_image(
     image: np.ndarray | Image.Image,
     path: str | os.PathLike,
     quality: int = 95,
+    *,
+    sources: Iterable[str | os.PathLike] = (),
 ) -> pathlib.Path:
     """Write an image atomically; return the path written.
 
@@ -516,12 +633,16 @@ def save_image(
     :func:`check_output_path`, which runs first, so a bad path writes
     nothing).  ``quality`` (1-100) is used for JPEG and WebP; JPEG at quality
     90 or more is written without chroma subsampling.  Transparency is kept in
-    PNG/WebP/TIFF/BMP and composited over white for JPEG.
+    PNG/WebP/TIFF/BMP and composited over white for JPEG.  ``sources``: the
+    files (and folders) the image was made from; a ``path`` that would replace
+    one of them is refused (:func:`check_not_input`).
 
-    The image goes to a hidden temporary file in the same folder, which is
-    flushed, fsynced and then renamed over ``path``; if anything fails
-    (including Ctrl-C) the temporary file is removed and an existing file at
-    ``path`` keeps its old content.
+    The image is encoded in memory (:func:`encode_image`), then written by
+    :func:`tfstyle.atomic.write_bytes` to a hidden temporary file in the same
+    folder, fsynced, its length on disk checked, and renamed over ``path``.  If
+    anything fails (a full disk, including the short writes Pillow's JPEG
+    encoder would ignore, or Ctrl-C) the temporary file is removed and an
+    existing file at ``path`` keeps its old content.
 
     Example:
         >>> import numpy as np, tempfile, os
@@ -530,27 +651,9 @@ def save_image(
         ...     print(out.name, load_image(out)[0, 0].tolist())
         grey.png [200.0, 200.0, 200.0]
     """
-    target = check_output_path(path)
-    if isinstance(quality, bool) or not isinstance(quality, (int, np.integer)) or not 1 <= quality <= 100:
-        raise OptionError(f"quality must be an integer from 1 to 100, got {quality!r}")
-    fmt = _OUTPUT_FORMATS[target.suffix.lower()]
-    pil = _to_savable(image, fmt)
-
-    params: dict = {}
-    if fmt == "JPEG":
-        params["quality"] = int(quality)
-        if quality >= 90:
-            params["subsampling"] = 0  # 4:4:4, keeps fine colour detail
-    elif fmt == "WEBP":
-        params["quality"] = int(quality)
-
-    try:
-        with atomic_path(target) as tmp, open(tmp, "wb") as handle:
-            pil.save(handle, format=fmt, **params)
-    except TfstyleError as exc:  # the folder refused the temporary file
-        raise ImageError(f"cannot write to output folder: {target.parent} ({exc})") from exc
-    except (OSError, ValueError) as exc:
-        raise ImageError(f"could not write image: {target} ({_describe(exc)})") from exc
+    target = check_output_path(path, sources=sources)
+    data = encode_image(image, target, quality)
+    write_bytes(target, data, error=ImageError)
     return target
 
 

@@ -31,7 +31,7 @@ import numpy as np
 from tfstyle.errors import ImageError, OptionError
 from tfstyle.image.io import MIN_SIDE, check_rgb_array, resize_image
 
-__all__ = ["stylize_tiled", "fit_tile"]
+__all__ = ["stylize_tiled", "fit_tile", "max_overlap"]
 
 ALIGN = 4  # the networks downsample by 4: tiles start and end on multiples of this
 
@@ -63,12 +63,16 @@ def stylize_tiled(
             rectangular ones (e.g. strips as wide as the image, :func:`fit_tile`); at least
             64, rounded down to a multiple of 4.  Memory grows with the tile's area; larger
             tiles waste less work on overlaps.
-        overlap: pixels shared by neighbouring tiles, ``0 <= overlap < tile / 2``; tiles
-            are spread evenly, so actual overlaps are at least this (and rounded up to a
-            multiple of 4).  The network sees ~55 px around each pixel: overlaps of 64
-            or more make tiled and untiled results practically identical.
+        overlap: pixels shared by neighbouring tiles (at least 0); tiles are spread evenly,
+            so actual overlaps are at least this (rounded up to a multiple of 4).  Along a
+            side whose window is at most twice the overlap (small tiles, or thin images'
+            strips) the overlap shrinks to the largest that fits (:func:`max_overlap`, about
+            half the window); along a side one window covers, none is needed.  The network sees
+            ~55 px around each pixel: overlaps of 64 or more make tiled and untiled results
+            practically identical.
         stats_size: the whole-image instance-norm statistics are computed on a copy
-            of ``image`` downscaled so its long side is at most this (at least 32).  If
+            of ``image`` downscaled so its long side is at most this (at least 32; a thin
+            image's short side is never brought under 16 px).  If
             the image is no larger, tiled and untiled results agree to within the
             blending error; otherwise the statistics of the smaller copy are an
             approximation (fine details have different variance at another scale), and
@@ -81,7 +85,8 @@ def stylize_tiled(
         reflect-padding to a multiple of 4).
 
     Raises:
-        OptionError: ``tile``, ``overlap`` or ``stats_size`` is out of range.
+        OptionError: ``tile`` (under 64), ``overlap`` (negative) or ``stats_size`` (under 32) is
+            out of range.
         ImageError: ``image`` is not ``(H, W, 3)`` or a side is shorter than 16.
 
     Example:
@@ -97,8 +102,6 @@ def stylize_tiled(
     """
     tile_h, tile_w = _check_tile(tile)
     overlap = _check_int("overlap", overlap, minimum=0)
-    if not overlap < min(tile_h, tile_w) / 2:
-        raise OptionError(f"overlap must be less than half the tile ({min(tile_h, tile_w)} px), got {overlap}")
     stats_size = _check_int("stats_size", stats_size, minimum=32)
 
     image = check_rgb_array(image)
@@ -111,8 +114,7 @@ def stylize_tiled(
         return _stylize_whole(net, image)
 
     # Whole-image statistics from a copy small enough to run in one pass.
-    long_side = max(height, width)
-    small = resize_image(image, long_side=stats_size) if long_side > stats_size else image
+    small = _stats_copy(image, stats_size)
     stats = net.norm_stats(pad_to(small, round_up(small.shape[0]), round_up(small.shape[1]))[None])
     del small
 
@@ -124,7 +126,8 @@ class TileGrid:
     """Overlapping windows covering a ``height x width`` image, and the weights that blend them.
 
     Windows are ``tile_h x tile_w`` (at most ``tile``: a side, or ``(height, width)``), start on
-    multiples of :data:`ALIGN`, are spread evenly with at least ``overlap`` pixels shared, and blend
+    multiples of :data:`ALIGN`, are spread evenly with at least ``overlap`` pixels shared (at most
+    :func:`max_overlap` of the window: small windows keep a smaller overlap), and blend
     with smooth ramps (:func:`axis_weights`). :func:`stylize_tiled` and the tiled video engines paint with it.
 
     Example:
@@ -239,22 +242,53 @@ def _to_numpy(x: Any) -> np.ndarray:
     return np.asarray(ops.convert_to_numpy(x), dtype=np.float32)
 
 
+def _stats_copy(image: np.ndarray, stats_size: int) -> np.ndarray:
+    """``image`` downscaled so its long side is at most ``stats_size``; a thin image's short side stays at 16 px
+    or more (its long side then at most ``stats_size ** 2 / 16``, so the copy never has more pixels than a
+    ``stats_size`` square)."""
+    height, width = image.shape[:2]
+    long_side, short_side = max(height, width), min(height, width)
+    if long_side <= stats_size:
+        return image
+    if short_side * stats_size >= MIN_SIDE * long_side:
+        return resize_image(image, long_side=stats_size)
+    short = min(short_side, MIN_SIDE)
+    long = min(round(long_side * short / short_side), stats_size * stats_size // short)
+    if (short, long) == (short_side, long_side):
+        return image
+    return resize_image(image, size=(short, long) if height < width else (long, short))
+
+
 def _stylize_whole(net: Any, image: np.ndarray) -> np.ndarray:
     height, width = image.shape[:2]
     out = _to_numpy(net(pad_to(image, round_up(height), round_up(width))[None]))
     return np.clip(out[0, :height, :width], 0.0, 255.0)
 
 
+def max_overlap(tile: int) -> int:
+    """The largest overlap :func:`tile_starts` keeps for windows of ``tile`` px: the largest under half the
+    window, rounded up to a multiple of 4 (so every overlap under half the window keeps its old layout).
+
+    >>> max_overlap(64), max_overlap(100), max_overlap(512)
+    (32, 52, 256)
+    """
+    return max(0, round_up(-(-tile // 2) - 1))
+
+
 def tile_starts(size: int, tile: int, overlap: int) -> tuple[list[int], int]:
     """Tile starts along one axis (multiples of 4, spread evenly) and the tile length.
 
     The tiles cover ``[0, round_up(size))``; only the last may reach past ``size`` (by
-    less than 4 px, filled by reflection).  Neighbours overlap by at least ``overlap``.
+    less than 4 px, filled by reflection).  Neighbours overlap by at least
+    ``min(overlap, max_overlap(tile))``: a small window keeps a smaller overlap instead of
+    failing.  ``tile`` must be at least 8 (:func:`stylize_tiled` asks at least 64).
     """
     padded = round_up(size)
     if padded <= tile:
         return [0], padded
-    stride_units = (tile - round_up(overlap)) // ALIGN
+    if tile < 2 * ALIGN:
+        raise OptionError(f"tile must be at least {2 * ALIGN}, got {tile}")
+    stride_units = (tile - min(round_up(overlap), max_overlap(tile))) // ALIGN
     units = (padded - tile) // ALIGN
     intervals = -(-units // stride_units)
     return [ALIGN * (units * k // intervals) for k in range(intervals + 1)], tile

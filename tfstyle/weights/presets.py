@@ -4,7 +4,8 @@ Every argument that takes a network (``model=`` in Python, ``--model`` / ``--ini
 command line) takes the same three things, resolved by :func:`load_model`:
 
 * a preset name (``tfstyle.list_presets()`` / ``tfstyle presets``),
-* a ``.keras`` file (from ``tfstyle train ...``),
+* a ``.keras`` file (from ``tfstyle train ...``): refused in one line when it is not a Keras
+  archive, or when what it holds is not a style network (:func:`check_style_network`),
 * a model object, returned as it is.
 
 Example:
@@ -18,9 +19,10 @@ from __future__ import annotations
 
 import functools
 import os
+import zipfile
 
-from tfstyle.errors import OptionError
-from tfstyle.runtime.protocols import ArbitraryStylizer, HasStylizer
+from tfstyle.errors import OptionError, WeightsError, first_line
+from tfstyle.runtime.protocols import ArbitraryStylizer, HasStylizer, NormStatsNet
 from tfstyle.weights.registry import (
     KINDS,
     default_preset,
@@ -31,7 +33,8 @@ from tfstyle.weights.registry import (
     preset_path,
 )
 
-__all__ = ["list_presets", "load_model", "default_preset", "preset_entry", "model_kind", "KINDS"]
+__all__ = ["list_presets", "load_model", "check_style_network", "default_preset", "preset_entry", "model_kind",
+           "KINDS"]
 
 
 def list_presets(kind: str | None = None) -> list[dict]:
@@ -92,7 +95,10 @@ def load_model(spec=None, kind: str | None = None):
         elif text.endswith(".keras"):
             import tfstyle.models  # noqa: F401
 
-            model = load_keras_file(text)
+            if os.path.isfile(text) and not zipfile.is_zipfile(text):
+                raise WeightsError(f"{text} is not a Keras .keras archive (a .keras file is the zip archive "
+                                   "model.save or 'tfstyle train' writes)")
+            model = check_style_network(load_keras_file(text), text)
         else:
             raise OptionError(f"{text!r} is neither a preset name (see 'tfstyle presets') nor a .keras file")
     elif callable(spec) or isinstance(spec, (HasStylizer, ArbitraryStylizer)):
@@ -103,6 +109,52 @@ def load_model(spec=None, kind: str | None = None):
     if kind is not None and found is not None and found != kind:
         raise OptionError(f"{_describe(spec)} is a {found}-style network ({type(model).__name__}); "
                           f"this needs a {kind} one (see 'tfstyle presets')")
+    return model
+
+
+def check_style_network(model, label: str = "the model"):
+    """``model`` when it is a style network, else a one-line :class:`OptionError` naming ``label``.
+
+    A style network is one of tfstyle's networks (a class with a ``preset_kind``), a network
+    offering the protocols of :mod:`tfstyle.runtime.protocols` (:class:`NormStatsNet`,
+    :class:`HasStylizer`, :class:`ArbitraryStylizer`), or a plain Keras model with the fast-style
+    contract: one input, an image batch ``(1, H, W, 3)``, mapped to an output of the same shape
+    (checked on its declared shapes, then on a zero image of 32x32 or its fixed size).
+
+    Example:
+        >>> import keras
+        >>> dense = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3)])
+        >>> check_style_network(dense, "dense.keras")  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        tfstyle.errors.OptionError: dense.keras is not a style network: it takes inputs of shape (None, 4); ...
+    """
+    if model_kind(model) is not None or isinstance(model, (NormStatsNet, HasStylizer, ArbitraryStylizer)):
+        return model
+
+    def refuse(why: str):
+        return OptionError(f"{label} is not a style network: {why}; a style network maps an image batch "
+                           "(1, H, W, 3) to the same shape (see 'tfstyle presets')")
+
+    inputs, outputs = getattr(model, "inputs", None), getattr(model, "outputs", None)
+    if not callable(model) or not inputs or not outputs:
+        raise refuse(f"a {type(model).__name__} with no declared image input")
+    if len(inputs) != 1 or len(outputs) != 1:
+        raise refuse(f"it has {len(inputs)} inputs and {len(outputs)} outputs")
+    shape_in, shape_out = tuple(inputs[0].shape), tuple(outputs[0].shape)
+    if len(shape_in) != 4 or shape_in[-1] != 3:
+        raise refuse(f"it takes inputs of shape {shape_in}")
+    if len(shape_out) != 4 or shape_out[-1] != 3:
+        raise refuse(f"it returns outputs of shape {shape_out}")
+    import numpy as np
+
+    height, width = shape_in[1] or 32, shape_in[2] or 32
+    try:
+        out = np.shape(model(np.zeros((1, height, width, 3), np.float32)))
+    except Exception as exc:  # any failure of a foreign network's forward pass
+        raise refuse(f"it fails on a {height}x{width} image ({first_line(exc)})") from None
+    if tuple(out) != (1, height, width, 3):
+        raise refuse(f"a {height}x{width} image comes out with shape {tuple(out)}")
     return model
 
 
