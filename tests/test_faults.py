@@ -322,8 +322,10 @@ def test_writer_killed_mid_write_never_leaves_a_partial_file(tmp_path):
         assert target.read_bytes() in (old, new)
         left = [p.name for p in tmp_path.iterdir() if p.name != "big.bmp"]
         assert all(name.startswith(TEMP_PREFIX) for name in left) and len(left) <= 1  # only the killed temp
-        for name in left:
-            (tmp_path / name).unlink()
+        # The next write into the folder removes what the killed writer left, and nothing else.
+        write_text(tmp_path / "note.txt", "next run\n")
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["big.bmp", "note.txt"]
+        (tmp_path / "note.txt").unlink()
     assert caught_mid_write >= 1
 
 
@@ -449,3 +451,20 @@ def test_a_keras_file_that_is_not_a_style_network(tmp_path):
     assert load_model(tmp_path / "plain.keras") is not None
     for path, entry in before.items():
         assert pathlib.Path(path).read_bytes() == entry[1]
+
+
+def test_only_temps_of_dead_writers_on_this_host_are_swept(tmp_path):
+    from tfstyle.atomic import _owner
+
+    host, own_pid = _owner().split(".")
+    done = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    dead = int(done.stdout)
+    other_host = "000000" if host != "000000" else "ffffff"
+    names = {"dead": f"{TEMP_PREFIX}{host}.{dead}-abc-x.jpg", "live": f"{TEMP_PREFIX}{host}.{own_pid}-abc-x.jpg",
+             "elsewhere": f"{TEMP_PREFIX}{other_host}.{dead}-abc-x.jpg", "unrecorded": f"{TEMP_PREFIX}abc123-x.jpg"}
+    for name in names.values():
+        (tmp_path / name).write_bytes(b"partial")
+    write_text(tmp_path / "out.txt", "ok\n")
+    left = {p.name for p in tmp_path.iterdir()}
+    assert names["dead"] not in left
+    assert {names["live"], names["elsewhere"], names["unrecorded"], "out.txt"} <= left

@@ -15,8 +15,9 @@ checked against the bytes meant before the rename. So a file is never renamed in
 truncated, even by encoders that ignore a short write (Pillow's JPEG encoder does).
 
 A process killed outright (``SIGKILL``, power loss) cannot clean up: it may leave a hidden
-``.tmp-XXXXXXXX-<name>`` file in the folder, but the target itself is always either the old
-file or the whole new one.
+``.tmp-<host>.<pid>-XXXXXXXX-<name>`` file in the folder, but the target itself is always either
+the old file or the whole new one, and the next write into that folder removes such files of
+processes that no longer run (:func:`remove_stale_temps`).
 
 Example:
     >>> import os, tempfile
@@ -31,17 +32,23 @@ import contextlib
 import errno
 import os
 import pathlib
+import re
 import shutil
+import socket
 import tempfile
+import zlib
 from collections.abc import Iterator
 
 from tfstyle.errors import TfstyleError
 
 __all__ = ["atomic_paths", "atomic_path", "write_bytes", "write_text", "write_files", "save_model", "describe_os_error",
-           "TEMP_PREFIX"]
+           "remove_stale_temps", "TEMP_PREFIX"]
 
 #: Temporary files start with this (hidden: :func:`tfstyle.image.io.list_images` skips them).
 TEMP_PREFIX = ".tmp-"
+
+#: A temporary name's writer: ``.tmp-<host hash>.<pid>-``.
+_STALE = re.compile(re.escape(TEMP_PREFIX) + r"([0-9a-f]{6})\.(\d+)-")
 
 #: Bytes handed to one ``write`` call.
 _CHUNK = 1 << 22
@@ -105,11 +112,46 @@ def _sync_folder(path: pathlib.Path) -> None:
             os.close(fd)
 
 
-def _temp_file(target: pathlib.Path, error: type[TfstyleError]) -> pathlib.Path:
-    """A new empty hidden file beside ``target``, named after it (its suffix kept)."""
-    name = target.name[-100:]  # the temporary name must stay within NAME_MAX
+def _owner() -> str:
+    """This process as temporary names record it: a hash of the host name and the process id."""
+    return f"{zlib.crc32(socket.gethostname().encode()) & 0xFFFFFF:06x}.{os.getpid()}"
+
+
+def _alive(pid: int) -> bool:
     try:
-        fd, temp = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=f"-{name}", dir=target.parent)
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # e.g. EPERM: the process exists, owned by someone else
+        return True
+    return True
+
+
+def remove_stale_temps(folder: str | os.PathLike) -> list[str]:
+    """Remove the temporary files that killed processes of this host left in ``folder``; their names.
+
+    A temporary file records its writer (:func:`_owner`); one whose process no longer runs on this
+    host can never be finished, so the next write into the folder deletes it. Files of live
+    processes and of other hosts are left alone.
+    """
+    host = _owner().split(".")[0]
+    removed = []
+    with contextlib.suppress(OSError):
+        for entry in os.scandir(folder):
+            match = _STALE.match(entry.name)
+            if match and match.group(1) == host and not _alive(int(match.group(2))):
+                with contextlib.suppress(OSError):
+                    os.unlink(entry.path)
+                    removed.append(entry.name)
+    return removed
+
+
+def _temp_file(target: pathlib.Path, error: type[TfstyleError]) -> pathlib.Path:
+    """A new empty hidden file beside ``target``, named after it (its suffix kept) and its writer."""
+    name = target.name[-100:]  # the temporary name must stay within NAME_MAX
+    remove_stale_temps(target.parent)
+    try:
+        fd, temp = tempfile.mkstemp(prefix=f"{TEMP_PREFIX}{_owner()}-", suffix=f"-{name}", dir=target.parent)
     except OSError as exc:
         raise error(f"cannot write to folder {target.parent} ({describe_os_error(exc)})") from exc
     os.close(fd)
