@@ -18,9 +18,8 @@ import pytest
 
 from tests.conftest import smooth_image
 from tfstyle.errors import OptionError, VideoError
-from tfstyle.video.temporal import warping_error
-from tfstyle.video.temporal import FlowBlender, optical_flow, smoothed_norms, warp
 from tfstyle.video.io import VideoReader, VideoWriter, _has_audio, ffmpeg_exe, probe, stylize_video
+from tfstyle.video.temporal import FlowBlender, optical_flow, smoothed_norms, warp, warping_error
 
 
 def make_clip(path, *, frames=6, size=(64, 48), fps=12, audio=False, rotate=None) -> str:
@@ -119,6 +118,11 @@ def test_audio_track_is_kept(tmp_path, net):
     silent = make_clip(tmp_path / "silent.mp4", frames=3)
     assert not _has_audio(stylize_video(silent, tmp_path / "silent_out.mp4", model=net, engine="keras",
                                         temporal=0, progress=False))
+    # A writer asked for the audio of a file that has none writes the video alone.
+    with VideoWriter(tmp_path / "no_audio.mp4", fps=12, size=(64, 48), audio_from=silent) as writer:
+        for _ in range(2):
+            writer.write(np.zeros((48, 64, 3), np.uint8))
+    assert not _has_audio(tmp_path / "no_audio.mp4") and frame_count(tmp_path / "no_audio.mp4") == 2
 
 
 def test_streaming_memory_is_flat(tmp_path):
@@ -315,6 +319,10 @@ def test_tflite_engine_matches_keras_engine(rng, net):
     assert (keras_engine.name, lite_engine.name) == ("keras", "litert (converted)")
     for a, b in zip(by_keras, by_lite):
         assert np.abs(a - b).max() < 0.5
+    # The converted files (smooth and tile only) still paint a lone frame and give its statistics.
+    batch = frames[0][None]
+    assert np.abs(lite_engine.net(batch) - np.asarray(net(batch))).max() < 0.5
+    assert np.allclose(lite_engine.net.norm_stats(batch)[0][0], np.asarray(net.norm_stats(batch)[0][0]), atol=1e-3)
     # The first frame uses its own statistics, later ones the smoothed: they differ from per-frame runs.
     _, alone = run_engine(net, frames, engine="keras", momentum=0.0)
     assert np.abs(by_keras[0] - alone[0]).max() < 0.01 and np.abs(by_keras[2] - alone[2]).max() > 0.1
@@ -347,6 +355,82 @@ def test_video_engines_take_no_family_checks():
                 if name == "isinstance" and isinstance(args[1], ast.Attribute) and args[1].attr == "Model":
                     found.append(f"isinstance keras.Model line {node.lineno}")
         assert not found, (module.__name__, found)
+
+
+PAINTING = pathlib.Path(__file__).resolve().parents[2] / "shared" / "data" / "content" / "photos" / \
+    "adain_style_flowers.jpg"
+
+
+@pytest.fixture(scope="module")
+def painting():
+    from tfstyle.image.io import load_image
+
+    if not PAINTING.is_file():
+        pytest.skip(f"style image not found: {PAINTING}")
+    return load_image(PAINTING, max_size=128)
+
+
+@pytest.mark.parametrize("model", ["microast_v1", "ghiasi"])
+def test_every_arbitrary_family_paints_video_as_it_paints_stills(rng, painting, model):
+    """Through the family's adapter (tfstyle.runtime.protocols): a first frame without smoothing or blending
+    is the still picture, strength recipe included (MicroAST: Keras, two-pass smoothing; a Ghiasi network
+    that is no preset: converted to LiteRT in memory)."""
+    import tfstyle
+    from tests.conftest import tiny_arbitrary_net
+
+    network = tiny_arbitrary_net(5) if model == "ghiasi" else model
+    frames = [smooth_image(rng, 48, 64).astype(np.uint8) for _ in range(3)]
+    video = list(tfstyle.stylize_frames(frames, method="arbitrary", model=network, style=painting, strength=0.7,
+                                        temporal=0, stats_momentum=0))
+    still = tfstyle.stylize_arbitrary(frames[0], painting, model=network, strength=0.7, backend="keras")
+    assert np.abs(video[0].astype(int) - still.astype(int)).max() <= 1
+    # Smoothed statistics and flow blending change later frames, not the first.
+    steady = list(tfstyle.stylize_frames(frames, method="arbitrary", model=network, style=painting, strength=0.7))
+    assert np.array_equal(steady[0], video[0]) and not np.array_equal(steady[2], video[2])
+
+
+def test_microast_frames_run_in_tiles_sharing_smoothed_statistics(rng, painting):
+    from tfstyle.video.frames import stylize_frames
+
+    frames = [smooth_image(rng, 72, 100).astype(np.uint8) for _ in range(2)]
+    options = {"method": "arbitrary", "model": "microast_v1", "style": painting, "temporal": 0, "stats_momentum": 0.5}
+    tiled = list(stylize_frames(frames, tile=64, **options))
+    whole = list(stylize_frames(frames, **options))
+    for a, b in zip(tiled, whole):
+        assert a.shape == (72, 100, 3) and np.abs(a.astype(float) - b).mean() < 3.0
+
+
+def test_microast_video_file(tmp_path, painting):
+    src = make_clip(tmp_path / "in.mp4", frames=4, size=(64, 48))
+    out = stylize_video(src, tmp_path / "out.mp4", method="arbitrary", model="microast_v1", style=painting,
+                        strength=0.8, progress=False)
+    assert frame_count(out) == 4 and (probe(out).width, probe(out).height) == (64, 48)
+
+
+def test_published_magenta_models_refuse_video_in_one_line(magenta_dir, painting):
+    from tfstyle.methods.magenta import MagentaTFLite
+    from tfstyle.video.frames import stylize_frames
+
+    with pytest.raises(OptionError) as error:
+        list(stylize_frames([np.zeros((32, 32, 3), np.uint8)], method="arbitrary", style=painting,
+                            model=MagentaTFLite(magenta_dir / "predict_int8_256.tflite",
+                                                magenta_dir / "transfer_f16_384.tflite")))
+    assert "\n" not in str(error.value) and "video" in str(error.value)
+
+
+def test_int8_engine_is_opt_in_for_fast_networks(rng, net):
+    """engine='int8': calibrated on the first frames, whole frames (even under 64 px), fast networks only."""
+    from tests.conftest import tiny_arbitrary_net
+    from tfstyle.video.frames import stylize_frames
+
+    frames = [smooth_image(rng, 48, 66).astype(np.uint8) for _ in range(3)]
+    out = list(stylize_frames(frames, model=net, engine="int8"))
+    reference = list(stylize_frames(frames, model=net, engine="keras", stats_momentum=0))
+    assert len(out) == 3 and out[0].shape == (48, 66, 3)
+    assert np.abs(out[2].astype(float) - reference[2]).mean() < 12  # quantized, near the float network
+    with pytest.raises(OptionError, match="int8") as error:
+        list(stylize_frames(frames, method="arbitrary", model=tiny_arbitrary_net(1), style=frames[0], engine="int8"))
+    assert "\n" not in str(error.value)
 
 
 def test_stylize_frames_is_lazy_and_handles_empty_input(net):

@@ -22,11 +22,20 @@ import time
 import numpy as np
 
 from tfstyle import __version__
+from tfstyle.atomic import write_files
 from tfstyle.errors import OptionError
 from tfstyle.export.tflite import check_ops, convert_signature
-from tfstyle.atomic import write_files
-from tfstyle.runtime.preset_files import (CONTENT, MANIFEST, MOMENTUM, OUTPUT, STYLE, VECTOR, cache_dir, cached_files,
-                                          lite_kind)
+from tfstyle.runtime.preset_files import (
+    CONTENT,
+    MANIFEST,
+    MOMENTUM,
+    OUTPUT,
+    STYLE,
+    VECTOR,
+    cache_dir,
+    cached_files,
+    lite_kind,
+)
 from tfstyle.video.temporal import norm_layers, smoothed_norms
 
 __all__ = ["build_litert_cache", "ensure_litert_cache", "temporal_files"]

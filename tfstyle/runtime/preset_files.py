@@ -49,11 +49,22 @@ from tfstyle import __version__
 from tfstyle.errors import OptionError, TfstyleError, first_line
 from tfstyle.runtime.litert import SIGNATURE_KEY, default_threads, make_interpreter
 from tfstyle.runtime.protocols import CodeStylizer
-from tfstyle.weights.registry import is_preset_name, preset_entry, preset_path
 from tfstyle.runtime.tiling import DEFAULT_OVERLAP, fit_tile
+from tfstyle.weights.registry import is_preset_name, preset_entry, preset_path
 
-__all__ = ["BACKENDS", "LiteNet", "LiteArbitrary", "cache_root", "cache_dir", "cache_key",
-           "cached_files", "choose", "servable", "note", "lite_tile"]
+__all__ = [
+    "BACKENDS",
+    "LiteArbitrary",
+    "LiteNet",
+    "cache_dir",
+    "cache_key",
+    "cache_root",
+    "cached_files",
+    "choose",
+    "lite_tile",
+    "note",
+    "servable",
+]
 
 #: What ``backend=`` takes: ``auto`` (LiteRT when a cached file serves the call, Keras otherwise),
 #: ``litert`` (refuse what the files cannot serve) or ``keras``.
@@ -79,7 +90,7 @@ def cache_root() -> pathlib.Path:
     return pathlib.Path(root) if root else pathlib.Path.home() / ".cache" / "tfstyle"
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _sha256(path: str, mtime_ns: int, size: int) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
@@ -234,11 +245,15 @@ class LiteNet:
         return self._file(role)(**inputs, **self.extra)
 
     def __call__(self, images, stats=None) -> np.ndarray:
-        if stats is None:
-            return self._run("whole", content=images)[OUTPUT]
-        return self._run("tile", content=images, **_stats_feed(stats))[OUTPUT]
+        if stats is not None:
+            return self._run("tile", content=images, **_stats_feed(stats))[OUTPUT]
+        if "whole" not in self.files:  # a network converted for video only: its smooth file, momentum 0
+            return self.smoothed(images, None, 0.0)[0]
+        return self._run("whole", content=images)[OUTPUT]
 
     def norm_stats(self, images) -> list:
+        if "stats" not in self.files:
+            return self.smoothed(images, None, 0.0)[1]
         return _stats_of(self._run("stats", content=images))
 
     def smoothed(self, images, previous: list | None, momentum: float) -> tuple[np.ndarray, list]:

@@ -22,7 +22,13 @@ Where the network runs (``engine``):
   (:func:`tfstyle.export.export_tflite` ``format="int8"``), calibrated on the first
   :data:`CALIBRATION_FRAMES` frames; faster where the CPU has 8-bit dot products (VNNI), less faithful,
   and its statistics are each frame's own (an integer graph has no float statistics to smooth): flow
-  blending alone keeps it steady.
+  blending alone keeps it steady. (On a CPU without VNNI, e.g. AVX2 only, it is slower than float32.)
+
+The work overlaps on a small CPU: the optical flow of frame t runs in a thread while the network paints
+it, frame t is finished (strength, colour, flow blending) in another while the network paints frame
+t + 1 (so frames come out one network pass late, except the first), and the first frame is pulled
+while the network loads. :class:`~tfstyle.video.io.VideoReader` decodes ahead and
+:class:`~tfstyle.video.io.VideoWriter` encodes behind, in ffmpeg processes of their own.
 """
 from __future__ import annotations
 
@@ -30,8 +36,10 @@ import hashlib
 import itertools
 import os
 import tempfile
+import threading
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -50,8 +58,8 @@ from tfstyle.video.temporal import (
     FlowBlender,
     SmoothedFrames,
     SmoothingNet,
+    TwoPassSmoothing,
     norm_layers,
-    smooth_moments,
     smoothed_norms,
 )
 
@@ -191,70 +199,73 @@ class Engine:
 
     def window(self, height: int, width: int, tile: int | None) -> tuple[int, int]:
         """The tile :func:`~tfstyle.runtime.tiling.stylize_tiled` cuts a ``height x width`` frame into."""
-        if self.fixed is not None:
-            return self.fixed
+        if self.fixed is not None:  # one window over the whole (padded) frame; tiling takes none under 64 px
+            return max(self.fixed[0], 64), max(self.fixed[1], 64)
         if tile is not None:
             return tile, tile
         return preset_files.lite_tile(height, width) if self.lite else (preset_files.KERAS_TILE,) * 2
 
 
-class KerasSmoothing:
-    """A Keras network as a :class:`~tfstyle.video.temporal.SmoothingNet`, traced once (any frame size).
+def _arrays(stats) -> list:
+    return [(np.asarray(mean, np.float32), np.asarray(var, np.float32)) for mean, var in stats]
 
-    One pass where :func:`~tfstyle.video.temporal.smoothed_norms` reaches the network's instance norms;
-    otherwise (norms that only take given statistics, e.g. MicroAST) two: the frame's own statistics,
-    smoothed, then the frame painted with them.
-    """
+
+class KerasNet:
+    """A Keras :class:`~tfstyle.runtime.protocols.NormStatsNet` answering in NumPy, its calls traced once into
+    ``tf.function`` s for any frame size on the TensorFlow backend (graphs run frames ~3x faster than eager)."""
 
     def __init__(self, net):
         self.net = net
         self.shapes = [(tuple(np.shape(mean)), tuple(np.shape(var)))
                        for mean, var in net.norm_stats(np.zeros((1, 16, 16, 3), np.float32))]
-        try:
-            norm_layers(net)
-            self.one_pass = True
-        except OptionError:
-            self.one_pass = False
-        self._smooth, self._tile, self._stats = self._smoothed, self._painted, self._own
-
+        self._tile, self._stats = self._painted, net.norm_stats
         import keras
 
-        if keras.backend.backend() == "tensorflow":  # graphs: ~3x faster than eager per frame
+        self.traced = keras.backend.backend() == "tensorflow"
+        if self.traced:
             import tensorflow as tf
 
-            frame = tf.TensorSpec((1, None, None, 3), tf.float32)
-            stats = [(tf.TensorSpec(m, tf.float32), tf.TensorSpec(v, tf.float32)) for m, v in self.shapes]
-            scalar = tf.TensorSpec((), tf.float32)
-            self._smooth = tf.function(self._smoothed, input_signature=[frame, stats, scalar], autograph=False)
-            self._tile = tf.function(self._painted, input_signature=[frame, stats], autograph=False)
-            self._stats = tf.function(self._own, input_signature=[frame], autograph=False)
-
-    def _smoothed(self, images, previous, momentum):
-        if self.one_pass:
-            record: list = []
-            with smoothed_norms(self.net, previous, momentum, record=record):
-                out = self.net(images)
-            return out, record
-        used = [smooth_moments(own, old, momentum) for own, old in zip(self.net.norm_stats(images), previous)]
-        return self.net(images, stats=used), used
+            self.frame = tf.TensorSpec((1, None, None, 3), tf.float32)
+            self.stats = [(tf.TensorSpec(m, tf.float32), tf.TensorSpec(v, tf.float32)) for m, v in self.shapes]
+            self._tile = tf.function(self._painted, input_signature=[self.frame, self.stats], autograph=False)
+            self._stats = tf.function(net.norm_stats, input_signature=[self.frame], autograph=False)
 
     def _painted(self, images, stats):
         return self.net(images, stats=stats)
 
-    def _own(self, images):
-        return self.net.norm_stats(images)
-
-    def smoothed(self, images, previous: list | None, momentum: float) -> tuple[np.ndarray, list]:
-        if not previous:
-            previous, momentum = [(np.zeros(m, np.float32), np.zeros(v, np.float32)) for m, v in self.shapes], 0.0
-        out, used = self._smooth(images, previous, np.float32(momentum))
-        return np.asarray(out, np.float32), [(np.asarray(m, np.float32), np.asarray(v, np.float32)) for m, v in used]
-
     def __call__(self, images, stats=None) -> np.ndarray:
-        return np.asarray(self._tile(images, stats) if stats is not None else self.net(images), np.float32)
+        return np.asarray(self.net(images) if stats is None else self._tile(images, stats), np.float32)
 
     def norm_stats(self, images) -> list:
-        return [(np.asarray(m, np.float32), np.asarray(v, np.float32)) for m, v in self._stats(images)]
+        return _arrays(self._stats(images))
+
+
+class KerasSmoothing(KerasNet):
+    """A Keras network whose instance norms :func:`~tfstyle.video.temporal.smoothed_norms` reaches, as a
+    :class:`~tfstyle.video.temporal.SmoothingNet` smoothing in one traced pass."""
+
+    def __init__(self, net):
+        norm_layers(net)  # a one-line OptionError for networks whose norms it cannot reach
+        super().__init__(net)
+        self._smooth = self._smoothed
+        if self.traced:
+            import tensorflow as tf
+
+            scalar = tf.TensorSpec((), tf.float32)
+            self._smooth = tf.function(self._smoothed, input_signature=[self.frame, self.stats, scalar],
+                                       autograph=False)
+
+    def _smoothed(self, images, previous, momentum):
+        record: list = []
+        with smoothed_norms(self.net, previous, momentum, record=record):
+            out = self.net(images)
+        return out, record
+
+    def smoothed(self, images, previous: list | None, momentum: float) -> tuple[np.ndarray, list]:
+        if not previous:  # a first frame: its own statistics
+            previous, momentum = [(np.zeros(m, np.float32), np.zeros(v, np.float32)) for m, v in self.shapes], 0.0
+        out, used = self._smooth(images, previous, np.float32(momentum))
+        return np.asarray(out, np.float32), _arrays(used)
 
 
 class Int8Net:
@@ -345,7 +356,10 @@ def make_engine(net, *, engine: str = "auto", shape: tuple[int, int] | None = No
             if not isinstance(exc, OptionError):  # an OptionError says the network cannot smooth in-graph
                 warnings.warn(f"LiteRT conversion failed ({first_line(exc)}); running the Keras model",
                               RuntimeWarning, stacklevel=2)
-    return Engine(KerasSmoothing(net), "keras", lite=False)
+    try:
+        return Engine(KerasSmoothing(net), "keras", lite=False)
+    except OptionError:  # norms that only take given statistics (MicroAST, AdaIN): smoothed in two passes
+        return Engine(TwoPassSmoothing(KerasNet(net)), "keras (two passes)", lite=False)
 
 
 # --------------------------------------------------------------------------
@@ -423,37 +437,91 @@ def stylize_frames(
                    None if tile is None else int(tile), engine)
 
 
+def _pull(frames: Iterator) -> Future:
+    """The next item of ``frames`` (``None`` at the end), pulled by a daemon thread: a source that never answers
+    (a webcam that stopped) cannot hold the process open."""
+    future: Future = Future()
+
+    def run() -> None:
+        try:
+            future.set_result(next(frames, None))
+        except BaseException as exc:  # noqa: BLE001 - handed to the stream's thread by result()
+            future.set_exception(exc)
+
+    threading.Thread(target=run, name="tfstyle-first-frame", daemon=True).start()
+    return future
+
+
 def _stream(frames, model, style, method, strength, style_weights, mode, temporal, momentum, tile, engine):
-    first = next(frames, None)
-    if first is None:
-        return
-    first = _as_frame(first, 0)
-    head = [first]
-    if engine == "int8":  # calibrate on the first frames: pull them now, stylize them after
-        head += list(itertools.islice(frames, CALIBRATION_FRAMES - 1))
-    painter = load_network(method, model=model, style=style, strength=strength, style_weights=style_weights,
-                           content=first.astype(np.float32), engine=engine)
-    runner = window = shape = None
-    blender = FlowBlender(temporal)
+    blender = FlowBlender(temporal)  # first: its thread loads OpenCV while the network loads
+    # Frame t is finished (strength, colour, flow blending) in a worker while the network paints frame t + 1:
+    # the two cores of a small CPU stay busy. Frames are finished in order (one worker), each after the last.
+    finisher = ThreadPoolExecutor(1, thread_name_prefix="tfstyle-finish")
     try:
-        for index, frame in enumerate(itertools.chain(head, frames)):
-            frame = _as_frame(frame, index)
-            if frame.shape[:2] != shape:
-                shape = frame.shape[:2]
-                if runner is None or engine == "int8":  # the int8 model has one input size
-                    ready = make_engine(painter.net, engine=engine, shape=shape,
-                                        calibration=[np.asarray(f, np.float32) for f in head])
-                    runner = SmoothedFrames(ready.net, momentum)
-                runner.reset()
-                blender.reset()
-                window = ready.window(*shape, tile)
-                overlap = min(DEFAULT_OVERLAP, min(window) // 2 - 1)
-                head = [frame]
-            blender.start(frame)
-            image = frame.astype(np.float32)
-            out = painter.finish(stylize_tiled(runner, image, tile=window, overlap=overlap), image)
-            if mode is not None:
-                out = colors.transfer_color(out, image)
-            yield to_uint8(blender.finish(out))
+        yield from _frames(frames, blender, finisher, method, mode, tile, engine, momentum,
+                           {"model": model, "style": style, "strength": strength, "style_weights": style_weights,
+                            "engine": engine})
     finally:
+        finisher.shutdown(wait=True)
         blender.close()
+
+
+def _frames(frames, blender, finisher, method, mode, tile, engine, momentum, options):
+    strength = options["strength"]
+    if engine == "int8" or (method == "arbitrary" and strength < 1):
+        # The network depends on the first frames (calibration; the first frame's own style).
+        first = next(frames, None)
+        if first is None:
+            return
+        first = _as_frame(first, 0)
+        head = [first]
+        if engine == "int8":  # calibrate on the first frames: pull them now, stylize them after
+            head += list(itertools.islice(frames, CALIBRATION_FRAMES - 1))
+        painter = load_network(method, content=first.astype(np.float32), **options)
+        ready = make_engine(painter.net, engine=engine, shape=first.shape[:2], calibration=head)
+    else:
+        # The first frame decodes in a worker while this thread loads the network and runs it once on a small
+        # frame (XNNPACK packs its weights on the first call): the first frame comes out sooner.
+        pulled = _pull(frames)
+        painter = load_network(method, **options)
+        ready = make_engine(painter.net, engine=engine)
+        ready.net.smoothed(np.zeros((1, 64, 64, 3), np.float32), None, 0.0)
+        first = pulled.result()
+        if first is None:
+            return
+        head = [_as_frame(first, 0)]
+    runner = SmoothedFrames(ready.net, momentum)
+    shape = head[0].shape[:2]
+    window = ready.window(*shape, tile)
+
+    def finish(painted: np.ndarray, image: np.ndarray, flow) -> np.ndarray:
+        out = painter.finish(painted, image)
+        if mode is not None:
+            out = colors.transfer_color(out, image)
+        return to_uint8(blender.finish(out, flow))
+
+    done = None
+    for index, frame in enumerate(itertools.chain(head, frames)):
+        frame = _as_frame(frame, index)
+        if frame.shape[:2] != shape:  # a new size: start afresh
+            if done is not None:
+                yield done.result()
+                done = None
+            shape = frame.shape[:2]
+            if engine == "int8":  # its model has one input size
+                ready = make_engine(painter.net, engine=engine, shape=shape, calibration=[frame])
+                runner = SmoothedFrames(ready.net, momentum)
+            runner.reset()
+            blender.reset()
+            window = ready.window(*shape, tile)
+        flow = blender.start(frame)
+        image = frame.astype(np.float32)
+        painted = stylize_tiled(runner, image, tile=window, overlap=min(DEFAULT_OVERLAP, min(window) // 2 - 1))
+        if done is not None:
+            yield done.result()
+        done = finisher.submit(finish, painted, image, flow)
+        if index == 0:  # the first frame at once
+            yield done.result()
+            done = None
+    if done is not None:
+        yield done.result()

@@ -44,8 +44,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from tfstyle.errors import OptionError, VideoError
 from tfstyle.atomic import atomic_path
+from tfstyle.errors import OptionError, VideoError
 
 __all__ = ["CODECS", "VIDEO_SUFFIXES", "VideoInfo", "VideoReader", "VideoWriter", "is_video", "probe", "stylize_video"]
 
@@ -196,7 +196,7 @@ class VideoReader:
         self.max_frames = _positive("max_frames", max_frames, integer=True)
         fps = _positive("fps", fps)
         size = _positive("size", size, integer=True)
-        meta = self._meta(imageio_ffmpeg, [])
+        meta, probing = self._meta(imageio_ffmpeg)
         width, height = meta["size"]
         filters = []
         if fps is not None:
@@ -219,41 +219,57 @@ class VideoReader:
         self._input = ["-ss", f"{start:.6f}"] if start else []
         self._output = (["-vf", ",".join(filters)] if filters else []) + \
             (["-frames:v", str(self.max_frames)] if self.max_frames else []) + ["-an", "-sn"]
+        # Without a seek or filters the probing ffmpeg already decodes the frames wanted: keep it (one process
+        # start fewer before the first frame), else start the one that seeks and filters when iterated.
+        if start or filters:
+            probing.close()
+            probing = None
+        self._probing = probing
         self._queue: queue.Queue = queue.Queue(maxsize=_QUEUE_FRAMES)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._delivered = 0
 
-    def _meta(self, imageio_ffmpeg, output: list[str]) -> dict:
-        generator = imageio_ffmpeg.read_frames(self.path, output_params=output + ["-an", "-sn"])
+    def _meta(self, imageio_ffmpeg) -> tuple[dict, Iterator]:
+        """The source's metadata, and the running ffmpeg (a generator of frames) that read it."""
+        generator = imageio_ffmpeg.read_frames(self.path, output_params=["-an", "-sn"])
         try:
             meta = next(generator)
         except (OSError, RuntimeError, StopIteration, ValueError) as exc:
+            generator.close()
             raise VideoError(f"cannot read video {os.path.basename(self.path)}: "
                              f"{_first_error(str(exc), self.path)}") from None
-        finally:
+        except BaseException:
             generator.close()
+            raise
         if not meta.get("size") or min(meta["size"]) < 1:
+            generator.close()
             raise VideoError(f"cannot read video {os.path.basename(self.path)}: no video stream")
-        return meta
+        return meta, generator
 
     def _decode(self) -> None:
         import imageio_ffmpeg
 
         shape = (self.info.height, self.info.width, 3)
-        generator = imageio_ffmpeg.read_frames(self.path, input_params=self._input, output_params=self._output)
+        generator, self._probing = self._probing, None
         try:
-            next(generator)
-            for data in generator:
+            if generator is None:
+                generator = imageio_ffmpeg.read_frames(self.path, input_params=self._input,
+                                                       output_params=self._output)
+                next(generator)
+            for count, data in enumerate(generator, 1):
                 if self._stop.is_set():
                     break
                 self._put(np.frombuffer(data, np.uint8).reshape(shape))
+                if count == self.max_frames:  # the probing ffmpeg was not told -frames:v
+                    break
             self._put(None)
         except BaseException as exc:  # noqa: BLE001 - handed to the reading thread
             self._put(VideoError(f"cannot decode video {os.path.basename(self.path)}: "
                                  f"{_first_error(str(exc), self.path)}"))
         finally:
-            generator.close()
+            if generator is not None:
+                generator.close()
 
     def _put(self, item) -> None:
         while not self._stop.is_set():
@@ -270,7 +286,12 @@ class VideoReader:
         self._thread.start()
         try:
             while True:
-                item = self._queue.get()
+                try:
+                    item = self._queue.get(timeout=0.1)
+                except queue.Empty:
+                    if self._stop.is_set():  # closed (from another thread): no more frames will come
+                        return
+                    continue
                 if item is None:
                     break
                 if isinstance(item, BaseException):
@@ -286,8 +307,13 @@ class VideoReader:
     def close(self) -> None:
         """Stop decoding (ffmpeg is terminated); safe to call more than once."""
         self._stop.set()
-        if self._thread is not None and self._thread is not threading.current_thread():
-            self._thread.join(timeout=10)
+        if self._thread is None and self._probing is not None:  # never iterated: stop the probing ffmpeg
+            self._probing.close()
+            self._probing = None
+        thread = self._thread
+        # Another thread may be iterating: join the decoder only once it has started.
+        if thread is not None and thread.ident is not None and thread is not threading.current_thread():
+            thread.join(timeout=10)
 
     def __enter__(self) -> VideoReader:  # noqa: PYI034
         return self
@@ -336,9 +362,10 @@ class VideoWriter:
         self.temp = str(self._output.enter_context(atomic_path(self.target)))
         command = [ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-y", "-f", "rawvideo", "-pix_fmt", "rgb24",
                    "-s", f"{self.padded[0]}x{self.padded[1]}", "-framerate", f"{self.fps:.6g}", "-i", "-"]
-        if audio_from is not None and audio_args is not None and _has_audio(audio_from):
+        if audio_from is not None and audio_args is not None:
+            # "1:a:0?": the first audio track if there is one (no separate probe before the first frame).
             command += (["-ss", f"{audio_start:.6f}"] if audio_start else []) + ["-i", os.fspath(audio_from)]
-            command += ["-map", "0:v:0", "-map", "1:a:0", *audio_args, "-shortest"]
+            command += ["-map", "0:v:0", "-map", "1:a:0?", *audio_args, "-shortest"]
         command += [*video_args, self.temp]
         self._frames: queue.Queue = queue.Queue(maxsize=_QUEUE_FRAMES)
         self._error: BaseException | None = None

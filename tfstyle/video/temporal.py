@@ -45,8 +45,8 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
-from tfstyle.image.blend import check_fraction
 from tfstyle.errors import OptionError
+from tfstyle.image.blend import check_fraction
 
 __all__ = [
     "DEFAULT_MOMENTUM", "DEFAULT_TEMPORAL", "FlowBlender", "SmoothedFrames", "SmoothingNet", "TwoPassSmoothing",
@@ -426,12 +426,22 @@ def frame_flows(previous: np.ndarray, current: np.ndarray, *, preset: str = "med
     return back, mask
 
 
+def _import_opencv() -> None:
+    import cv2  # noqa: F401
+
+
+#: :meth:`FlowBlender.finish`'s default: the flow of the last frame given to :meth:`FlowBlender.start`.
+_LAST_STARTED: Future = Future()
+
+
 class FlowBlender:
     """Blends each stylized frame with the previous output, warped along the input frames' flow.
 
     Call :meth:`start` with the next *input* frame (the flow is computed in a background
     thread while the network runs), then :meth:`finish` with its stylization; or just
     ``blender(input_frame, stylized)``. ``strength`` 0 passes frames through untouched.
+    :meth:`finish` may run in another thread than :meth:`start`, one frame behind it (pass it the
+    flow :meth:`start` returned), as long as frames are finished in order.
 
     Example:
         >>> import numpy as np
@@ -451,34 +461,41 @@ class FlowBlender:
         self._previous_output: np.ndarray | None = None
         self._pending: Future | None = None
         self._executor: ThreadPoolExecutor | None = None
+        if self.strength > 0:
+            self._executor = ThreadPoolExecutor(1, thread_name_prefix="tfstyle-flow")
+            self._executor.submit(_import_opencv)  # off the first frame's path (~0.1 s)
 
     def reset(self) -> None:
         """Forget the previous frame (a cut, or a new clip)."""
         self._previous_input = self._previous_output = None
         self._pending = None
 
-    def start(self, frame: np.ndarray) -> None:
-        """Begin computing the flow from ``frame`` back to the previous input frame."""
+    def start(self, frame: np.ndarray) -> Future | None:
+        """Begin computing the flow from ``frame`` back to the previous input frame; returns it (a future, or
+        ``None`` for a first frame) for :meth:`finish`."""
+        if self.strength == 0:
+            return None
+        if self._executor is None:  # closed, then used again
+            self._executor = ThreadPoolExecutor(1, thread_name_prefix="tfstyle-flow")
         gray = _gray(frame)
-        if self.strength > 0 and self._previous_input is not None and self._previous_input.shape == gray.shape:
-            if self._executor is None:
-                self._executor = ThreadPoolExecutor(1, thread_name_prefix="tfstyle-flow")
+        if self._previous_input is not None and self._previous_input.shape == gray.shape:
             self._pending = self._executor.submit(frame_flows, self._previous_input, gray, preset=self.preset,
                                                   flow_size=self.flow_size)
         else:
             self._pending = None
         self._previous_input = gray
+        return self._pending
 
-    def finish(self, stylized: np.ndarray) -> np.ndarray:
-        """The blended output for the frame given to :meth:`start` (float32, as ``stylized``)."""
+    def finish(self, stylized: np.ndarray, flow: Future | None = _LAST_STARTED) -> np.ndarray:
+        """The blended output for a frame given to :meth:`start` (float32, as ``stylized``); ``flow``: what that
+        :meth:`start` returned (default: the last one's)."""
+        flow = self._pending if flow is _LAST_STARTED else flow
         stylized = np.asarray(stylized, np.float32)
         out = stylized
-        if self._pending is not None and self._previous_output is not None \
-                and self._previous_output.shape == stylized.shape:
-            flow, mask = self._pending.result()
-            warped = warp(self._previous_output, flow, interpolation="cubic")
+        if flow is not None and self._previous_output is not None and self._previous_output.shape == stylized.shape:
+            back, mask = flow.result()
+            warped = warp(self._previous_output, back, interpolation="cubic")
             out = blend(stylized, warped, mask, self.strength, detail_sigma=self.detail_sigma)
-        self._pending = None
         self._previous_output = out
         return out
 
