@@ -83,3 +83,46 @@ def test_console_script_bad_file_has_no_traceback(tmp_path):
     )
     assert proc.returncode == 1
     assert proc.stderr.strip() == f"tfstyle: error: no such file: {tmp_path / 'a.jpg'}"
+
+
+def _snapshot(folder) -> dict:
+    return {p: p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.mark.parametrize("case", ["same", "symlink", "hardlink", "style", "folder", "inside"])
+def test_an_output_that_would_replace_an_input_is_refused(case, files, tmp_path, capsys):
+    """Inputs are sacred: the same file through any link, or a folder in the input folder, is refused first."""
+    content, style = files
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    (photos / "a.jpg").write_bytes(content.read_bytes())
+    link = tmp_path / "link.jpg"
+    if case == "symlink":
+        link.symlink_to(content)
+    elif case == "hardlink":
+        os.link(content, link)
+    argv = {"same": [str(content), "--style", "wave", "-o", str(content)],
+            "symlink": [str(link), "--style", "wave", "-o", str(content)],
+            "hardlink": [str(content), "--style", "wave", "-o", str(link)],
+            "style": [str(content), str(style), "--method", "arbitrary", "-o", str(style)],
+            "folder": [str(photos), "--style", "wave", "-o", str(photos)],
+            "inside": [str(photos), "--style", "wave", "-o", str(photos / "styled")]}[case]
+    before = _snapshot(tmp_path)
+    err = _one_line_error(capsys, main(["stylize", *argv]))
+    assert "input" in err
+    assert _snapshot(tmp_path) == before  # nothing written, nothing replaced
+
+
+def test_a_video_reached_through_a_symlink_is_not_replaced(tmp_path, capsys):
+    from tfstyle.video.io import VideoWriter
+
+    clip = tmp_path / "clip.mp4"
+    with VideoWriter(clip, fps=10, size=(64, 48)) as writer:
+        for i in range(3):
+            writer.write(np.full((48, 64, 3), 60 * i, np.uint8))
+    link = tmp_path / "link.mp4"
+    link.symlink_to(clip)
+    before = _snapshot(tmp_path)
+    err = _one_line_error(capsys, main(["stylize", str(link), "--style", "wave", "-o", str(clip)]))
+    assert "would overwrite the input" in err
+    assert _snapshot(tmp_path) == before
