@@ -33,12 +33,13 @@ _OPTIMIZE_OPTIONS = {
 def add_parser(sub) -> None:
     """Add ``stylize`` to the command's sub-parsers."""
     st = sub.add_parser(
-        "stylize", help="stylize an image or a folder of images",
-        description="Stylize CONTENT (an image, or a folder: then -o is a folder) with a network (--model "
+        "stylize", help="stylize an image, a folder of images or a video",
+        description="Stylize CONTENT (an image; a folder: then -o is a folder; or a video: .mp4, .mov, .mkv, .webm, "
+        "...) with a network (--model "
         "NAME|FILE.keras; --style NAME for a shipped fast style) or like STYLE images (--method arbitrary: one "
         "forward pass; --method optimize: Gatys et al.).",
         epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
-    st.add_argument("content", help="content image (JPEG, PNG, WebP, ...) or a folder of them")
+    st.add_argument("content", help="content image (JPEG, PNG, WebP, ...), a folder of them, or a video")
     st.add_argument("styles", nargs="*", metavar="STYLE",
                     help="style image(s) for --method arbitrary/optimize; several are blended")
     st.add_argument("-o", "--output", required=True,
@@ -236,9 +237,13 @@ def _run_video(args: argparse.Namespace, method: str, model) -> None:
 
 
 def run(args: argparse.Namespace) -> None:
-    """Stylize one image or a folder and report what was written."""
-    from tfstyle.image.io import check_output_path, load_image, save_image
+    """Stylize one image, a folder or a video and report what was written."""
+    from tfstyle.image.io import check_not_input, check_output_path, load_image, save_image
 
+    # An output that would replace an input (the same file through any link, or a folder inside the input
+    # folder) is refused before anything runs: tfstyle never writes over what it reads.
+    inputs = [args.content, *args.styles, args.mask]
+    check_not_input(inputs, args.output)
     method, model = _network(args)
     _check(args, method)
     from tfstyle.video.io import is_video
@@ -247,7 +252,7 @@ def run(args: argparse.Namespace) -> None:
         return _run_video(args, method, model)
     batch = os.path.isdir(args.content)
     # Check every input before the slow part starts, so a bad file fails in a second.
-    output = None if batch else check_output_path(args.output)
+    output = None if batch else check_output_path(args.output, sources=inputs)
     content = None if batch else load_image(args.content, max_size=args.size)
     start = time.perf_counter()
     paint = _runner(args, method, model, batch)
@@ -262,6 +267,6 @@ def run(args: argparse.Namespace) -> None:
             raise TfstyleError(f"{len(failed)} of {len(written) + len(failed)} images failed (listed above)")
         return
     result = paint(content)
-    save_image(result, output)
+    save_image(result, output, sources=inputs)
     if not args.quiet:
         print(f"wrote {output} ({result.shape[1]}x{result.shape[0]}) in {time.perf_counter() - start:.1f} s")
