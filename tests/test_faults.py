@@ -468,3 +468,40 @@ def test_only_temps_of_dead_writers_on_this_host_are_swept(tmp_path):
     left = {p.name for p in tmp_path.iterdir()}
     assert names["dead"] not in left
     assert {names["live"], names["elsewhere"], names["unrecorded"], "out.txt"} <= left
+
+
+# -------------------------------------------------------------- the LiteRT cache's build lock (#29)
+
+
+def test_a_cache_builder_killed_while_holding_the_lock_does_not_block_the_next(tmp_path, monkeypatch):
+    """The build lock is an flock: a builder killed with SIGKILL (mid-build, lock held) releases it with its
+    process, and the next build proceeds at once and leaves a complete, verified cache."""
+    from tfstyle.export import litert_cache as builder
+    from tfstyle.runtime import preset_files
+
+    monkeypatch.setenv("TFSTYLE_CACHE", str(tmp_path))
+    folder = preset_files.cache_dir("wave")
+    folder.parent.mkdir(parents=True)
+    lock = folder.parent / f".{folder.name}.lock"
+    holder = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
+        import fcntl, os, sys, time
+        fd = os.open({str(lock)!r}, os.O_RDWR | os.O_CREAT)
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        print("held", flush=True)
+        time.sleep(60)
+        """)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        os.kill(holder.pid, signal.SIGKILL)
+        holder.wait(timeout=10)
+    finally:
+        if holder.poll() is None:
+            holder.kill()
+    monkeypatch.setattr(builder, "_transfer_files",
+                        lambda transfer, conditioned: {role: role.encode() for role in preset_files.ROLES["fast"]})
+    monkeypatch.setattr(builder, "_check_loads", lambda name, role, content: None)
+    monkeypatch.setattr("tfstyle.weights.presets.load_model", lambda name, kind=None: object())
+    start = time.monotonic()
+    files = builder.build_litert_cache("wave", quiet=True)
+    assert time.monotonic() - start < 10 and files == preset_files.cached_files("wave")
+    assert (folder / "whole.tflite").read_bytes() == b"whole"

@@ -126,6 +126,7 @@ def test_cache_is_written_atomically_and_reused(tmp_path, monkeypatch):
         return {role: f"{role} model".encode() for role in preset_files.ROLES["fast"]}
 
     monkeypatch.setattr(builder, "_transfer_files", fake_files)
+    monkeypatch.setattr(builder, "_check_loads", lambda name, role, content: None)  # the fake bytes do not load
     monkeypatch.setattr("tfstyle.weights.presets.load_model", lambda name, kind=None: object())
     folder = preset_files.cache_dir("wave")
     assert folder.name.startswith("wave-")
@@ -311,3 +312,160 @@ def test_a_preset_without_litert_files_notes_the_fallback(cache, capsys):
     err = capsys.readouterr().err
     assert err.startswith("tfstyle: note: using Keras for 'microast_v1': MicroASTNet presets have no LiteRT files")
     assert len(err.strip().splitlines()) == 1
+
+
+# -------------------------------------------------------------- faults: damaged, unwritable, concurrent (#29)
+
+
+def _clean_copy(built_cache: pathlib.Path, root: pathlib.Path, name: str = "wave") -> pathlib.Path:
+    """A copy of ``name``'s built cache folder under cache root ``root`` (faults never touch the shared cache)."""
+    import shutil
+
+    key = preset_files.cache_dir(name).name  # the key does not depend on the root
+    folder = root / "litert" / key
+    shutil.copytree(built_cache / "litert" / key, folder)
+    return folder
+
+
+def _damage(path: pathlib.Path, fault: str) -> None:
+    data = bytearray(path.read_bytes())
+    if fault == "truncated":
+        data = data[: len(data) // 2]
+    elif fault == "zeroed":
+        data[len(data) // 3: len(data) // 3 + 4096] = bytes(4096)
+    else:  # one bit of one byte flipped, deep in the weights
+        data[len(data) // 2] ^= 0x10
+    path.write_bytes(bytes(data))
+
+
+def _cli(args: list, cache_root, timeout: int = 240) -> subprocess.CompletedProcess:
+    env = {**os.environ, "TFSTYLE_CACHE": str(cache_root), "PYTHONPATH": str(ROOT)}
+    return subprocess.run([sys.executable, "-m", "tfstyle", *args], capture_output=True, text=True, env=env,
+                          timeout=timeout, check=False)
+
+
+def _notes(stderr: str) -> list:
+    return [line for line in stderr.splitlines() if line.startswith("tfstyle:")]
+
+
+@pytest.mark.parametrize("fault", ["truncated", "zeroed", "bit-flipped"])
+def test_a_damaged_cached_file_is_detected_and_falls_back_with_a_note(built_cache, tmp_path, monkeypatch, capsys,
+                                                                      photos, fault):
+    """Every damaged file fails its SHA-256: the Python API (which cannot rebuild) notes it and runs Keras."""
+    import tfstyle
+
+    monkeypatch.setenv("TFSTYLE_CACHE", str(tmp_path))
+    folder = _clean_copy(built_cache, tmp_path)
+    photo = photos[0][:96, :128]
+    clean = tfstyle.stylize(photo, "wave", backend="litert")
+    for role in ("whole", "tile"):
+        _damage(folder / f"{role}.tflite", fault)
+    preset_files._NOTED.clear()
+    assert preset_files.cached_files("wave") is None
+    size = json.loads((folder / "manifest.json").read_text())["sizes"]["whole"]
+    assert preset_files.damaged("wave") == (f"whole.tflite has {size // 2} bytes, the manifest says {size}"
+                                            if fault == "truncated" else "whole.tflite fails its SHA-256 check")
+    out = tfstyle.stylize(photo, "wave")  # auto: Keras, one note
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("tfstyle: note: using Keras for 'wave': its LiteRT files are damaged (")
+    assert psnr(out, clean) >= 35
+    with pytest.raises(OptionError, match="damaged"):
+        tfstyle.stylize(photo, "wave", backend="litert")
+
+
+def test_the_cli_rebuilds_a_damaged_cache_once_and_paints_the_same_pixels(built_cache, tmp_path):
+    """A truncated cached file: the next CLI run says so in one line, rebuilds, and gives the clean cache's pixels;
+    the run after it uses the healed cache silently."""
+    from tfstyle.image.io import load_image
+
+    photo = str(HOLDOUT / min(os.listdir(HOLDOUT)))
+    clean_out, healed_out, again_out = tmp_path / "clean.png", tmp_path / "healed.png", tmp_path / "again.png"
+    proc = _cli(["stylize", photo, "--style", "wave", "--size", "160", "-o", str(clean_out), "-q"], built_cache)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    root = tmp_path / "cache"
+    folder = _clean_copy(built_cache, root)
+    _damage(folder / "whole.tflite", "truncated")
+    before = (folder / "whole.tflite").stat().st_size
+    proc = _cli(["stylize", photo, "--style", "wave", "--size", "160", "-o", str(healed_out), "-q"], root)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    notes = _notes(proc.stderr)
+    assert len(notes) == 1 and "damaged (whole.tflite has" in notes[0] and "rebuilding them once" in notes[0], notes
+    assert (folder / "whole.tflite").stat().st_size > before
+    proc = _cli(["stylize", photo, "--style", "wave", "--size", "160", "-o", str(again_out), "-q"], root)
+    assert proc.returncode == 0 and _notes(proc.stderr) == [], proc.stderr[-2000:]
+    clean = load_image(clean_out)
+    assert np.array_equal(load_image(healed_out), clean) and np.array_equal(load_image(again_out), clean)
+
+
+def _unwritable_cli_run(root, tmp_path) -> None:
+    """The CLI with an unwritable cache: one note before any build, Keras paints, exit 0."""
+    photo = str(HOLDOUT / min(os.listdir(HOLDOUT)))
+    out = tmp_path / "out.png"
+    proc = _cli(["stylize", photo, "--style", "wave", "--size", "96", "-o", str(out), "-q"], root)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    notes = _notes(proc.stderr)
+    assert len(notes) == 1 and notes[0].startswith("tfstyle: note: using Keras for 'wave': building its LiteRT file "
+                                                   "failed (cannot build the LiteRT files for 'wave': the cache folder"), \
+        notes
+    assert "not writable" in notes[0] and "Traceback" not in proc.stderr and out.is_file()
+
+
+def test_a_cache_location_that_is_a_file_falls_back_before_building(tmp_path, monkeypatch):
+    from tfstyle.errors import TfstyleError
+    from tfstyle.export import litert_cache as builder
+
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the cache should be")
+    monkeypatch.setenv("TFSTYLE_CACHE", str(blocker))
+    monkeypatch.setattr(builder, "_build", lambda *a: pytest.fail("the build started"))
+    assert preset_files.cached_files("wave") is None
+    with pytest.raises(TfstyleError, match="is not writable"):
+        builder.build_litert_cache("wave")
+    _unwritable_cli_run(blocker, tmp_path)
+    assert blocker.read_text() == "a file where the cache should be"
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="mounting a read-only tmpfs needs root")
+def test_a_read_only_cache_mount_falls_back_before_building(tmp_path, monkeypatch):
+    from tfstyle.errors import TfstyleError
+    from tfstyle.export import litert_cache as builder
+
+    mount = tmp_path / "ro"
+    mount.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "ro,size=1m", "tmpfs", str(mount)], check=False,
+                      capture_output=True).returncode != 0:
+        pytest.skip("cannot mount a tmpfs here")
+    try:
+        monkeypatch.setenv("TFSTYLE_CACHE", str(mount))
+        monkeypatch.setattr(builder, "_build", lambda *a: pytest.fail("the build started"))
+        with pytest.raises(TfstyleError, match="read-only file system"):
+            builder.build_litert_cache("wave")
+        _unwritable_cli_run(mount, tmp_path)
+        assert os.listdir(mount) == []
+    finally:
+        subprocess.run(["umount", str(mount)], check=False)
+
+
+def test_concurrent_first_runs_build_the_cache_once(tmp_path):
+    """Four real CLI processes start together on an empty cache: one builds (TensorFlow, ~30 s), the others say they
+    wait, then reuse its files; all exit 0 and paint the same pixels, and the cache holds one complete folder."""
+    from tfstyle.image.io import load_image
+
+    photo = str(HOLDOUT / min(os.listdir(HOLDOUT)))
+    root = tmp_path / "cache"
+    env = {**os.environ, "TFSTYLE_CACHE": str(root), "PYTHONPATH": str(ROOT)}
+    procs = [subprocess.Popen([sys.executable, "-m", "tfstyle", "stylize", photo, "--style", "wave", "--size", "96",
+                               "-o", str(tmp_path / f"out{i}.png"), "-q"], env=env, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True) for i in range(4)]
+    results = [(proc.wait(timeout=400), proc.stderr.read()) for proc in procs]
+    assert all(code == 0 for code, _ in results), [err[-1500:] for _, err in results]
+    notes = [_notes(err) for _, err in results]
+    assert sum(line.startswith("tfstyle: building the LiteRT file for 'wave' once") for n in notes for line in n) == 1, \
+        notes
+    assert all(len(n) <= 1 for n in notes), notes  # one line each: building, waiting (or, if late, nothing)
+    assert sum(n[0].startswith("tfstyle: note: waiting for another tfstyle process") for n in notes if n) >= 1, notes
+    folders = [p for p in (root / "litert").iterdir() if not p.name.startswith(".")]
+    assert len(folders) == 1 and sorted(p.name for p in folders[0].iterdir()) == [
+        "manifest.json", "smooth.tflite", "stats.tflite", "tile.tflite", "whole.tflite"]
+    first = load_image(tmp_path / "out0.png")
+    assert all(np.array_equal(load_image(tmp_path / f"out{i}.png"), first) for i in range(1, 4))

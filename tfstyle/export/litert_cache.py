@@ -3,7 +3,11 @@
 Needs TensorFlow (one conversion per file, through :func:`tfstyle.export.tflite.convert_signature`:
 float32, dynamic height and width, builtin ops only). The files and their ``manifest.json``
 appear together or not at all (:func:`tfstyle.atomic.write_files`), so a half-built cache is never
-used and two processes building at once both leave a complete folder. The command line builds
+used; the manifest records each file's SHA-256, and a file that no longer matches is rebuilt (a note
+says why). The cache location is checked for writing before any conversion starts (a one-line
+:class:`~tfstyle.errors.TfstyleError` otherwise, which the command line turns into a Keras fallback),
+and a lock file (``fcntl.flock`` on ``<cache>/litert/.<key>.lock``) makes N processes that start on an
+empty cache build it once: the others wait and reuse the files. The command line builds
 on first use, and so does video (:func:`tfstyle.video.frames.stylize_frames`); in Python call
 :func:`build_litert_cache` (or run ``tfstyle export --cache NAME``). :func:`temporal_files` converts
 the video files of a network that is not a preset, in memory.
@@ -15,15 +19,20 @@ Example (no conversion: the default preset's folder name):
 """
 from __future__ import annotations
 
+import contextlib
+import errno
+import hashlib
 import json
+import os
 import sys
+import tempfile
 import time
 
 import numpy as np
 
 from tfstyle import __version__
-from tfstyle.atomic import write_files
-from tfstyle.errors import OptionError
+from tfstyle.atomic import describe_os_error, write_files
+from tfstyle.errors import OptionError, TfstyleError, first_line
 from tfstyle.export.tflite import check_ops, convert_signature
 from tfstyle.runtime.preset_files import (
     CONTENT,
@@ -32,8 +41,11 @@ from tfstyle.runtime.preset_files import (
     OUTPUT,
     STYLE,
     VECTOR,
+    WANTED,
     cache_dir,
+    cache_root,
     cached_files,
+    damaged,
     lite_kind,
 )
 from tfstyle.video.temporal import norm_layers, smoothed_norms
@@ -148,24 +160,111 @@ def _convert(model, function, inputs: dict) -> bytes:
     return content
 
 
+def _unwritable(name: str, where, exc: BaseException) -> TfstyleError:
+    return TfstyleError(f"cannot build the LiteRT files for {name!r}: the cache folder {where} is not writable "
+                        f"({describe_os_error(exc)}); set TFSTYLE_CACHE to a writable folder")
+
+
+def _writable(name: str, folder) -> None:
+    """Create ``folder`` and check that files can be written in it, before any conversion starts."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        if not folder.is_dir():
+            raise NotADirectoryError(errno.ENOTDIR, "not a directory")
+        fd, probe = tempfile.mkstemp(prefix=".probe-", dir=folder)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        raise _unwritable(name, cache_root(), exc) from None
+
+
+@contextlib.contextmanager
+def _build_lock(name: str, folder):
+    """Hold ``<cache>/litert/.<key>.lock`` exclusively; yields whether another process held it first.
+
+    The lock is an ``flock``: the system releases it when its holder exits, however it ends (``SIGKILL``
+    included). Where ``fcntl`` does not exist (Windows) builds are not serialized (each writes atomically).
+    """
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not POSIX
+        yield False
+        return
+    lock = folder.parent / f".{folder.name}.lock"
+    try:
+        fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o666)
+    except OSError as exc:
+        raise _unwritable(name, cache_root(), exc) from None
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            waited = False
+        except BlockingIOError:
+            print(f"tfstyle: note: waiting for another tfstyle process that is building the LiteRT files for "
+                  f"{name!r}", file=sys.stderr)
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            waited = True
+        yield waited
+    finally:
+        os.close(fd)  # releases the lock
+
+
+def _check_loads(name: str, role: str, content: bytes) -> None:
+    """Refuse a converted file that LiteRT cannot load (before it is written into the cache)."""
+    from tfstyle.runtime.litert import SIGNATURE_KEY, make_interpreter
+
+    try:
+        make_interpreter(model_content=content, num_threads=1).get_signature_runner(SIGNATURE_KEY)
+    except Exception as exc:  # noqa: BLE001 - any loader failure, in one line
+        raise TfstyleError(f"the converted LiteRT file {role}.tflite of {name!r} does not load: "
+                           f"{first_line(exc)}") from None
+
+
 def build_litert_cache(name: str, *, quiet: bool = False) -> dict:
     """Convert preset ``name`` to its LiteRT files in :func:`tfstyle.runtime.preset_files.cache_dir` (even if they exist).
 
-    Prints "building the LiteRT file for NAME once (~N s)" on stderr unless ``quiet``.
+    Prints "building the LiteRT file for NAME once (~N s)" on stderr unless ``quiet`` (or, when the
+    cached files were found damaged, which file and that they are rebuilt). The cache folder is checked
+    for writing first; the build holds the cache's lock file, and when this process found the files
+    missing or damaged (:func:`~tfstyle.runtime.preset_files.cached_files`) but another process has
+    built them meanwhile (it held the lock), those files are returned without a build.
     Returns ``{role: path}`` as :func:`tfstyle.runtime.preset_files.cached_files`.
+
+    Raises:
+        OptionError: ``name`` is not a preset with LiteRT files.
+        TfstyleError: the cache location is not a writable folder (before any conversion), or the
+            conversion or the write failed (one line).
     """
     kind = lite_kind(name)
     if kind is None:
         raise OptionError(f"{name!r} is not a shipped preset with LiteRT files (fast JohnsonNet or arbitrary "
                           "ArbitraryStyleNet presets)")
-    if not quiet:
+    folder = cache_dir(name)
+    _writable(name, folder)
+    with _build_lock(name, folder) as waited:
+        if waited or folder.name in WANTED:
+            found = cached_files(name)
+            if found is not None:  # built by another process since this one looked
+                WANTED.discard(folder.name)
+                return found
+        files = _build(name, kind, folder, quiet)
+    WANTED.discard(folder.name)
+    return files
+
+
+def _build(name: str, kind: str, folder, quiet: bool) -> dict:
+    why = damaged(name)
+    if why:  # said even when quiet: a damaged cache is news
+        print(f"tfstyle: note: the LiteRT files for {name!r} are damaged ({why}); rebuilding them once "
+              f"(~{BUILD_SECONDS[kind]} s)", file=sys.stderr)
+    elif not quiet:
         print(f"tfstyle: building the LiteRT file for {name!r} once (~{BUILD_SECONDS[kind]} s); later runs "
               "start without TensorFlow", file=sys.stderr)
     start = time.perf_counter()
     from tfstyle.weights.presets import load_model
 
     net = load_model(name, kind=kind)
-    manifest = {"key": cache_dir(name).name, "preset": name, "kind": kind, "format": "float32",
+    manifest = {"key": folder.name, "preset": name, "kind": kind, "format": "float32",
                 "tfstyle_version": __version__}
     if kind == "fast":
         files = _transfer_files(net, conditioned=False)
@@ -178,17 +277,24 @@ def build_litert_cache(name: str, *, quiet: bool = False) -> dict:
                                                                                    tf.float32)},
                                       {STYLE: (1, side, side, 3)})
         manifest.update(style_size=side, style_dim=int(net.style_dim))
-    folder = cache_dir(name)
-    folder.mkdir(parents=True, exist_ok=True)
+    for role, content in files.items():
+        _check_loads(name, role, content)
     manifest["build_seconds"] = round(time.perf_counter() - start, 1)
     manifest["sizes"] = {role: len(content) for role, content in files.items()}
+    manifest["sha256"] = {role: hashlib.sha256(content).hexdigest() for role, content in files.items()}
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise _unwritable(name, cache_root(), exc) from None
     write_files({**{folder / f"{role}.tflite": content for role, content in files.items()},
                  folder / MANIFEST: json.dumps(manifest, indent=2) + "\n"})
     found = cached_files(name)
-    assert found is not None, f"the LiteRT cache for {name!r} was written but cannot be read back"
+    if found is None:
+        raise TfstyleError(f"the LiteRT files for {name!r} were written to {folder} but do not read back "
+                           f"({damaged(name) or 'missing'})")
     return found
 
 
 def ensure_litert_cache(name: str, *, quiet: bool = False) -> dict:
-    """The cached files of preset ``name``, built first when missing (only then is TensorFlow imported)."""
+    """The cached files of preset ``name``, built first when missing or damaged (only then is TensorFlow imported)."""
     return cached_files(name) or build_litert_cache(name, quiet=quiet)

@@ -4,7 +4,10 @@ A preset's TFLite files are built once with TensorFlow (:mod:`tfstyle.export.lit
 command line runs on first use, or ``tfstyle export --cache NAME``) and kept in a user cache
 folder (``$TFSTYLE_CACHE``, else ``~/.cache/tfstyle``) under ``litert/<name>-<sha256 of the
 preset file>-<tfstyle version>-f<CACHE_FORMAT>/``: a new preset file, tfstyle version or file
-format gets new files. This
+format gets new files. The folder's ``manifest.json`` records each file's size and SHA-256:
+:func:`cached_files` checks them (each file hashed once per process) and treats a truncated, zeroed or
+changed file as missing, so the command line rebuilds it (with a note) and the Python API falls back to
+Keras with a note (:func:`damaged` says which file). This
 module only finds and runs those files; it imports NumPy, PIL-level tfstyle modules and
 ``ai_edge_litert``.
 
@@ -61,6 +64,7 @@ __all__ = [
     "cache_root",
     "cached_files",
     "choose",
+    "damaged",
     "lite_tile",
     "note",
     "servable",
@@ -100,9 +104,9 @@ def _sha256(path: str, mtime_ns: int, size: int) -> str:
 
 
 #: Bumped when the files built from the same preset change (2: nearest upsampling and space-to-depth
-#: as ops XNNPACK runs at any size; 3: the ``smooth`` file video runs), so older caches are rebuilt
-#: rather than reused.
-CACHE_FORMAT = 3
+#: as ops XNNPACK runs at any size; 3: the ``smooth`` file video runs; 4: the manifest records each
+#: file's SHA-256, checked before use), so older caches are rebuilt rather than reused.
+CACHE_FORMAT = 4
 
 
 def cache_key(name: str) -> str:
@@ -133,19 +137,67 @@ def lite_kind(name) -> str | None:
     return entry["kind"] if entry is not None and entry["class"] in LITE_CLASSES.get(entry["kind"], ()) else None
 
 
+#: Why a preset's cached files were last found unusable (``{name: "whole.tflite fails its SHA-256 check"}``);
+#: the builder says so when it rebuilds them, :func:`choose` when it falls back to Keras.
+_DAMAGED: dict[str, str] = {}
+#: Cache folders this process found missing or damaged: the builder reuses such a folder when another
+#: process has completed it since (N first runs build once).
+WANTED: set[str] = set()
+
+
+def damaged(name: str) -> str | None:
+    """Why preset ``name``'s cached files failed their check (one line), or ``None`` (not checked, sound or missing)."""
+    return _DAMAGED.get(name)
+
+
+def _check_files(folder: pathlib.Path, manifest: dict, files: dict) -> str | None:
+    """Why the files fail the manifest's sizes and SHA-256s, or ``None`` when all match.
+
+    Each file is hashed once per process (:func:`_sha256` is keyed on path, mtime and size), so only the
+    first use of a cache reads its files whole.
+    """
+    sizes, digests = manifest.get("sizes") or {}, manifest.get("sha256") or {}
+    for role, path in files.items():
+        stat = path.stat()
+        if role not in digests or sizes.get(role) != stat.st_size:
+            return f"{path.name} has {stat.st_size} bytes, the manifest says {sizes.get(role)}"
+        if _sha256(os.fspath(path), stat.st_mtime_ns, stat.st_size) != digests[role]:
+            return f"{path.name} fails its SHA-256 check"
+    return None
+
+
 def cached_files(name: str) -> dict | None:
-    """``{role: path}`` of preset ``name``'s complete cached files, or ``None`` when they are not built."""
+    """``{role: path}`` of preset ``name``'s complete cached files, or ``None`` when they are not built or
+    are damaged (a file missing, truncated or changed: its size or SHA-256 differs from the manifest's;
+    :func:`damaged` then says which)."""
     kind = lite_kind(name)
     if kind is None:
         return None
     folder = cache_dir(name)
+    files = {role: folder / f"{role}.tflite" for role in ROLES[kind]}
+    problem = None
     try:
         manifest = json.loads((folder / MANIFEST).read_text())
-    except (OSError, ValueError):
+    except OSError:
+        manifest = None  # not built (or the cache location is not a folder)
+    except ValueError:
+        manifest, problem = None, f"{MANIFEST} is not valid JSON"
+    if manifest is not None and not isinstance(manifest, dict):
+        manifest, problem = None, f"{MANIFEST} is not a JSON object"
+    if manifest is not None:
+        try:
+            problem = (f"{MANIFEST} names another cache" if manifest.get("key") != folder.name
+                       else _check_files(folder, manifest, files))
+        except OSError as exc:
+            problem = f"{getattr(exc, 'filename', None) and pathlib.Path(exc.filename).name or 'a file'} is missing"
+    if manifest is None or problem is not None:
+        WANTED.add(folder.name)
+        if problem is None:
+            _DAMAGED.pop(name, None)
+        else:
+            _DAMAGED[name] = problem
         return None
-    files = {role: folder / f"{role}.tflite" for role in ROLES[kind]}
-    if manifest.get("key") != folder.name or not all(path.is_file() for path in files.values()):
-        return None
+    _DAMAGED.pop(name, None)
     return files
 
 
@@ -192,7 +244,8 @@ class _Runner:
             self.interpreter = make_interpreter(**{kind: source}, num_threads=default_threads(8))
             self.runner = self.interpreter.get_signature_runner(SIGNATURE_KEY)
         except Exception as exc:
-            hint = "" if isinstance(source, bytes) else f" (delete the folder {pathlib.Path(source).parent} to rebuild it)"
+            hint = "" if isinstance(source, bytes) else \
+                f" (rebuild it: 'tfstyle export --cache {pathlib.Path(source).parent.name.rsplit('-', 3)[0]}')"
             raise TfstyleError(f"cannot load LiteRT file {where}: {first_line(exc)}{hint}") from exc
         self.details = self.runner.get_input_details()
         self.inputs = sorted(self.details)
@@ -203,8 +256,19 @@ class _Runner:
 
 
 @functools.lru_cache(maxsize=16)
-def _runner(source: str | bytes) -> _Runner:
+def _cached_runner(source: str | bytes, mtime_ns: int = 0, size: int = 0) -> _Runner:
     return _Runner(source)
+
+
+def _runner(source: str | bytes) -> _Runner:
+    """The interpreter of a file (cached per path, mtime and size: a rebuilt file is loaded anew) or of model bytes."""
+    if isinstance(source, bytes):
+        return _cached_runner(source)
+    try:
+        stat = os.stat(source)
+    except OSError:
+        return _cached_runner(source)  # _Runner reports the missing file
+    return _cached_runner(source, stat.st_mtime_ns, stat.st_size)
 
 
 def _stats_feed(stats) -> dict:
@@ -350,7 +414,9 @@ def choose(model, kind: str, backend: str, keras_only: dict | None = None) -> di
         files = cached_files(name)
         if files is not None:
             return files
-        reason = (f"its LiteRT files are not built yet; build them once with 'tfstyle export --cache {name}' "
+        why = damaged(name)
+        reason = (f"its LiteRT files are damaged ({why}); rebuild them with 'tfstyle export --cache {name}'" if why
+                  else f"its LiteRT files are not built yet; build them once with 'tfstyle export --cache {name}' "
                   "(or tfstyle.export.build_litert_cache) for an instant start")
     if backend == "litert":
         raise OptionError(f"backend='litert' cannot serve this call: {reason}")

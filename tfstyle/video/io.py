@@ -15,7 +15,11 @@ Decoding and encoding run the static ``ffmpeg`` that the ``imageio-ffmpeg`` whee
   that the codec cannot take (H.264 needs even sides) are padded by one replicated row or
   column.
 
-Every failure the input can cause is a one-line :class:`~tfstyle.errors.VideoError`.
+Every failure the input can cause is a one-line :class:`~tfstyle.errors.VideoError`: a file with
+only audio (``X has only audio``) or no video frames (``X has no video frames``) is refused before
+any output is opened, and a clip whose decoder delivers fewer frames than its container announced
+(a truncated or damaged file) raises ``read N of M frames of X: the file ends early or is damaged``
+at its end, so :func:`stylize_video` leaves no output (``partial=True`` keeps what was read).
 
 Example:
     >>> import os, tempfile, numpy as np
@@ -136,6 +140,31 @@ def _first_error(text: str, path: str) -> str:
     return (lines[-1] if lines else "ffmpeg failed")[:300]
 
 
+def _streams(path: str) -> str:
+    """What ``ffmpeg -i`` says about ``path``'s streams (its stderr), ``""`` if ffmpeg cannot run."""
+    try:
+        result = subprocess.run([ffmpeg_exe(), "-hide_banner", "-i", path], check=False, stdin=subprocess.DEVNULL,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=60)
+    except (OSError, subprocess.SubprocessError):
+        return ""
+    return result.stderr.decode("utf-8", "replace")
+
+
+def _no_video(path: str) -> str | None:
+    """``"X has only audio"`` / ``"X has no video frames"`` when ffmpeg opens ``path`` but finds no video in it."""
+    text = _streams(path)
+    if not re.search(r"^Input #\d", text, re.MULTILINE) or re.search(r"Stream #\S+.*: Video:", text):
+        return None  # not opened (another error says why), or a video stream whose frames failed
+    name = os.path.basename(path)
+    return f"{name} has only audio" if re.search(r"Stream #\S+.*: Audio:", text) else f"{name} has no video frames"
+
+
+def _slack(announced: int, fps: float, audio: bool) -> int:
+    """Frames a sound clip may fall short of its container's duration: rounding, and (with audio) an audio
+    track that outlasts the video by up to half a second (the container's duration is the longest track's)."""
+    return max(2, math.ceil(0.02 * announced)) + (math.ceil(0.5 * fps) if audio else 0)
+
+
 def _check_source(src: str | os.PathLike) -> str:
     if not isinstance(src, (str, os.PathLike)):
         raise OptionError(f"video must be a file path, got {type(src).__name__}")
@@ -174,17 +203,20 @@ class VideoReader:
         max_frames: stop after this many frames.
         fps: resample to this frame rate (ffmpeg drops or repeats frames); default the source's.
         size: scale so the long side is at most this (never upscales), keeping the aspect ratio.
+        partial: when the decoder delivers fewer frames than the container announced (a truncated or
+            damaged file), stop quietly after the last one (``True``) instead of raising (default).
 
     ``info`` (:class:`VideoInfo`) describes the frames delivered. Use as a context manager (or
     call :meth:`close`) so that ffmpeg stops when you stop early.
 
     Raises:
-        VideoError: the file is missing, not a video, corrupt, or has no video stream.
+        VideoError: the file is missing, not a video, corrupt, has no video stream or frames (on
+            opening), or ends before the frames its container announced (at the end of iteration).
         OptionError: a bad option.
     """
 
     def __init__(self, src: str | os.PathLike, *, start: float = 0.0, max_frames: int | None = None,
-                 fps: float | None = None, size: int | None = None):
+                 fps: float | None = None, size: int | None = None, partial: bool = False):
         import imageio_ffmpeg
 
         logger = logging.getLogger("imageio_ffmpeg")
@@ -211,6 +243,9 @@ class VideoReader:
             raise VideoError(f"cannot read video {os.path.basename(self.path)}: no frame rate")
         duration = max(0.0, float(meta.get("duration") or 0.0) - start)
         frames = max(0, round(duration * self.fps))
+        #: Frames the container's duration announces for this read (``None``: no duration to check against).
+        self.announced = (min(frames, self.max_frames) if self.max_frames else frames) if duration > 0 else None
+        self.partial = bool(partial)
         if self.max_frames is not None:
             frames = min(frames, self.max_frames) if frames else self.max_frames
         self.info = VideoInfo(self.path, int(width), int(height), float(self.fps), duration, frames,
@@ -237,14 +272,15 @@ class VideoReader:
             meta = next(generator)
         except (OSError, RuntimeError, StopIteration, ValueError) as exc:
             generator.close()
-            raise VideoError(f"cannot read video {os.path.basename(self.path)}: "
+            raise VideoError(_no_video(self.path) or f"cannot read video {os.path.basename(self.path)}: "
                              f"{_first_error(str(exc), self.path)}") from None
         except BaseException:
             generator.close()
             raise
         if not meta.get("size") or min(meta["size"]) < 1:
             generator.close()
-            raise VideoError(f"cannot read video {os.path.basename(self.path)}: no video stream")
+            raise VideoError(_no_video(self.path) or f"cannot read video {os.path.basename(self.path)}: "
+                             "no video stream")
         return meta, generator
 
     def _decode(self) -> None:
@@ -300,9 +336,22 @@ class VideoReader:
                 yield item
         finally:
             self.close()
+        name = os.path.basename(self.path)
         if self._delivered == 0:
-            raise VideoError(f"no frames decoded from {os.path.basename(self.path)}"
-                             + (f" after {self.start:g} s" if self.start else ""))
+            raise VideoError(f"no frames decoded from {name} after {self.start:g} s" if self.start
+                             else f"{name} has no video frames")
+        self.check_complete()
+
+    def check_complete(self) -> None:
+        """Raise ``read N of M frames of X: the file ends early or is damaged`` when the frames delivered fall
+        short of those the container announced (:attr:`announced`; a small slack, :func:`_slack`); nothing
+        with ``partial=True`` or when there is no announced length."""
+        announced = self.announced
+        if self.partial or not announced or self._delivered >= announced - _slack(announced, self.fps,
+                                                                                   bool(self.info.audio)):
+            return
+        raise VideoError(f"read {self._delivered} of {announced} frames of {os.path.basename(self.path)}: "
+                         "the file ends early or is damaged")
 
     def close(self) -> None:
         """Stop decoding (ffmpeg is terminated); safe to call more than once."""
@@ -496,6 +545,7 @@ def stylize_video(
     engine: str = "auto",
     progress: bool = True,
     on_frame=None,
+    partial: bool = False,
 ) -> pathlib.Path:
     """Stylize a video file without flicker; audio, frame rate and orientation are kept.
 
@@ -518,12 +568,16 @@ def stylize_video(
             (opt-in; fastest where the CPU has VNNI) or ``"keras"`` (see :mod:`tfstyle.video.frames`).
         progress: a progress bar (frames per second and time left).
         on_frame: called as ``on_frame(index, frame)`` with each finished ``uint8`` frame.
+        partial: when the clip ends before the frames its container announced (a truncated or damaged
+            file), write the frames that were read (``True``) instead of raising (default).
 
     Returns:
         ``dst`` as a :class:`pathlib.Path`, written only when every frame succeeded.
 
     Raises:
-        VideoError: unreadable input or failed encoding (one line; no output file is left).
+        VideoError: unreadable input, a file with no video frames or only audio (before any output is
+            opened), a clip that ends early (``read N of M frames of X: the file ends early or is
+            damaged``, unless ``partial``) or failed encoding (one line; no output file is left).
         OptionError: a bad option.
 
     Example:
@@ -544,7 +598,7 @@ def stylize_video(
     if isinstance(target, pathlib.Path) and isinstance(src, (str, os.PathLike)) and \
             os.path.abspath(os.fspath(src)) == os.path.abspath(target):
         raise OptionError("the output would overwrite the input video")
-    reader = VideoReader(src, start=start, max_frames=max_frames, fps=fps, size=size)
+    reader = VideoReader(src, start=start, max_frames=max_frames, fps=fps, size=size, partial=partial)
     info = reader.info
     writer = VideoWriter(dst, fps=info.fps, size=(info.width, info.height),
                          audio_from=info.path if info.audio else None, audio_start=reader.start)
