@@ -505,3 +505,30 @@ def test_a_cache_builder_killed_while_holding_the_lock_does_not_block_the_next(t
     files = builder.build_litert_cache("wave", quiet=True)
     assert time.monotonic() - start < 10 and files == preset_files.cached_files("wave")
     assert (folder / "whole.tflite").read_bytes() == b"whole"
+
+
+def test_sigterm_during_a_video_unwinds_like_ctrl_c(tmp_path):
+    """``kill`` (SIGTERM) mid-run: exit 130, one line, no output and no temporary file left."""
+    from tfstyle.video.io import VideoWriter
+
+    clip = tmp_path / "clip.mp4"
+    with VideoWriter(clip, fps=25, size=(160, 120)) as writer:
+        for i in range(400):
+            writer.write(np.roll(np.tile(np.arange(160, dtype=np.uint8)[None, :, None], (120, 1, 3)), 2 * i, axis=1))
+    before = clip.read_bytes()
+    out = tmp_path / "out.mp4"
+    child = subprocess.Popen([sys.executable, "-m", "tfstyle", "stylize", str(clip), "--style", "wave", "-o", str(out),
+                              "--backend", "keras", "--quiet"], stderr=subprocess.PIPE, text=True,
+                             env={**os.environ, "TFSTYLE_CACHE": str(tmp_path / "cache")})
+    try:
+        deadline = time.monotonic() + 120
+        while not list(tmp_path.glob(f"{TEMP_PREFIX}*")) and child.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert child.poll() is None, child.stderr.read()
+        child.send_signal(signal.SIGTERM)
+        err = child.communicate(timeout=60)[1].strip()
+    finally:
+        child.kill()
+    assert child.returncode == 130 and err.endswith("interrupted") and "Traceback" not in err
+    assert not out.exists() and not list(tmp_path.glob(f"{TEMP_PREFIX}*"))
+    assert clip.read_bytes() == before

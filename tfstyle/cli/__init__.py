@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
+import threading
 from collections.abc import Sequence
 
 from tfstyle import __version__
@@ -56,6 +58,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # TensorFlow C++ start-up chatter (e.g. no CUDA)
     args = build_parser().parse_args(argv)
+    previous = _terminate_as_interrupt()
     try:
         args.run(args)
     except TfstyleError as exc:
@@ -69,7 +72,23 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         print(f"{PROG}: error: {type(exc).__name__}: {first_line(exc)} (set TFSTYLE_DEBUG=1 for details)", file=sys.stderr)
         return 1
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
     return 0
+
+
+def _terminate_as_interrupt():
+    """SIGTERM (``kill``, a job scheduler stopping the run) unwinds like Ctrl-C, so temporary files are removed.
+
+    Returns the handler it replaced, or ``None`` off the main thread (where handlers cannot be set).
+    """
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    return signal.signal(signal.SIGTERM, interrupt)
 
 
 if __name__ == "__main__":
