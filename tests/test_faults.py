@@ -435,6 +435,7 @@ def test_a_keras_file_that_is_not_a_style_network(tmp_path):
         "vector.keras": keras.Sequential([keras.Input((16, 16, 3)), keras.layers.Flatten(), keras.layers.Dense(3)]),
         "unbuilt.keras": keras.Sequential([keras.layers.Dense(3)]),
         "halves.keras": keras.Sequential([keras.Input((None, None, 3)), keras.layers.Conv2D(3, 3, strides=2)]),
+        "per_pixel.keras": keras.Sequential([keras.Input((None, None, 3)), keras.layers.Dense(3)]),  # recolours
     }
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # Keras warns about saving the unbuilt one

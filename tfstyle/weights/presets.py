@@ -118,8 +118,9 @@ def check_style_network(model, label: str = "the model"):
     A style network is one of tfstyle's networks (a class with a ``preset_kind``), a network
     offering the protocols of :mod:`tfstyle.runtime.protocols` (:class:`NormStatsNet`,
     :class:`HasStylizer`, :class:`ArbitraryStylizer`), or a plain Keras model with the fast-style
-    contract: one input, an image batch ``(1, H, W, 3)``, mapped to an output of the same shape
-    (checked on its declared shapes, then on a zero image of 32x32 or its fixed size).
+    contract: one input, an image batch ``(1, H, W, 3)``, mapped to an output of the same shape in
+    which a pixel depends on its neighbours (checked on its declared shapes, then on a grey image of
+    32x32 or its fixed size with and without one bright pixel: a per-pixel map only recolours).
 
     Example:
         >>> import keras
@@ -149,12 +150,21 @@ def check_style_network(model, label: str = "the model"):
     import numpy as np
 
     height, width = shape_in[1] or 32, shape_in[2] or 32
+    plain = np.full((1, height, width, 3), 128.0, np.float32)
+    dot = plain.copy()
+    dot[0, height // 2, width // 2] = 255.0
     try:
-        out = np.shape(model(np.zeros((1, height, width, 3), np.float32)))
+        before, after = (np.asarray(model(image), np.float32) for image in (plain, dot))
     except Exception as exc:  # any failure of a foreign network's forward pass
         raise refuse(f"it fails on a {height}x{width} image ({first_line(exc)})") from None
-    if tuple(out) != (1, height, width, 3):
-        raise refuse(f"a {height}x{width} image comes out with shape {tuple(out)}")
+    if before.shape != (1, height, width, 3):
+        raise refuse(f"a {height}x{width} image comes out with shape {before.shape}")
+    # Painting is texture: a pixel's output depends on its neighbourhood. A network that maps each pixel
+    # alone (one Dense layer, 1x1 convolutions) only recolours.
+    changed = np.abs(after - before).max(-1)[0]
+    changed[height // 2, width // 2] = 0.0
+    if not changed.max() > 1e-3:
+        raise refuse("it maps every pixel on its own (no spatial context: it can only recolour)")
     return model
 
 
