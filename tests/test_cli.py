@@ -75,6 +75,13 @@ def test_bad_command_line_exits_2_in_one_line(argv, capsys):
     _one_line_error(capsys, info.value.code, expected_rc=2)
 
 
+def test_a_too_small_size_names_the_option(capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["stylize", "a.jpg", "--style", "wave", "-o", "o.jpg", "--size", "5"])
+    err = _one_line_error(capsys, info.value.code, expected_rc=2)
+    assert "argument --size: must be at least 16 pixels, got '5'" in err
+
+
 def test_console_script_bad_file_has_no_traceback(tmp_path):
     proc = subprocess.run(
         [sys.executable, "-m", "tfstyle", "stylize", str(tmp_path / "a.jpg"), str(tmp_path / "b.jpg"),

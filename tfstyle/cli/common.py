@@ -37,6 +37,27 @@ def positive_int(text: str) -> int:
     return value
 
 
+def image_side(text: str) -> int:
+    """A long side in pixels: an integer of at least 16 (the smallest image a network can paint).
+
+    >>> image_side("512")
+    512
+    >>> image_side("5")
+    Traceback (most recent call last):
+    ...
+    argparse.ArgumentTypeError: must be at least 16 pixels, got '5'
+    """
+    from tfstyle.image.io import MIN_SIDE
+
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of pixels, got {text!r}") from None
+    if value < MIN_SIDE:
+        raise argparse.ArgumentTypeError(f"must be at least {MIN_SIDE} pixels, got {text!r}")
+    return value
+
+
 def non_negative(text: str) -> float:
     """A finite number >= 0."""
     try:

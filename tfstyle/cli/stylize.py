@@ -6,7 +6,7 @@ import os
 import sys
 import time
 
-from tfstyle.cli.common import PROG, floats, given, names, non_negative, positive_int, strength
+from tfstyle.cli.common import PROG, floats, given, image_side, names, non_negative, positive_int, strength
 from tfstyle.errors import OptionError, TfstyleError
 
 METHODS = ("fast", "arbitrary", "magenta", "optimize")
@@ -62,7 +62,7 @@ def add_parser(sub) -> None:
                          "painting (about 2 s each on a 2-core CPU; needs the VGG19 weights; default 0)")
     st.add_argument("--mask", default=None, metavar="IMAGE",
                     help="arbitrary with two STYLE images: greyscale image, white paints the first style")
-    st.add_argument("--size", type=positive_int, default=None,
+    st.add_argument("--size", type=image_side, default=None,
                     help="long side of the output (default: the content's own; 384 for optimize)")
     st.add_argument("--preserve-color", nargs="?", const="luminance", choices=["luminance", "histogram"],
                     default=None, help="keep the content's colours (default mode: luminance)")
