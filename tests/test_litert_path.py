@@ -257,15 +257,20 @@ def test_litert_default_tiles_are_full_width_strips(cache, photos, monkeypatch):
 # -------------------------------------------------------------- no TensorFlow
 
 
+def _fresh_process(code: str, cache, timeout: int) -> subprocess.CompletedProcess:
+    """``code`` in a new Python with ``cache`` as the LiteRT cache: what a user's first command sees."""
+    env = {**os.environ, "TFSTYLE_CACHE": str(cache), "PYTHONPATH": str(ROOT)}
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=timeout,
+                          check=False)
+
+
 def test_cli_stylize_with_a_warm_cache_imports_neither_tensorflow_nor_keras(cache, tmp_path):
     out = tmp_path / "out.jpg"
     code = ("import sys\nfrom tfstyle.cli import main\n"
             f"rc = main(['stylize', {str(HOLDOUT / min(os.listdir(HOLDOUT)))!r}, '--style', 'wave', "
             f"'-o', {str(out)!r}, '-q'])\n"
             "print(rc, 'tensorflow' in sys.modules, 'keras' in sys.modules)\n")
-    env = {**os.environ, "TFSTYLE_CACHE": str(cache), "PYTHONPATH": str(ROOT)}
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60,
-                          check=False)
+    proc = _fresh_process(code, cache, timeout=60)
     assert proc.stdout.split() == ["0", "False", "False"], proc.stderr[-2000:]
     assert out.is_file()
 
@@ -282,9 +287,7 @@ def test_video_of_presets_with_a_warm_cache_imports_neither_tensorflow_nor_keras
             f"style=[{str(STYLE)!r}, {str(HOLDOUT / min(os.listdir(HOLDOUT)))!r}], style_weights=[3, 1]))\n"
             f"rc = main(['stylize', {clip!r}, '--style', 'wave', '-o', {str(tmp_path / 'cli.mp4')!r}, '-q'])\n"
             "print(len(frames), rc, 'tensorflow' in sys.modules, 'keras' in sys.modules)\n")
-    env = {**os.environ, "TFSTYLE_CACHE": str(cache), "PYTHONPATH": str(ROOT)}
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120,
-                          check=False)
+    proc = _fresh_process(code, cache, timeout=120)
     assert proc.stdout.split() == ["5", "0", "False", "False"], proc.stderr[-2000:]
     assert frame_count(tmp_path / "fast.mp4") == 5 and frame_count(tmp_path / "cli.mp4") == 5
 

@@ -22,7 +22,6 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 from magenta_student import parser, ship  # noqa: E402
 
-
 NAME = "tfstyle_mobile_v1"
 TITLE = ("tfstyle's phone-first arbitrary-style network: Magenta's MobileNetV2 predictor, a transfer net with "
          "space-to-depth input and pixel-shuffle output (no full-resolution convolution), distilled from magenta_v1")
