@@ -25,7 +25,7 @@ def add_parser(sub) -> None:
                     help="a preset ('tfstyle presets') or a trained network")
     ex.add_argument("--style", dest="preset", default=None, metavar="NAME", help="a fast preset (same as --model NAME)")
     ex.add_argument("--arbitrary", action="store_true",
-                    help="export the phone-first arbitrary-style network (registry default 'phone') when no --model is given")
+                    help="export the phone network (the default arbitrary preset) when no --model is given")
     ex.add_argument("--style-calibration", default=None, metavar="DIR",
                     help="arbitrary int8: folder of style images to calibrate the predictor on")
     ex.add_argument("--cache", nargs="*", default=None, metavar="PRESET",
@@ -59,7 +59,7 @@ def run(args: argparse.Namespace) -> None:
     if spec is None and not args.arbitrary:
         raise OptionError("give --model NAME|FILE.keras, --style NAME, or --arbitrary")
     size = fixed_size(args.size)
-    if spec is None:  # --arbitrary alone: the network for phones (the phone-first student)
+    if spec is None:  # --arbitrary alone: the network for phones (the default arbitrary preset)
         from tfstyle.weights.registry import phone_preset
 
         spec = phone_preset()
