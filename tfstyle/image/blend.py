@@ -11,21 +11,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from tfstyle.errors import OptionError
-
-
-def check_fraction(name: str, value, upper_inclusive: bool = True) -> float:
-    """``value`` as a float in ``[0, 1]`` (or ``[0, 1)``), else :class:`OptionError`."""
-    ok = not isinstance(value, bool) and isinstance(value, (int, float, np.integer, np.floating)) and \
-        0 <= value <= 1 and (upper_inclusive or value < 1)
-    if not ok:
-        raise OptionError(f"{name} must be in [0, 1{']' if upper_inclusive else ')'}, got {value!r}")
-    return float(value)
-
-
-def check_strength(strength: float) -> None:
-    """A one-line :class:`OptionError` unless ``0 <= strength <= 1``."""
-    check_fraction("strength", strength)
-
+from tfstyle.options import check_fraction, check_strength
 
 #: Below this strength, an arbitrary-style network's picture also fades into the photo (linearly, to the
 #: photo itself at 0). Mixing style vectors alone never gives the photo back: the content's own vector

@@ -21,8 +21,8 @@ import numpy as np
 
 from tfstyle.errors import OptionError
 from tfstyle.image import color as colors
-from tfstyle.image.blend import check_strength as _check_strength
 from tfstyle.image.io import ImageLike, cover_crop, load_image, resize_image, to_uint8
+from tfstyle.options import check_strength as _check_strength
 from tfstyle.runtime import preset_files
 from tfstyle.runtime.protocols import FittedStyle, as_stylizer, no_fitted_styles
 from tfstyle.runtime.tiling import DEFAULT_OVERLAP, DEFAULT_STATS_SIZE

@@ -47,8 +47,8 @@ import numpy as np
 
 from tfstyle.errors import ImageError, OptionError, TfstyleError, first_line
 from tfstyle.image import color as colors
-from tfstyle.image.blend import check_fraction
 from tfstyle.image.io import MIN_SIDE, to_uint8
+from tfstyle.options import check_fraction
 from tfstyle.runtime import preset_files
 from tfstyle.runtime.protocols import FittedStyle, as_stylizer
 from tfstyle.runtime.tiling import DEFAULT_OVERLAP, round_up, stylize_tiled

@@ -46,7 +46,7 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 
 from tfstyle.errors import OptionError
-from tfstyle.image.blend import check_fraction
+from tfstyle.options import check_fraction
 
 __all__ = [
     "DEFAULT_MOMENTUM", "DEFAULT_TEMPORAL", "FlowBlender", "SmoothedFrames", "SmoothingNet", "TwoPassSmoothing",
