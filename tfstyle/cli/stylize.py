@@ -177,17 +177,11 @@ def _backend(args: argparse.Namespace, model, kind: str) -> str:
         return args.backend
     if preset_files.servable(model, kind, {"--fit-steps": getattr(args, "fit_steps", 0)}) is not None:
         return args.backend  # the stylize function refuses (litert) or notes the fallback (auto)
-    if preset_files.cached_files(model) is None:
-        from tfstyle.export.litert_cache import build_litert_cache
+    if preset_files.cached_files(model) is not None:  # the usual case: no import of the builder
+        return args.backend
+    from tfstyle.export.litert_cache import litert_or_keras
 
-        try:
-            build_litert_cache(model)
-        except (TfstyleError, ImportError) as exc:
-            if args.backend == "litert":
-                raise
-            preset_files.note(f"using Keras for {model!r}: building its LiteRT file failed ({exc})")
-            return "keras"
-    return args.backend
+    return args.backend if litert_or_keras(model, strict=args.backend == "litert") is not None else "keras"
 
 
 def _runner(args: argparse.Namespace, method: str, model, batch: bool):

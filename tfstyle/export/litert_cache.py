@@ -47,10 +47,12 @@ from tfstyle.runtime.preset_files import (
     cached_files,
     damaged,
     lite_kind,
+    named_stats,
+    stats_of,
 )
 from tfstyle.video.temporal import norm_layers, smoothed_norms
 
-__all__ = ["build_litert_cache", "ensure_litert_cache", "temporal_files"]
+__all__ = ["build_litert_cache", "ensure_litert_cache", "litert_or_keras", "temporal_files"]
 
 #: Rough build time, for the note on stderr (measured on a 2-core machine).
 BUILD_SECONDS = {"fast": 30, "arbitrary": 70}
@@ -60,19 +62,7 @@ def _dynamic(channels: int = 3) -> tuple:
     return (1, None, None, channels)
 
 
-def _named(moments) -> dict:
-    """``[(mean, var), ...]`` as ``{"mean_NN": mean, "var_NN": var}`` (the files' input and output names)."""
-    out = {}
-    for i, (mean, var) in enumerate(moments):
-        out[f"mean_{i:02d}"], out[f"var_{i:02d}"] = mean, var
-    return out
-
-
-def _moments(kwargs: dict, count: int) -> list:
-    return [(kwargs[f"mean_{i:02d}"], kwargs[f"var_{i:02d}"]) for i in range(count)]
-
-
-def _smoothed(run, net, count: int):
+def _smoothed(run, net):
     """The ``smooth`` signature's function: ``run(kwargs)`` (the network's forward pass) with every instance
     norm of ``net`` smoothing its statistics with the ``mean_NN`` / ``var_NN`` inputs by ``momentum``.
 
@@ -83,9 +73,9 @@ def _smoothed(run, net, count: int):
 
     def smooth(**kwargs):
         record: list = []
-        with smoothed_norms(net, _moments(kwargs, count), kwargs[MOMENTUM], record=record):
+        with smoothed_norms(net, stats_of(kwargs), kwargs[MOMENTUM], record=record):
             out = run(kwargs)
-        return {OUTPUT: tf.cast(out, tf.float32), **_named(record)}
+        return {OUTPUT: tf.cast(out, tf.float32), **named_stats(record)}
 
     return smooth
 
@@ -96,10 +86,9 @@ def _transfer_files(transfer, conditioned: bool) -> dict[str, bytes]:
 
     dim = getattr(transfer, "style_dim", None)
     channels = [conv.filters for conv in transfer.normalized_convs()]
-    count = len(channels)
     content = {CONTENT: _dynamic()}
     vector = {VECTOR: (1, dim)} if conditioned else {}
-    moment_inputs = _named([((1, 1, 1, c), (1, 1, 1, c)) for c in channels])  # input name -> shape
+    moment_inputs = named_stats([((1, 1, 1, c), (1, 1, 1, c)) for c in channels])  # input name -> shape
 
     def conditioning(kwargs):
         return transfer.conditioning(kwargs[VECTOR]) if conditioned else None
@@ -108,13 +97,13 @@ def _transfer_files(transfer, conditioned: bool) -> dict[str, bytes]:
         return {OUTPUT: tf.cast(transfer.transform(kwargs[CONTENT], conditioning(kwargs)), tf.float32)}
 
     def stats(**kwargs):
-        return _named(transfer.norm_stats(kwargs[CONTENT], conditioning=conditioning(kwargs)))
+        return named_stats(transfer.norm_stats(kwargs[CONTENT], conditioning=conditioning(kwargs)))
 
     def tile(**kwargs):
         return {OUTPUT: tf.cast(transfer.transform(kwargs[CONTENT], conditioning(kwargs),
-                                                   stats=_moments(kwargs, count)), tf.float32)}
+                                                   stats=stats_of(kwargs)), tf.float32)}
 
-    smooth = _smoothed(lambda kwargs: transfer.transform(kwargs[CONTENT], conditioning(kwargs)), transfer, count)
+    smooth = _smoothed(lambda kwargs: transfer.transform(kwargs[CONTENT], conditioning(kwargs)), transfer)
     return {"whole": _convert(transfer, whole, {**content, **vector}),
             "stats": _convert(transfer, stats, {**content, **vector}),
             "tile": _convert(transfer, tile, {**content, **vector, **moment_inputs}),
@@ -137,13 +126,12 @@ def temporal_files(net) -> dict[str, bytes]:
     norm_layers(net)  # the one-pass smoothing patches these: refuse early, before tracing
     shapes = [(tuple(np.shape(mean)), tuple(np.shape(var)))
               for mean, var in net.norm_stats(np.zeros((1, 16, 16, 3), np.float32))]  # also builds the weights
-    count = len(shapes)
-    inputs = {CONTENT: _dynamic(), **_named(shapes)}
+    inputs = {CONTENT: _dynamic(), **named_stats(shapes)}
 
     def tile(**kwargs):
-        return {OUTPUT: tf.cast(net(kwargs[CONTENT], stats=_moments(kwargs, count)), tf.float32)}
+        return {OUTPUT: tf.cast(net(kwargs[CONTENT], stats=stats_of(kwargs)), tf.float32)}
 
-    smooth = _smoothed(lambda kwargs: net(kwargs[CONTENT]), net, count)
+    smooth = _smoothed(lambda kwargs: net(kwargs[CONTENT]), net)
     # ExportArchive tracks the variables the functions use itself: no need to know which Keras model holds them.
     return {"tile": _convert(tf.Module(), tile, inputs),
             "smooth": _convert(tf.Module(), smooth, {**inputs, MOMENTUM: (1, 1, 1, 1)})}
@@ -298,3 +286,18 @@ def _build(name: str, kind: str, folder, quiet: bool) -> dict:
 def ensure_litert_cache(name: str, *, quiet: bool = False) -> dict:
     """The cached files of preset ``name``, built first when missing or damaged (only then is TensorFlow imported)."""
     return cached_files(name) or build_litert_cache(name, quiet=quiet)
+
+
+def litert_or_keras(name: str, *, strict: bool) -> dict | None:
+    """The cached files of preset ``name``, built first when missing or damaged; where the build fails,
+    ``None`` with a one-line note (the caller runs Keras), or the error itself when ``strict``
+    (``backend="litert"``). TensorFlow not installed counts as a failed build."""
+    try:
+        return cached_files(name) or build_litert_cache(name)
+    except (TfstyleError, ImportError) as exc:
+        if strict:
+            raise
+        from tfstyle.runtime.preset_files import note
+
+        note(f"using Keras for {name!r}: building its LiteRT file failed ({first_line(exc)})")
+        return None

@@ -546,11 +546,9 @@ def check_not_input(inputs: Iterable[str | os.PathLike],
         if source is None:  # an optional input not given (e.g. no mask)
             continue
         text = os.fsdecode(os.fspath(source))
-        try:
-            info = os.stat(text)
-        except (OSError, ValueError):
-            continue
-        (folders if os.path.isdir(text) else files)[(info.st_dev, info.st_ino)] = text
+        identity = _identity(text)
+        if identity is not None:
+            (folders if os.path.isdir(text) else files)[identity] = text
     if not files and not folders:
         return
     for out in outputs:

@@ -248,7 +248,6 @@ class _Runner:
                 f" (rebuild it: 'tfstyle export --cache {pathlib.Path(source).parent.name.rsplit('-', 3)[0]}')"
             raise TfstyleError(f"cannot load LiteRT file {where}: {first_line(exc)}{hint}") from exc
         self.details = self.runner.get_input_details()
-        self.inputs = sorted(self.details)
 
     def __call__(self, **inputs) -> dict:
         feed = {name: np.ascontiguousarray(value, np.float32) for name, value in inputs.items()}
@@ -271,18 +270,19 @@ def _runner(source: str | bytes) -> _Runner:
     return _cached_runner(source, stat.st_mtime_ns, stat.st_size)
 
 
-def _stats_feed(stats) -> dict:
-    """``[(mean, var), ...]`` as the files' ``mean_NN`` / ``var_NN`` inputs."""
+def named_stats(stats) -> dict:
+    """``[(mean, var), ...]`` as ``{"mean_NN": mean, "var_NN": var}``: the files' input and output names."""
     feed = {}
     for i, (mean, var) in enumerate(stats):
         feed[f"mean_{i:02d}"], feed[f"var_{i:02d}"] = mean, var
     return feed
 
 
-def _stats_of(outputs: dict) -> list:
-    """The ``mean_NN`` / ``var_NN`` outputs of a file as ``[(mean, var), ...]``."""
-    count = sum(name.startswith("mean_") for name in outputs)
-    return [(outputs[f"mean_{i:02d}"], outputs[f"var_{i:02d}"]) for i in range(count)]
+def stats_of(named: dict) -> list:
+    """The ``mean_NN`` / ``var_NN`` entries of ``named`` (a file's outputs, a signature's inputs) as
+    ``[(mean, var), ...]``; other entries are ignored."""
+    count = sum(name.startswith("mean_") for name in named)
+    return [(named[f"mean_{i:02d}"], named[f"var_{i:02d}"]) for i in range(count)]
 
 
 class LiteNet:
@@ -310,7 +310,7 @@ class LiteNet:
 
     def __call__(self, images, stats=None) -> np.ndarray:
         if stats is not None:
-            return self._run("tile", content=images, **_stats_feed(stats))[OUTPUT]
+            return self._run("tile", content=images, **named_stats(stats))[OUTPUT]
         if "whole" not in self.files:  # a network converted for video only: its smooth file, momentum 0
             return self.smoothed(images, None, 0.0)[0]
         return self._run("whole", content=images)[OUTPUT]
@@ -318,20 +318,19 @@ class LiteNet:
     def norm_stats(self, images) -> list:
         if "stats" not in self.files:
             return self.smoothed(images, None, 0.0)[1]
-        return _stats_of(self._run("stats", content=images))
+        return stats_of(self._run("stats", content=images))
 
     def smoothed(self, images, previous: list | None, momentum: float) -> tuple[np.ndarray, list]:
         """``(stylized, statistics used)``: every norm uses ``momentum * previous + (1 - momentum) * own``
         (the ``smooth`` file, one pass); ``previous=None`` (a first frame) uses the frame's own."""
         runner = self._file("smooth")
         if not previous:
-            previous = [(np.zeros(runner.details[f"mean_{i:02d}"]["shape"], np.float32),
-                         np.zeros(runner.details[f"var_{i:02d}"]["shape"], np.float32))
-                        for i in range(sum(name.startswith("mean_") for name in runner.details))]
+            previous = [(np.zeros(mean["shape"], np.float32), np.zeros(var["shape"], np.float32))
+                        for mean, var in stats_of(runner.details)]
             momentum = 0.0
         outputs = runner(content=images, **{MOMENTUM: np.full((1, 1, 1, 1), momentum, np.float32)},
-                         **_stats_feed(previous), **self.extra)
-        return outputs[OUTPUT], _stats_of(outputs)
+                         **named_stats(previous), **self.extra)
+        return outputs[OUTPUT], stats_of(outputs)
 
 
 class LiteArbitrary:

@@ -119,18 +119,12 @@ def _preset_files(spec, kind: str, engine: str) -> dict | None:
     name = default_preset(kind) if spec is None else spec
     if preset_files.lite_kind(name) != kind:
         return None
-    files = preset_files.cached_files(name)
+    files = preset_files.cached_files(name)  # the usual case: no import of the builder (TensorFlow)
     if files is not None:
         return files
-    try:
-        from tfstyle.export.litert_cache import build_litert_cache  # TensorFlow, once per machine
+    from tfstyle.export.litert_cache import litert_or_keras
 
-        return build_litert_cache(name)
-    except (TfstyleError, ImportError) as exc:
-        if engine == "tflite":
-            raise
-        preset_files.note(f"using Keras for {name!r}: building its LiteRT files failed ({first_line(exc)})")
-        return None
+    return litert_or_keras(name, strict=engine == "tflite")
 
 
 def load_network(method: str = "fast", *, model=None, style=None, strength: float = 1.0, style_weights=None,
