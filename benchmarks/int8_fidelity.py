@@ -20,7 +20,8 @@ float32). A fast preset (``--net wave``) gives one row, scored against its own p
 
     python benchmarks/int8_fidelity.py --net tfstyle_mobile_v3 --photos 4 --paintings 3 \\
         --label after --out benchmarks/results/int8_fidelity.md
-    python benchmarks/int8_fidelity.py --net wave --photos 4 --out benchmarks/results/int8_fidelity.md
+    python benchmarks/int8_fidelity.py --net fast --photos 4 --out benchmarks/results/int8_fidelity.md   # six styles
+    python benchmarks/int8_fidelity.py --net wave --format mixed --photos 4   # int8 convolutions, float norms
     python benchmarks/int8_fidelity.py --net tfstyle_mobile_v3 --reuse /tmp/before --label before   # built files
 """
 from __future__ import annotations
@@ -42,26 +43,35 @@ SHARED = pathlib.Path(__file__).resolve().parents[2] / "shared"
 FAST_STYLES = ("shipwreck", "starry_night", "the_scream", "udnie", "wave", "woman_with_hat")
 
 
-def export_pair(name: str, folder: pathlib.Path, size: int, calibration, style_calibration) -> dict:
-    """Export float32 and int8 files of preset ``name`` into ``folder``; ``{format: {role: path}}``."""
+def export_pair(name: str, folder: pathlib.Path, size: int, calibration, style_calibration,
+                quantized: str = "int8") -> dict:
+    """Export float32 and ``quantized`` (int8 or mixed) files of preset ``name`` into ``folder``.
+
+    Returns ``{"float32": {role: path}, "int8": {role: path}}`` (the quantized file under ``"int8"``).
+    """
     from tfstyle.weights.presets import load_model, model_kind
 
     net = load_model(name)
     files: dict = {}
-    for fmt in ("float32", "int8"):
+    for fmt in ("float32", quantized):
         start = time.perf_counter()
-        if model_kind(net) == "arbitrary":
+        if fmt == "mixed" and model_kind(net) == "arbitrary":
+            from tfstyle.export.aeq import export_arbitrary_mixed
+
+            metas = export_arbitrary_mixed(net, folder, content_size=size)
+            files["int8"] = {role: folder / meta["file"] for role, meta in metas.items()}
+        elif model_kind(net) == "arbitrary":
             from tfstyle.export.arbitrary import export_arbitrary
 
             metas = export_arbitrary(net, folder, format=fmt, content_size=size, representative_images=calibration,
                                      representative_styles=style_calibration)
-            files[fmt] = {role: folder / meta["file"] for role, meta in metas.items()}
+            files["int8" if fmt != "float32" else fmt] = {role: folder / meta["file"] for role, meta in metas.items()}
         else:
             from tfstyle.export import export_tflite
 
             path = folder / f"{name}_{fmt}_{size}.tflite"
             export_tflite(net, path, format=fmt, size=size, representative_images=calibration)
-            files[fmt] = {"whole": path}
+            files["int8" if fmt != "float32" else fmt] = {"whole": path}
         print(f"exported {name} {fmt} in {time.perf_counter() - start:.0f} s", file=sys.stderr, flush=True)
     return files
 
@@ -172,6 +182,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--reuse", type=pathlib.Path, default=None,
                         help="evaluate files built earlier into this folder instead of exporting")
     parser.add_argument("--keep", type=pathlib.Path, default=None, help="export into this folder (kept)")
+    parser.add_argument("--format", default="int8", choices=["int8", "mixed"],
+                        help="the file compared with float32: full-integer int8 or mixed (int8 convolutions, float norms)")
     parser.add_argument("--label", default="", help="a word for the table's heading (e.g. before / after)")
     parser.add_argument("--out", type=pathlib.Path, default=None, help="append the Markdown table to this file")
     args = parser.parse_args(argv)
@@ -187,7 +199,7 @@ def main(argv: list[str] | None = None) -> int:
     photos = photo_list[::max(1, len(photo_list) // args.photos)][:args.photos]
     paintings = painting_list[::max(1, len(painting_list) // args.paintings)][:args.paintings]
     label = f" ({args.label})" if args.label else ""
-    heading = (f"### int8 vs float32{label}: {args.size} px, {len(photos)} holdout photos x {len(paintings)} "
+    heading = (f"### {args.format} vs float32{label}: {args.size} px, {len(photos)} holdout photos x {len(paintings)} "
                "holdout paintings")
     lines = [heading, "",
              f"Machine: {describe()}", "",
@@ -201,7 +213,7 @@ def main(argv: list[str] | None = None) -> int:
             else:
                 folder = args.keep or pathlib.Path(scratch)
                 folder.mkdir(parents=True, exist_ok=True)
-                files = export_pair(name, folder, args.size, args.calibration, args.style_calibration)
+                files = export_pair(name, folder, args.size, args.calibration, args.style_calibration, args.format)
             rows = evaluate(name, files, photos, paintings, args.size)
         lines.extend(rows)
         print("\n".join(rows), file=sys.stderr, flush=True)

@@ -8,10 +8,14 @@ Stylizes every content image of a folder with each model and prints, per model, 
 * the content distance to the content image (||F(output) - F(content)||_F / ||F(content)||_F
   at block4_conv2), and
 * the SSIM to the content image (``tfstyle.perceptual.metrics.ssim``; 1 = the photo's structure kept),
+* the CFSD to the content image (``tfstyle.perceptual.metrics.cfsd``: StyleID's content feature structure
+  distance, KL divergence of VGG19 relu3_1 patch-similarity maps; 0 = the photo's structure kept), and
+* the colour-histogram distance to the style image (``tfstyle.perceptual.metrics.histogram_distance``:
+  Hellinger distance of HistoGAN's RGB-uv histograms; 0 = the painting's colours),
 
-and the same for the identity (the content image unchanged: content distance 0, SSIM 1, the
-photos' own style distance) as a baseline. Lower is better for both distances, higher for
-SSIM; a good model moves the style distance well below the identity's at a moderate content
+and the same for the identity (the content image unchanged: content distance 0, SSIM 1, CFSD 0,
+the photos' own style and histogram distances) as a baseline. Lower is better for the distances,
+higher for SSIM; a good model moves the style distance well below the identity's at a moderate content
 distance. Results are
 printed as a Markdown table (one row per model and an identity row per style);
 ``--out FILE`` appends those rows to FILE.
@@ -41,15 +45,15 @@ from dataclasses import dataclass, field
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-import numpy as np  # noqa: E402
+import numpy as np
 
-from tfstyle.devtools.machine import describe  # noqa: E402
-from tfstyle.errors import TfstyleError  # noqa: E402
-from tfstyle.image.io import list_images, load_image, to_uint8  # noqa: E402
+from tfstyle.devtools.machine import describe
+from tfstyle.errors import TfstyleError
+from tfstyle.image.io import list_images, load_image, to_uint8
 
 HEADER = (
     "| model | style | style distance (mean ± std) | content distance (mean ± std) | SSIM to the photo (mean ± std) "
-    "| images | size |\n|---|---|---|---|---|---|---|"
+    "| CFSD (mean ± std) | histogram distance (mean ± std) | images | size |\n|---|---|---|---|---|---|---|---|---|"
 )
 IDENTITY = "identity (content unchanged)"
 
@@ -142,6 +146,7 @@ def row(label: str, style: str, results: list[dict], size: int) -> str:
     return (
         f"| {label} | {style} | {summary([r['style'] for r in results])} | "
         f"{summary([r['content'] for r in results])} | {summary([r['ssim'] for r in results])} | "
+        f"{summary([r['cfsd'] for r in results])} | {summary([r['histogram'] for r in results])} | "
         f"{len(results)} | {size} |"
     )
 
@@ -177,7 +182,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    from tfstyle.perceptual.metrics import Scorer, ssim
+    from tfstyle.perceptual.metrics import Scorer
 
     entries: list[Entry] = args.entries
     resolve_styles(entries, args.style, args.style_dir)
@@ -206,7 +211,9 @@ def run(args: argparse.Namespace) -> int:
         content = crop_to_multiple(load_image(path, max_size=args.size))
         content_features = next(iter(scorers.values())).features(content)  # shared by every style
         for style, scorer in scorers.items():
-            identity[style].append({**scorer.score(content_features, content_features), "ssim": 1.0})
+            # The photo itself: SSIM 1 and CFSD 0 by definition (no need to spend CFSD's matrix products).
+            identity[style].append({**scorer.score(content_features, content_features), "ssim": 1.0, "cfsd": 0.0,
+                                    "histogram": scorer.histogram_distance(content)})
         for entry, scores in zip(entries, results):
             t0 = time.perf_counter()
             output = np.asarray(entry.net(content[None]))
@@ -214,7 +221,7 @@ def run(args: argparse.Namespace) -> int:
             if output.shape[1:3] != content.shape[:2]:
                 raise UsageError(f"{entry.label} returned {output.shape} for a {content.shape} image")
             image = to_uint8(output[0])
-            scores.append({**scorers[entry.style].score(image, content_features), "ssim": ssim(image, content)})
+            scores.append(scorers[entry.style].report(image, content, content_features))
         if n % 10 == 0 or n == len(paths):
             print(f"  {n}/{len(paths)} images, {time.perf_counter() - start:.0f} s", file=sys.stderr)
 
@@ -228,7 +235,7 @@ def run(args: argparse.Namespace) -> int:
     print(HEADER)
     print("\n".join(rows))
     if args.out:
-        # A new table when the file has none with these columns (older tables lack the SSIM column).
+        # A new table when the file has none with these columns (older tables lack the SSIM, CFSD and histogram columns).
         old = pathlib.Path(args.out).read_text(encoding="utf-8") if os.path.exists(args.out) else ""
         header = "" if HEADER in old else ("\n" if old else "") + HEADER + "\n"
         with open(args.out, "a", encoding="utf-8") as f:

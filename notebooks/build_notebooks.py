@@ -15,7 +15,14 @@ Every notebook starts the same way: an install cell (pip-installs tfstyle only o
 values), a runtime check (GPU/TPU/CPU) and a helper cell for inputs: a file-upload widget on
 Colab, Google Drive as an option, and local fallbacks (scikit-image's sample photos, paintings
 named by the environment variables ``TFSTYLE_STYLE_IMAGE`` / ``TFSTYLE_STYLE_IMAGE_2``, a folder
-of photos in ``TFSTYLE_CONTENT_DIR``, else a generated pattern).
+of photos in ``TFSTYLE_CONTENT_DIR``, else public-domain paintings fetched from Wikimedia Commons,
+else, offline, a generated pattern).
+
+The committed notebooks carry their outputs (pictures, timings), made on a 2-core CPU by
+
+    python notebooks/build_notebooks.py --execute  # run each notebook at SAVED_PARAMETERS, keep the outputs
+
+``--check`` compares the cell sources only, so saved outputs never make a notebook stale.
 """
 from __future__ import annotations
 
@@ -58,7 +65,11 @@ def code(text: str, *, tags: tuple[str, ...] = (), form: bool = False) -> nbform
 
 def header(name: str, title: str, intro: str) -> nbformat.NotebookNode:
     badge = f"[![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)]({colab_url(name)})"
-    return md(f"# {title}\n\n{badge}\n\n" + _source(intro))
+    saved = ", ".join(f"`{key} = {value!r}`" for key, value in SAVED_PARAMETERS[name].items())
+    note = (f"\n\n*The outputs saved below come from a run on a 2-core CPU without a GPU, with {saved}; "
+            "photos: scikit-image's samples; paintings: Hokusai's Great Wave and van Gogh's Starry Night "
+            "(public domain).*")
+    return md(f"# {title}\n\n{badge}\n\n" + _source(intro) + note)
 
 
 INSTALL_MD = md("""
@@ -122,7 +133,8 @@ HELPERS_CELL = code('''
     import matplotlib.pyplot as plt
     import numpy as np
 
-    # Photos bundled with scikit-image (no download): astronaut (NASA, public domain), the others CC0.
+    %config InlineBackend.figure_formats = ["jpeg"]
+    # (JPEG: pictures of photos stay small in a saved notebook.) Photos bundled with scikit-image (no download): astronaut (NASA, public domain), the others CC0.
     SAMPLE_PHOTOS = ("astronaut", "chelsea", "coffee", "rocket", "hubble_deep_field")
 
 
@@ -195,9 +207,37 @@ HELPERS_CELL = code('''
         return found[0] if found[0] is not None else sample_photo(sample)
 
 
+    # Public-domain paintings from Wikimedia Commons, fetched once when no painting is given.
+    PAINTINGS = (
+        ("Tsunami_by_hokusai_19th_century.jpg", "Katsushika Hokusai, The Great Wave off Kanagawa (c. 1831)"),
+        ("Van_Gogh_-_Starry_Night_-_Google_Art_Project.jpg", "Vincent van Gogh, The Starry Night (1889)"),
+    )
+
+
+    def public_domain_painting(number=1):
+        """The ``number``-th painting of PAINTINGS, downloaded once into paintings/ (None when offline)."""
+        import urllib.request
+
+        name, credit = PAINTINGS[(number - 1) % len(PAINTINGS)]
+        path = pathlib.Path("paintings") / name
+        if not path.exists():
+            url = f"https://commons.wikimedia.org/wiki/Special:FilePath/{name}?width=1024"
+            try:
+                request = urllib.request.Request(url, headers={"User-Agent": "tfstyle-notebook"})
+                with urllib.request.urlopen(request, timeout=10) as response:
+                    data = response.read()
+            except OSError:
+                return None
+            path.parent.mkdir(exist_ok=True)
+            path.write_bytes(data)
+        print(f"painting {number}: {credit}, public domain (Wikimedia Commons)")
+        return path
+
+
     def pick_styles(count=1, prompt="Upload {count} painting(s) (Cancel: the defaults)"):
         """``count`` style images: uploaded, MyDrive/DRIVE_DIR/style.jpg, style2.jpg..., the files named by
-        $TFSTYLE_STYLE_IMAGE, $TFSTYLE_STYLE_IMAGE_2..., else generated patterns."""
+        $TFSTYLE_STYLE_IMAGE, $TFSTYLE_STYLE_IMAGE_2..., else public-domain paintings from Wikimedia
+        Commons (Hokusai, van Gogh), else (offline) generated patterns."""
         styles = upload(prompt.format(count=count))[:count]
         for number in range(len(styles) + 1, count + 1):
             suffix = "" if number == 1 else str(number)
@@ -207,7 +247,10 @@ HELPERS_CELL = code('''
             elif os.environ.get(variable):
                 styles.append(pathlib.Path(os.environ[variable]))
             else:
-                styles.append(painted_pattern(seed=number))
+                painting = public_domain_painting(number)
+                if painting is None:
+                    print(f"painting {number}: offline, a generated pattern stands in (upload a painting instead)")
+                styles.append(painting if painting is not None else painted_pattern(seed=number))
         return styles
 
 
@@ -278,8 +321,8 @@ def quickstart() -> list:
             ## Your images
 
             A photo and two paintings. Without uploads the photo is scikit-image's *astronaut*; the
-            paintings come from `$TFSTYLE_STYLE_IMAGE` / `$TFSTYLE_STYLE_IMAGE_2` when set, else they
-            are generated patterns (upload real paintings for real results).
+            paintings come from `$TFSTYLE_STYLE_IMAGE` / `$TFSTYLE_STYLE_IMAGE_2` when set, else they are
+            Hokusai's *Great Wave* and van Gogh's *Starry Night* (public domain, fetched from Wikimedia Commons).
             """),
         code("""
             content = pick_content()
@@ -890,6 +933,22 @@ NOTEBOOKS = {
 }
 
 
+#: The parameters of the run whose outputs the committed notebooks carry (a 2-core CPU, minutes per notebook).
+SAVED_PARAMETERS = {
+    "quickstart": {"SIZE": 384, "STEPS": 40, "FIT_STEPS": 5},
+    "train_your_own_style": {"NEW_STYLE_SECONDS": 90, "IMAGE_SIZE": 128, "BATCH_SIZE": 2, "STEPS": 40,
+                             "PRETRAIN_STEPS": 40, "WIDTH": 0.25, "CONTENT_LIMIT": 5, "JIT_COMPILE": False,
+                             "TENSORBOARD": False, "SIZE": 384},
+    "export_to_phone": {"SIZE": 256, "CALIBRATION_IMAGES": 16, "QAT_STEPS": 0, "BENCH_RUNS": 10},
+    "compare_methods": {"SIZE": 384, "STEPS": 40},
+    "video": {"SIZE": 320, "MAX_FRAMES": 30},
+}
+
+#: Paintings for the saved run (public domain), from ../shared when this repository sits beside it.
+SAVED_PAINTINGS = {"TFSTYLE_STYLE_IMAGE": "data/style/named/wave.jpg",
+                   "TFSTYLE_STYLE_IMAGE_2": "data/style/named/starry_night.jpg"}
+
+
 def build(name: str) -> nbformat.NotebookNode:
     """The notebook ``name``, with deterministic cell ids and no outputs."""
     make, gpu = NOTEBOOKS[name]
@@ -911,21 +970,82 @@ def render(name: str) -> str:
     return nbformat.writes(build(name)) + "\n"
 
 
+def without_outputs(nb: nbformat.NotebookNode) -> str:
+    """``nb`` as text with outputs and execution counts removed (what ``render`` writes)."""
+    nb = nbformat.from_dict(nb)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs, cell.execution_count = [], None
+            cell.metadata.pop("execution", None)
+    return nbformat.writes(nb) + "\n"
+
+
+def _parameters_source(source: str, values: dict) -> str:
+    """The parameters cell ``source`` with the assignments of ``values``' names replaced."""
+    import ast
+
+    lines = source.splitlines()
+    assigned = {node.targets[0].id: node for node in ast.parse(source).body
+                if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name)}
+    missing = sorted(set(values) - set(assigned))
+    if missing:
+        raise SystemExit(f"not in the parameters cell: {missing}")
+    for key in sorted(values, key=lambda k: -assigned[k].lineno):
+        node = assigned[key]
+        lines[node.lineno - 1:node.end_lineno] = [f"{key} = {values[key]!r}"]
+    return "\n".join(lines)
+
+
+def execute(name: str, path: pathlib.Path) -> None:
+    """Run notebook ``name`` at SAVED_PARAMETERS in a scratch folder and write it, outputs kept, to ``path``."""
+    import os
+    import tempfile
+
+    import nbclient
+
+    nb = build(name)
+    cell = next(c for c in nb.cells if "parameters" in c.metadata.get("tags", []))
+    default = cell.source
+    cell.source = _parameters_source(default, SAVED_PARAMETERS[name])
+    shared = HERE.parent.parent / "shared"
+    for variable, relative in SAVED_PAINTINGS.items():
+        if (shared / relative).is_file():
+            os.environ[variable] = str(shared / relative)
+    os.environ.pop("TFSTYLE_CONTENT_DIR", None)  # the saved run uses the publishable sample photos
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    os.environ["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
+    with tempfile.TemporaryDirectory() as scratch:
+        nbclient.NotebookClient(nb, timeout=1800, kernel_name="python3",
+                                resources={"metadata": {"path": scratch}}).execute()
+        cell.source = default  # users see the defaults; the header names the saved run's values
+        text = nbformat.writes(nb).replace(scratch, ".").replace(str(shared), "shared")
+    errors = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
+    if errors:
+        raise SystemExit(f"{name}: {errors[0].ename}: {errors[0].evalue}")
+    path.write_text(text + "\n", encoding="utf-8")
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--check", action="store_true", help="only check that the .ipynb files are up to date")
+    parser.add_argument("--check", action="store_true",
+                        help="only check that the .ipynb files' cells are up to date (outputs are ignored)")
+    parser.add_argument("--execute", nargs="*", metavar="NAME",
+                        help="run the notebooks (default: all) at SAVED_PARAMETERS and save them with outputs")
     parser.add_argument("--out", type=pathlib.Path, default=HERE, help="folder to write to (default: notebooks/)")
     args = parser.parse_args(argv)
     stale = []
     for name in NOTEBOOKS:
         path = args.out / f"{name}.ipynb"
-        text = render(name)
         if args.check:
-            if not path.is_file() or path.read_text(encoding="utf-8") != text:
+            if not path.is_file() or without_outputs(nbformat.read(path, as_version=4)) != render(name):
                 stale.append(path)
+        elif args.execute is not None:
+            if not args.execute or name in args.execute:
+                execute(name, path)
+                print("ran and wrote", path)
         else:
-            path.write_text(text, encoding="utf-8")
-            print("wrote", path)
+            path.write_text(render(name), encoding="utf-8")
+            print("wrote", path, "(no outputs: --execute saves them)")
     if stale:
         print("out of date (run python notebooks/build_notebooks.py):", *stale, file=sys.stderr)
         return 1

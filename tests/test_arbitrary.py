@@ -335,3 +335,33 @@ def test_auto_strength_picks_the_strongest_that_keeps_the_photos_structure(net, 
     save_image(images["a"], painting)
     assert main(["stylize", str(src), str(painting), "--model", str(model), "--strength", "auto", "-q",
                  "-o", str(tmp_path / "out.png")]) == 0
+
+
+def test_refine_moves_the_picture_toward_the_painting(net, images, vgg_weights):
+    from tfstyle.perceptual.metrics import Scorer
+
+    content, style = images["content"], images["b"]
+    scorer = Scorer(style, weights=vgg_weights)
+    plain = stylize_arbitrary(content, style, model=net)
+    refined = stylize_arbitrary(content, style, model=net, refine=8)
+    assert refined.shape == plain.shape and refined.dtype == np.uint8
+    assert scorer.style_distance(refined) < scorer.style_distance(plain) - 0.02
+    np.testing.assert_array_equal(stylize_arbitrary(content, style, model=net, refine=0), plain)
+    # Colours come back from the photo after the refinement: the photo's chroma, so moving it there again
+    # changes nothing but rounding (the refined picture's own colours are far from it).
+    from tfstyle.image.color import transfer_color
+
+    kept = stylize_arbitrary(content, style, model=net, refine=2, preserve_color=True).astype(np.float32)
+    inside = ((kept > 2) & (kept < 253)).all(-1)  # where clipping to [0, 255] took no colour away
+    assert np.abs(transfer_color(kept, content) - kept)[inside].mean() < 1.0
+    assert np.abs(transfer_color(refined.astype(np.float32), content) - refined)[inside].mean() > 3.0
+
+
+def test_refine_refuses_what_it_would_undo(net, images):
+    content, a, b = images["content"], images["a"], images["b"]
+    for kwargs in ({"strength": 0.5}, {"strength": "auto"}, {"mask": np.ones((72, 96))}):
+        styles = [a, b] if "mask" in kwargs else a
+        with pytest.raises(OptionError, match="refine needs style images"):
+            stylize_arbitrary(content, styles, model=net, refine=3, **kwargs)
+    with pytest.raises(OptionError, match="refine must be an integer >= 0"):
+        stylize_arbitrary(content, a, model=net, refine=-1)

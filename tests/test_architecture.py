@@ -18,7 +18,7 @@ LAYERS = {
     **dict.fromkeys(("weights", "runtime", "perceptual", "perceptual.loss", "training.data", "training.trainer",
                      "video.temporal"), 2),
     **dict.fromkeys(("methods", "perceptual.metrics"), 3),
-    **dict.fromkeys(("training", "export", "video"), 4),
+    **dict.fromkeys(("training", "export", "video", "beam"), 4),
     **dict.fromkeys(("cli", "__main__"), 5),
 }
 

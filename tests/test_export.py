@@ -247,3 +247,85 @@ def test_import_is_light():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_full_integer_report_and_metadata(exported):
+    """int8 is integer between input and output; the float formats are not, and each says what it suits."""
+    from tfstyle.export.integer import integer_report
+
+    path, meta = exported["int8"]
+    report = integer_report(path)
+    assert report["full_integer"] and report["float_ops"] == [] and report["dequantize_ops"] == 0
+    assert report["float_tensors"] == 0 and report["io_dtypes"] == {"serving_default_content:0": "uint8",
+                                                                   "StatefulPartitionedCall:0": "uint8"}
+    assert meta["full_integer"] is True and meta["integer_report"] == report and meta["suits"] == ["CPU", "NPU"]
+    for fmt in ("float32", "float16", "dynamic"):
+        path, meta = exported[fmt]
+        report = integer_report(path)
+        assert meta["full_integer"] is False and "CONV_2D" in report["float_ops"] and report["float_tensors"] > 0
+    assert integer_report(exported["float16"][0])["dequantize_ops"] > 0  # float16 weights widened in the graph
+    assert exported["float16"][1]["suits"] == ["GPU", "CPU"] and exported["dynamic"][1]["suits"] == ["CPU"]
+
+
+def test_int8_float_io_is_still_full_integer_inside(net, images, tmp_path):
+    """A float input quantized at once and an output dequantized last are the graph's edges, not inside it."""
+    from tfstyle.export.integer import integer_report
+
+    path = tmp_path / "float_io.tflite"
+    export_tflite(net, path, format="int8", size=SIZE, representative_images=images[:4], uint8_io=False)
+    report = integer_report(path)
+    assert report["full_integer"] and set(report["io_dtypes"].values()) == {"float32"}
+
+
+def test_shipped_int8_files_are_full_integer(calibration_folder, tmp_path):
+    """The real release networks (a shipped fast style, the phone network's predictor and transfer) at 64 px."""
+    from tfstyle.export.arbitrary import export_arbitrary
+    from tfstyle.export.integer import integer_report
+    from tfstyle.weights.presets import load_model
+    from tfstyle.weights.registry import phone_preset, preset_names
+
+    style = preset_names("fast")[0]
+    path = tmp_path / f"{style}_int8.tflite"
+    meta = export_tflite(load_model(style, kind="fast"), path, format="int8", size=SIZE,
+                         representative_images=calibration_folder, num_calibration=4)
+    report = integer_report(path)
+    assert report["full_integer"], report
+    assert meta["full_integer"] and meta["suits"] == ["CPU", "NPU"]
+    metas = export_arbitrary(load_model(phone_preset(), kind="arbitrary"), tmp_path, format="int8", content_size=SIZE,
+                             representative_images=calibration_folder, representative_styles=calibration_folder,
+                             num_calibration=4)
+    for role, meta in metas.items():
+        report = integer_report(tmp_path / meta["file"])
+        assert report["full_integer"], (role, report["float_ops"], report["float_tensor_names"])
+        assert meta["full_integer"] and meta["suits"] == ["CPU", "NPU"]
+
+
+def test_magenta_int8_transfer_is_not_full_integer():
+    """Magenta's published "int8" transfer file keeps float ops and DEQUANTIZE inside (Edge TPU compilers refuse it)."""
+    from tfstyle.export.integer import integer_report
+
+    from .conftest import SHARED
+
+    path = SHARED / "anchors" / "magenta" / "transfer_int8_384.tflite"
+    if not path.is_file():
+        pytest.skip("needs ../shared/anchors/magenta")
+    report = integer_report(path)
+    assert not report["full_integer"] and report["dequantize_ops"] > 0 and "RSQRT" in report["float_ops"]
+    assert integer_report(path.with_name("predict_int8_256.tflite"))["full_integer"]
+
+
+def test_mixed_format_int8_convolutions_float_norms(net, images, tmp_path):
+    from tfstyle.export.integer import integer_report
+
+    path = tmp_path / "mixed.tflite"
+    meta = export_tflite(net, path, format="mixed", size=SIZE)
+    value = psnr(run_tflite(path, images[-1]), np.asarray(net(images[-1][None]))[0])
+    assert value >= MIN_PSNR["dynamic"], value  # int8 convolutions, float norms: near dynamic range, far above int8
+    report = integer_report(path)
+    assert not report["full_integer"] and {"MEAN", "RSQRT"} <= set(report["float_ops"])
+    assert meta["format"] == "mixed" and meta["mixed_recipe"] == "dynamic" and meta["suits"] == ["CPU"]
+    assert meta["input"]["dtype"] == "float32" and "DEQUANTIZE" not in meta["ops"]
+    float_size = export_tflite(net, tmp_path / "f.tflite", size=SIZE)["size_bytes"]
+    assert meta["size_bytes"] < 0.6 * float_size  # int8 convolution weights
+    with pytest.raises(OptionError, match="format must be one of"):
+        export_tflite(net, tmp_path / "x.tflite", format="int4", size=SIZE)

@@ -63,6 +63,16 @@ def test_int8_is_uint8_throughout_and_close(net, pictures, tmp_path):
     assert psnr(np.clip(out["stylized"][0], 0, 255), expected) > 25
 
 
+def test_qat_options_are_checked(net, tmp_path):
+    from tfstyle.errors import OptionError
+
+    with pytest.raises(OptionError, match="qat_steps .*needs format 'int8'"):
+        export_arbitrary(net, tmp_path, content_size=32, style_input_size=128, qat_steps=5)
+    with pytest.raises(OptionError, match="style_pool must be a non-negative integer"):
+        export_arbitrary(net, tmp_path, content_size=32, style_input_size=128, style_pool=-1)
+    assert not list(tmp_path.iterdir())
+
+
 def test_int8_needs_both_calibration_sets(net, pictures, tmp_path):
     with pytest.raises(Exception, match="representative_styles"):
         export_arbitrary(net, tmp_path, format="int8", content_size=64, representative_images=pictures[0])
@@ -191,3 +201,49 @@ def test_int8_transfer_fidelity_on_real_photos(tmp_path):
     # Measured here: mean 25.8 dB, worst 24.3 (integer_graph=True: 23.1 / 16.9). Issue #28's bar (35 dB worst
     # at 384 px on holdout pairs) is not reached; this guards against regressions.
     assert min(scores) > 23.5 and np.mean(scores) > 25.0
+
+
+def test_fake_quantization_has_the_int8_files_error(net, pictures, tmp_path):
+    """The keras.ops fake-INT8 forward is as far from float as the converted int8 file is (not bit-exact)."""
+    from tfstyle.export.equalize import equalize_instance_norm
+    from tfstyle.export.fakequant import FakeQuantTransfer
+    from tfstyle.export.tflite import calibration_images
+
+    photos, styles = pictures
+    metas = export_arbitrary(net, tmp_path, format="int8", content_size=64, style_input_size=128,
+                             representative_images=photos[:4], representative_styles=styles[:4],
+                             integer_graph=True)
+    assert metas["transfer"]["integer_graph"] is True
+    # The export's own calibration pairs: photos cropped to 64, vectors of the styles at net.style_size.
+    cal = np.stack(calibration_images(photos[:4], (64, 64), 4))
+    vectors = np.stack([_keras_outputs(net, cal[0], style)[0][0] for style in styles[:4]])
+    fake = FakeQuantTransfer(equalize_instance_norm(net.transfer, list(cal)))
+    fake.calibrate(cal, vectors)
+    photo = calibration_images(photos[6:7], (64, 64), 1)[0]
+    for vector in vectors[:2]:
+        int8 = run_signature(tmp_path / metas["transfer"]["file"], {"content": photo[None],
+                                                                    "style_vector": vector[None]})["stylized"][0]
+        faked = np.asarray(fake(photo[None], vector[None]))[0]
+        plain = np.asarray(fake.float_forward(photo[None], vector[None]))[0]
+        # Measured: the int8 file 29.6 / 29.9 dB from float, the fake forward 30.2 / 30.4 dB.
+        assert psnr(plain, np.asarray(net.transfer((photo[None], vector[None])))[0]) > 50
+        assert abs(psnr(faked, plain) - psnr(int8, plain)) < 2.5, (psnr(faked, plain), psnr(int8, plain))
+        assert psnr(faked, plain) < 40
+
+
+def test_qat_export_is_full_integer_and_records_both_measurements(net, pictures, tmp_path):
+    photos, styles = pictures
+    metas = export_arbitrary(net, tmp_path, format="int8", content_size=48, style_input_size=128,
+                             representative_images=photos[:4], representative_styles=styles[:4], qat_steps=6)
+    qat = metas["transfer"]["qat"]
+    assert qat["steps"] == 6 and qat["shipped"] in ("ptq", "qat")
+    # The fake-INT8 forward's error against the float network, before and after fine-tuning (6 steps on a
+    # random network need not lower it: the test checks the record, the benchmark measures the gain).
+    assert 0 < qat["mse_before"] < 1e4 and 0 < qat["mse_after"] < 1e4
+    for key in ("ptq", "qat"):
+        assert qat[key]["pairs"] in (3, 6) and 5 < qat[key]["worst_psnr"] <= qat[key]["mean_psnr"]
+    shipped = qat[qat["shipped"]]["worst_psnr"]
+    assert shipped == max(qat["ptq"]["worst_psnr"], qat["qat"]["worst_psnr"])
+    assert metas["transfer"]["integer_graph"] is (qat["shipped"] == "qat")
+    for meta in metas.values():
+        assert _integer_only(tmp_path / meta["file"]) == [], meta["file"]

@@ -60,6 +60,18 @@ def test_cli_export_int8_and_bench(tiny, tmp_path, rng, capsys):
     assert table[0].startswith("| model | threads") and len(table) == 3 and str(out) in table[2]
 
 
+def test_cli_export_mixed_says_what_it_suits(tiny, tmp_path, capsys):
+    out = tmp_path / "m.tflite"
+    assert main(["export", "--model", str(tiny / "net.keras"), "-o", str(out), "--format", "mixed", "--size", "32"]) == 0
+    assert "not full-integer, suits CPU" in capsys.readouterr().out
+    meta = json.loads((tmp_path / "m.tflite.json").read_text())
+    assert meta["format"] == "mixed" and meta["full_integer"] is False and meta["suits"] == ["CPU"]
+    assert psnr(run_tflite(out, np.full((32, 32, 3), 100.0)), run_tflite(tiny / "net.tflite", np.full((32, 32, 3), 100.0))) > 30
+    with pytest.raises(SystemExit):
+        main(["export", "--help"])
+    assert "mixed    CPU: int8 convolutions, float normalization" in capsys.readouterr().out
+
+
 @pytest.mark.parametrize("extra, message", [
     ([], "give --model NAME|FILE.keras, --style NAME, or --arbitrary"),
     (["--model", "x.keras", "--size", "1", "2", "3"], "one or two numbers"),
@@ -176,5 +188,22 @@ def test_qat_runs_on_tf_keras_in_its_own_process(tmp_path, rng):
     assert meta["qat"]["copy_max_abs_error"] < 0.05 and meta["qat"]["steps"] == 4
     assert meta["format"] == "int8-qat" and meta["input"]["dtype"] == "uint8" and meta["output"]["dtype"] == "uint8"
     assert "TF_USE_LEGACY_KERAS" not in os.environ  # the caller's process is untouched
+    x = cover_crop(photos[0], (32, 32))
+    assert psnr(run_tflite(tmp_path / "q.tflite", x), np.asarray(net(x[None]))[0]) > 20
+
+
+def test_qat_copies_the_phone_network_architecture_and_runs_in_the_background(tmp_path, rng):
+    """The shipped fast styles' architecture (space-to-depth, no encoder norms, normalized output, sigmoid) in tf_keras."""
+    from tfstyle.export.integer import integer_report
+    from tfstyle.export.qat import start_qat_int8
+
+    keras.utils.set_random_seed(1)
+    net = JohnsonNet(width=0.25, residual_blocks=1, shuffle=2, encoder_norm=False, output_norm=True,
+                     input_range="unit", output_activation="sigmoid")
+    photos = [smooth_image(rng, 40, 40) for _ in range(6)]
+    job = start_qat_int8(net, tmp_path / "q.tflite", photos, size=32, steps=4, batch_size=2, learning_rate=1e-4)
+    meta = job.result(timeout=900)
+    assert job.done() and meta["qat"]["copy_max_abs_error"] < 0.05
+    assert meta["full_integer"] and integer_report(tmp_path / "q.tflite")["full_integer"]
     x = cover_crop(photos[0], (32, 32))
     assert psnr(run_tflite(tmp_path / "q.tflite", x), np.asarray(net(x[None]))[0]) > 20

@@ -86,3 +86,35 @@ def test_train_johnson_cli(folder, tmp_path, rng, capsys, vgg_weights):
     assert main(args) == 0
     assert isinstance(keras.saving.load_model(out, compile=False), JohnsonNet)
     assert (tmp_path / "m.ckpt" / "state.json").is_file()
+
+
+def _outputs(folder) -> dict:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_folder_flags_recursive_skip_existing_and_shard(model_file, folder, tmp_path, capsys):
+    """``--recursive``, ``--skip-existing`` and ``--shard I/N`` reach ``stylize_folder``: subfolders mirrored, a rerun
+    leaves finished outputs alone, and two shards together write every image once."""
+    (folder / "broken.jpg").unlink()
+    (folder / "trip").mkdir()
+    (folder / "trip" / "d.png").write_bytes((folder / "b.png").read_bytes())
+    base = ["stylize", str(folder), "--model", str(model_file), "-q"]
+    flat, deep = tmp_path / "flat", tmp_path / "deep"
+    assert main([*base, "-o", str(flat)]) == 0
+    assert sorted(_outputs(flat)) == ["a.jpg", "b.jpg", "c.jpg"]
+    assert main([*base, "-o", str(deep), "--recursive"]) == 0
+    everything = _outputs(deep)
+    assert sorted(everything) == ["a.jpg", "b.jpg", "c.jpg", "trip/d.jpg"]
+
+    (deep / "a.jpg").write_bytes(b"kept: not rewritten")
+    (deep / "c.jpg").unlink()
+    capsys.readouterr()
+    assert main([*base, "-o", str(deep), "--recursive", "--skip-existing"]) == 0
+    assert "skipped 3 images whose output exists" in capsys.readouterr().err
+    assert _outputs(deep) == {**everything, "a.jpg": b"kept: not rewritten"}  # c.jpg painted again, the same
+
+    parts = [tmp_path / "part0", tmp_path / "part1"]
+    for index, part in enumerate(parts):
+        assert main([*base, "-o", str(part), "--recursive", "--shard", f"{index}/2"]) == 0
+    first, second = _outputs(parts[0]), _outputs(parts[1])
+    assert not set(first) & set(second) and {**first, **second} == everything

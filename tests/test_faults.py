@@ -478,6 +478,8 @@ def test_a_cache_builder_killed_while_holding_the_lock_does_not_block_the_next(t
     """The build lock is an flock: a builder killed with SIGKILL (mid-build, lock held) releases it with its
     process, and the next build proceeds at once and leaves a complete, verified cache."""
     from tfstyle.export import litert_cache as builder
+
+    monkeypatch.setenv("TFSTYLE_SHIPPED_LITERT", "0")  # the cache, not the package's prebuilt files
     from tfstyle.runtime import preset_files
 
     monkeypatch.setenv("TFSTYLE_CACHE", str(tmp_path))

@@ -3,6 +3,10 @@
 The real files of ``wave``, ``magenta_v1`` and the default arbitrary preset are built once per machine into a cache folder the
 tests share (``$TFSTYLE_TEST_LITERT_CACHE``, else ``<tmp>/tfstyle-test-litert-<uid>``; ~60 s the
 first time, keyed by the preset files' sha256 and the version, so a change rebuilds them).
+
+These tests are about the user cache and its builder, so the package's prebuilt files are switched off here
+(``TFSTYLE_SHIPPED_LITERT=0``, inherited by the subprocesses); ``tests/test_presets.py`` and
+``tests/test_light_install.py`` test the prebuilt files.
 """
 from __future__ import annotations
 
@@ -38,8 +42,8 @@ def built_cache() -> pathlib.Path:
     root = pathlib.Path(os.environ.get("TFSTYLE_TEST_LITERT_CACHE")
                         or pathlib.Path(tempfile.gettempdir()) / f"tfstyle-test-litert-{os.getuid()}")
     root.mkdir(parents=True, exist_ok=True)
-    old = os.environ.get("TFSTYLE_CACHE")
-    os.environ["TFSTYLE_CACHE"] = str(root)
+    old = {key: os.environ.get(key) for key in ("TFSTYLE_CACHE", preset_files.SHIPPED_ENV)}
+    os.environ.update({"TFSTYLE_CACHE": str(root), preset_files.SHIPPED_ENV: "0"})
     try:
         from tfstyle.export.litert_cache import ensure_litert_cache
         from tfstyle.weights.registry import default_preset
@@ -47,16 +51,24 @@ def built_cache() -> pathlib.Path:
         for name in dict.fromkeys(("wave", "magenta_v1", default_preset("arbitrary"))):
             ensure_litert_cache(name, quiet=True)
     finally:
-        if old is None:
-            del os.environ["TFSTYLE_CACHE"]
-        else:
-            os.environ["TFSTYLE_CACHE"] = old
+        for key, value in old.items():
+            if value is None:
+                del os.environ[key]
+            else:
+                os.environ[key] = value
     return root
+
+
+@pytest.fixture(autouse=True)
+def no_shipped_files(monkeypatch):
+    """The user cache alone, as before the package shipped files (this process and the subprocesses it starts)."""
+    monkeypatch.setenv(preset_files.SHIPPED_ENV, "0")
 
 
 @pytest.fixture
 def cache(built_cache, monkeypatch) -> pathlib.Path:
     monkeypatch.setenv("TFSTYLE_CACHE", str(built_cache))
+    monkeypatch.setenv(preset_files.SHIPPED_ENV, "0")  # also where other modules import this fixture
     return built_cache
 
 

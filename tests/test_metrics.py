@@ -141,3 +141,121 @@ def test_ssim_matches_scikit_image():
     assert metrics.ssim(photo, photo) == 1.0
     with pytest.raises(OptionError):
         metrics.ssim(photo, photo[:10])
+
+
+# -- CFSD (StyleID) and the colour-histogram distance (HistoGAN) ------------------------------------------
+
+
+def _kl_rows(content_map, output_map):
+    """StyleID's CFSD on flat (positions, C) maps, written out densely in float64."""
+    def log_softmax_rows(f):
+        logits = (f / f.shape[1]) @ (f / f.shape[1]).T
+        logits = logits - logits.max(axis=1, keepdims=True)
+        return logits - np.log(np.exp(logits).sum(axis=1, keepdims=True))
+
+    log_p, log_q = log_softmax_rows(content_map), log_softmax_rows(output_map)
+    return float(np.sum(np.exp(log_p) * (log_p - log_q)))
+
+
+def test_patch_similarity_kl_hand_computed():
+    import math
+
+    # Two positions, two channels: content f0 = (2, 0), f1 = (0, 2); logits f_i . f_j / C^2 = [[1, 0], [0, 1]];
+    # the output's features are all zero, so its map is uniform (1/2 everywhere).
+    content = np.array([[[2.0, 0.0], [0.0, 2.0]]])
+    p = math.e / (math.e + 1.0)
+    row = p * math.log(p / 0.5) + (1 - p) * math.log((1 - p) / 0.5)
+    assert metrics.patch_similarity_kl(np.zeros_like(content), content) == pytest.approx(2 * row, rel=1e-12)
+    # KL(P_content || P_output), not symmetric: the other way round it is KL(uniform || P), and 0 for one map.
+    reverse = 0.5 * math.log(0.5 / p) + 0.5 * math.log(0.5 / (1 - p))
+    assert metrics.patch_similarity_kl(content, np.zeros_like(content)) == pytest.approx(2 * reverse, rel=1e-12)
+    assert metrics.patch_similarity_kl(content, content) == 0.0
+    # scale divides the features: logits shrink by scale^2 (here to 1/4, 0).
+    p4 = math.exp(0.25) / (math.exp(0.25) + 1.0)
+    row4 = p4 * math.log(p4 / 0.5) + (1 - p4) * math.log((1 - p4) / 0.5)
+    assert metrics.patch_similarity_kl(np.zeros_like(content), content, scale=2.0) == pytest.approx(2 * row4)
+    with pytest.raises(OptionError, match="one shape"):
+        metrics.patch_similarity_kl(content, content[:, :1])
+
+
+def test_patch_similarity_kl_blocks_match_dense(rng):
+    # 40 x 30 = 1,200 positions: more than one block of 1,024 rows.
+    content = rng.uniform(0, 3, (40, 30, 4))
+    output = content + rng.normal(0, 0.5, content.shape)
+    expected = _kl_rows(content.reshape(-1, 4), output.reshape(-1, 4))
+    assert expected > 0.01
+    assert metrics.patch_similarity_kl(output, content) == pytest.approx(expected, rel=1e-5)
+
+
+def test_cfsd_on_vgg19_relu3_1(vgg_weights, images, rng):
+    photo = images["photo"]
+    model = vgg19_features(["block3_conv1"], weights=vgg_weights)
+
+    def feats(x):
+        return np.asarray(model(np.asarray(x, np.float32)[None])["block3_conv1"], np.float64)[0]
+
+    noisy = np.clip(photo + rng.normal(0, 8, photo.shape), 0, 255)
+    expected = metrics.patch_similarity_kl(feats(noisy), feats(photo), scale=metrics.CFSD_FEATURE_SCALE)
+    assert metrics.cfsd(noisy, photo, weights=vgg_weights) == pytest.approx(expected, rel=1e-4)
+    assert metrics.cfsd(photo, photo, weights=vgg_weights) == 0.0
+    # A photo with its structure kept (noise, a colour change) is closer than a flipped one.
+    flipped = metrics.cfsd(photo[::-1].copy(), photo, weights=vgg_weights)
+    recoloured = metrics.cfsd(photo[..., ::-1].copy(), photo, weights=vgg_weights)
+    assert metrics.cfsd(noisy, photo, weights=vgg_weights) < flipped and recoloured < flipped
+    with pytest.raises(OptionError, match="same size"):
+        metrics.cfsd(images["a"], photo, weights=vgg_weights)
+
+
+def test_rgb_uv_histogram_hand_computed():
+    # A grey image: every log-chroma is 0, so each channel's histogram is outer(k, k) with
+    # k_i = 1 / (1 + (c_i / 0.02)^2) at the 64 bin centres c_i of [-3, 3]; normalised over the three channels.
+    hist = metrics.rgb_uv_histogram(np.full((16, 16, 3), 90.0))
+    k = 1.0 / (1.0 + (np.linspace(-3, 3, 64) / 0.02) ** 2)
+    expected = np.outer(k, k) / (3 * k.sum() ** 2)
+    assert hist.shape == (3, 64, 64)
+    for channel in range(3):
+        np.testing.assert_allclose(hist[channel], expected, rtol=1e-6)
+    # Intensity weights cancel in the normalisation: brightness alone changes nothing.
+    colour = np.zeros((16, 16, 3))
+    colour[...] = (200.0, 120.0, 60.0)
+    np.testing.assert_allclose(metrics.rgb_uv_histogram(colour * 0.5), metrics.rgb_uv_histogram(colour), atol=1e-4)
+
+
+def test_hellinger_and_histogram_distance_hand_computed():
+    p, q = np.array([0.25, 0.75]), np.array([0.75, 0.25])
+    expected = np.sqrt(2 * (0.5 - np.sqrt(0.75)) ** 2) / np.sqrt(2)  # 0.366
+    assert metrics.hellinger(p, q) == pytest.approx(expected)
+    assert metrics.hellinger(p, p) == 0.0
+    assert metrics.hellinger(np.array([1.0, 0.0]), np.array([0.0, 1.0])) == 1.0
+    with pytest.raises(OptionError):
+        metrics.hellinger(p, np.ones(3) / 3)
+    orange = np.zeros((16, 16, 3))
+    orange[...] = (200.0, 120.0, 60.0)
+    # Swapping red and blue moves every pixel to other bins: nearly disjoint histograms.
+    assert metrics.histogram_distance(orange, orange) == 0.0
+    assert metrics.histogram_distance(orange, orange[..., ::-1].copy()) > 0.9
+    # Half the pixels changed: in between.
+    half = orange.copy()
+    half[:8] = orange[:8, :, ::-1]
+    assert 0.3 < metrics.histogram_distance(half, orange) < 0.9
+
+
+def test_histogram_resizes_large_images_like_styleid(rng):
+    # A 512 px image made of 2x2 blocks resizes (bilinear, no antialiasing, half-pixel centres) exactly to
+    # its 256 px original, as torch's interpolate does in StyleID's evaluation.
+    small = rng.uniform(0, 255, (256, 256, 3)).astype(np.float32)
+    big = np.repeat(np.repeat(small, 2, axis=0), 2, axis=1)
+    np.testing.assert_allclose(metrics.rgb_uv_histogram(big), metrics.rgb_uv_histogram(small), rtol=1e-4, atol=1e-9)
+
+
+def test_scorer_report_has_every_number(vgg_weights, images):
+    style, photo = images["a"], images["photo"]
+    output = np.clip(photo * 0.6 + 0.4 * np.resize(style, photo.shape), 0, 255)
+    scorer = metrics.Scorer(style, weights=vgg_weights)
+    report = scorer.report(output, photo)
+    assert set(report) == {"style", "content", "ssim", "cfsd", "histogram"}
+    assert report["cfsd"] == pytest.approx(metrics.cfsd(output, photo, weights=vgg_weights), rel=1e-6)
+    assert report["histogram"] == pytest.approx(metrics.histogram_distance(output, style), abs=1e-12)
+    assert report["ssim"] == metrics.ssim(output, photo)
+    assert {k: report[k] for k in ("style", "content")} == scorer.score(output, photo)
+    assert report == scorer.report(output, photo, content_features=scorer.features(photo))

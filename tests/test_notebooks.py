@@ -1,4 +1,4 @@
-"""The Colab notebooks in notebooks/: generated from build_notebooks.py, executed top to bottom.
+"""The Colab notebooks in notebooks/: generated from build_notebooks.py (with saved outputs), executed top to bottom.
 
 Each notebook runs in a fresh Jupyter kernel (nbclient) in a temporary folder, with its
 ``parameters`` cell rewritten to tiny sizes and step counts (``PARAMETERS`` below) and the
@@ -92,11 +92,19 @@ def test_notebooks_are_generated_and_clean():
     for name in PARAMETERS:
         nb = nbformat.read(NOTEBOOKS / f"{name}.ipynb", as_version=4)
         code = [cell for cell in nb.cells if cell.cell_type == "code"]
-        assert all(not cell.outputs and cell.execution_count is None for cell in code), name
         assert '"google.colab" in sys.modules' in code[0].source and "pip install" in code[0].source, name
         parameters_cell(nb)
         text = "\n".join(cell.source for cell in nb.cells)
         assert "/work/" not in text and "shared/" not in text, f"{name} must not name this machine's paths"
+        # Saved outputs (build_notebooks.py --execute): every cell ran in order, without an error, and the
+        # notebook shows pictures; printed paths are relative.
+        ran = [cell.execution_count for cell in code]
+        assert ran == sorted(ran) and None not in ran, f"{name}: saved outputs missing or out of order"
+        outputs = [output for cell in code for output in cell.outputs]
+        assert not [output for output in outputs if output.output_type == "error"], name
+        assert any({"image/jpeg", "image/png"} & set(output.get("data", {})) for output in outputs), \
+            f"{name} shows no picture"
+        assert "/work/" not in nbformat.writes(nb) and "/tmp/" not in nbformat.writes(nb), name
 
 
 @pytest.fixture(scope="module")

@@ -52,10 +52,13 @@ def test_deterministic_with_seed(images, vgg_weights):
 def test_blend_weights_select_styles(images, vgg_weights):
     content, style, other = images
     single, _ = _run(content, style, steps=4)
-    blended, _ = _run(content, [style, other], style_blend=[1.0, 0.0], steps=4)
+    blended, _ = _run(content, [style, other], style_weights=[1.0, 0.0], steps=4)
     np.testing.assert_array_equal(single, blended)
-    mixed, _ = _run(content, [style, other], style_blend=[0.5, 0.5], steps=4)
+    mixed, _ = _run(content, [style, other], style_weights=[0.5, 0.5], steps=4)
     assert not np.array_equal(single, mixed)
+    with pytest.warns(DeprecationWarning, match="style_weights"):  # the old name still works
+        old, _ = _run(content, [style, other], style_blend=[1.0, 0.0], steps=4)
+    np.testing.assert_array_equal(old, blended)
 
 
 def test_preserve_color_luminance_keeps_content_chroma(images, vgg_weights):
@@ -105,7 +108,7 @@ def test_callback_can_stop_early(images, vgg_weights):
         (dict(scales=0), "scales"),
         (dict(size=4), "size"),
         (dict(preserve_color="sepia"), "preserve_color"),
-        (dict(style_blend=[1, 2, 3]), "style_blend"),
+        (dict(style_weights=[1, 2, 3]), "style_weights"),
         (dict(style_layers=["block7_conv1"]), "unknown VGG19 layer"),
         (dict(content_weight=-1.0), "content_weight"),
     ],

@@ -23,16 +23,25 @@ def test_pipeline_builds_files_and_report(tmp_path):
     style = preset_names("fast")[0]
     student = phone_preset()  # by default also the default arbitrary network; one is enough here
     report = tmp_path / "REPORT.md"
-    assert pipeline.main(["--styles", style, "--formats", "float32,int8", "--size", "64", "--eval-images", "1",
-                          "--runs", "1", "--no-op-profile", "--qat-steps", "0", "--out", str(tmp_path), "--report", str(report),
+    assert pipeline.main(["--styles", style, "--formats", "float32,int8,mixed", "--size", "64", "--eval-images", "1",
+                          "--eval-paintings", "1", "--runs", "1", "--threads", "1", "--no-op-profile", "--qat-steps", "0",
+                          "--out", str(tmp_path), "--report", str(report),
                           "--magenta", str(tmp_path / "no_magenta"), "--arbitrary", student]) == 0
     names = {p.name for p in tmp_path.glob("*.tflite")}
     assert {f"{style}_float32_64.tflite", f"{style}_int8_64.tflite", f"{style}_aeq_int8_64.tflite",
-            f"{style}_release_int8_64.tflite",
-            "arbitrary_predictor_int8_256.tflite", "arbitrary_transfer_int8_64.tflite"} <= names
+            f"{style}_mixed_64.tflite", f"{style}_release_int8_64.tflite",
+            "arbitrary_predictor_int8_256.tflite", "arbitrary_transfer_int8_64.tflite",
+            "arbitrary_predictor_mixed_256.tflite", "arbitrary_transfer_mixed_64.tflite",
+            "arbitrary_transfer_release_int8_64.tflite"} <= names
+    release = __import__("json").loads((tmp_path / f"{style}_release_int8_64.tflite.json").read_text())
+    assert release["full_integer"] and release["suits"] == ["CPU", "NPU"]
     vectors = __import__("json").loads((tmp_path / "style_vectors.json").read_text())
     assert list(vectors) == [style] and len(vectors[style]) == 100
     text = report.read_text()
-    assert "## Targets" in text and f"| {style} | float32 |" in text and f"- {style}: release INT8 = " in text
+    assert "## Targets (issue #28), per release INT8 file" in text and f"| {style} | float32 |" in text
+    assert f"- {style}: release INT8 = " in text and f"| {style} | mixed |" in text and "ISA: " in text
+    targets = text.split("## Targets")[1].split("##")[0]
+    assert f"| {style} | int8" in targets and f"| {student} transfer | int8" in targets  # one row per release file
+    assert "405 ms" in text and "42 ms" in text  # the published reference for Magenta's files
     assert "Magenta's files were not found" in text
     assert f"| {student} transfer | int8 |" in text and f"| {student} predictor | int8 (256x256 style) |" in text

@@ -8,6 +8,7 @@ from tfstyle.atomic import save_model
 from tfstyle.cli import main
 from tfstyle.errors import OptionError
 from tfstyle.models import ArbitraryStyleNet, JohnsonNet
+from tfstyle.runtime import preset_files
 from tfstyle.weights.presets import model_kind
 from tfstyle.weights.registry import default_preset, preset_entry, preset_names, preset_path
 
@@ -169,7 +170,7 @@ print(json.dumps(rows))
 """.replace("STRENGTHS", repr(STRENGTHS))
     env = {k: v for k, v in os.environ.items() if k != "TFSTYLE_VGG19_WEIGHTS"}
     env["KERAS_HOME"] = str(tmp_path / "no-keras-cache")  # no cached ImageNet weights either
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env)
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, check=False)
     assert done.returncode == 0, done.stderr[-1500:]
     rows = json.loads(done.stdout.strip().splitlines()[-1])
     assert set(rows) == set(preset_names("arbitrary"))
@@ -181,3 +182,101 @@ print(json.dumps(rows))
     assert main(["stylize", str(photo), str(painting), "--method", "arbitrary", "--strength", "0.7",
                  "-o", str(out), "-q"]) == 0
     assert Image.open(out).size == (128, 96)
+
+
+# -------------------------------------------------------------- the LiteRT files prebuilt in the package (#30)
+
+#: The prebuilt LiteRT files may weigh at most this much (they ship in every install, the light one included).
+MAX_SHIPPED_MB = 30
+
+
+def test_the_package_ships_litert_files_built_from_the_current_keras_files():
+    """Every shipped preset's files exist, were built from today's ``.keras`` file in today's cache format, and
+    match their manifest: retraining a ``.keras`` file without running tools/build_preset_files.py fails here."""
+    import json
+
+    names = preset_files.shipped_presets()
+    assert REQUIRED | {default_preset("arbitrary")} <= set(names)
+    for name in names:
+        assert preset_files.shipped_problem(name) is None, (name, preset_files.shipped_problem(name))
+        manifest = json.loads((preset_files.shipped_dir(name) / "manifest.json").read_text())
+        assert manifest["keras_sha256"] == preset_files.keras_sha256(name)
+        assert set(manifest["sha256"]) == set(preset_files.ROLES[manifest["kind"]])
+    total = sum(p.stat().st_size for p in preset_files.SHIPPED_DIR.rglob("*") if p.is_file())
+    assert total <= MAX_SHIPPED_MB * 1e6, f"{total / 1e6:.1f} MB"
+    assert {p.name for p in preset_files.SHIPPED_DIR.iterdir()} == set(names)  # no leftovers of dropped presets
+
+
+def test_a_retrained_keras_file_makes_the_shipped_files_stale(tmp_path, monkeypatch):
+    """A real other ``.keras`` file under the preset's name: the prebuilt files no longer serve it (the user cache
+    does, built on demand), and the check names the tool that rebuilds them."""
+    import shutil
+
+    from tfstyle.weights import registry
+
+    weights = tmp_path / "weights"
+    shutil.copytree(registry.WEIGHTS_DIR, weights, ignore=shutil.ignore_patterns("*.keras", "litert"))
+    shutil.copy(preset_path("udnie"), weights / preset_entry("wave")["file"])  # wave.keras now holds udnie
+    shutil.copytree(preset_files.SHIPPED_DIR / "wave", tmp_path / "litert" / "wave")
+    monkeypatch.setattr(registry, "WEIGHTS_DIR", weights)
+    monkeypatch.setattr(preset_files, "SHIPPED_DIR", tmp_path / "litert")
+    monkeypatch.setenv("TFSTYLE_CACHE", str(tmp_path / "cache"))
+    assert "tools/build_preset_files.py" in preset_files.shipped_problem("wave")
+    assert preset_files.shipped_files("wave") is None and preset_files.cached_files("wave") is None
+
+
+def _photo(size: int = 256):
+    from tfstyle.image.io import load_image
+
+    from .conftest import SHARED
+
+    paths = sorted((SHARED / "data" / "holdout" / "content").glob("*.jpg"))
+    if not paths:
+        pytest.skip("holdout photos not found")
+    return load_image(paths[0], max_size=size)
+
+
+def _psnr(a, b) -> float:
+    mse = np.mean((np.asarray(a, np.float64) - np.asarray(b, np.float64)) ** 2)
+    return float("inf") if mse == 0 else float(10 * np.log10(255.0**2 / mse))
+
+
+@pytest.mark.parametrize("name", ["wave", "starry_night", "the_scream", "udnie", "shipwreck", "woman_with_hat",
+                                  default_preset("arbitrary")])
+def test_shipped_litert_files_paint_like_their_keras_file(name, monkeypatch, tmp_path):
+    """Each prebuilt file against the ``.keras`` network it was built from, on a real photo, >= 40 dB: ``whole``
+    (stylize), ``stats`` + ``tile`` (tiled with shared statistics) and ``smooth`` (a video frame's
+    smoothed statistics); for the arbitrary network also the ``predictor`` (through the style vector)."""
+    from tfstyle.video.temporal import smoothed_norms
+    from tfstyle.weights.presets import load_model
+
+    monkeypatch.setenv("TFSTYLE_CACHE", str(tmp_path))  # nothing cached: only the package's files can serve
+    files = preset_files.choose(name, preset_entry(name)["kind"], "auto")
+    assert files == preset_files.shipped_files(name) and files["whole"].parent == preset_files.shipped_dir(name)
+    photo = _photo()
+    net = load_model(name)
+    if preset_entry(name)["kind"] == "fast":
+        lite, keras_net = preset_files.LiteNet(files), net
+        pairs = [(tfstyle.stylize(photo, name, backend="litert"), tfstyle.stylize(photo, name, backend="keras")),
+                 (tfstyle.stylize(photo, name, backend="litert", tile=128, overlap=32),
+                  tfstyle.stylize(photo, name, backend="keras", tile=128, overlap=32))]
+    else:
+        style = _photo(256)[::-1]  # another real picture as the painting
+        vector, keras_vector = preset_files.LiteArbitrary(files).style_vector(style), net.style_vector(style)
+        assert np.abs(vector - keras_vector).max() <= 1e-3 * max(1.0, np.abs(keras_vector).max())
+        lite = preset_files.LiteNet(files, vector)
+        keras_net = net.conditioned(np.asarray(net.transfer.style_parameters(keras_vector[None]))[0])
+        pairs = [(tfstyle.stylize_arbitrary(photo, style, model=name, strength=0.7, backend="litert"),
+                  tfstyle.stylize_arbitrary(photo, style, model=name, strength=0.7, backend="keras")),
+                 (tfstyle.stylize_arbitrary(photo, style, model=name, tile=128, overlap=32, backend="litert"),
+                  tfstyle.stylize_arbitrary(photo, style, model=name, tile=128, overlap=32, backend="keras"))]
+    for lite_out, keras_out in pairs:
+        assert _psnr(lite_out, keras_out) >= 40, (name, _psnr(lite_out, keras_out))
+    # smooth: a first frame with its own statistics, then a second one smoothed with them
+    a, b = photo[None, :128, :192].astype(np.float32), photo[None, 64:192, 32:224].astype(np.float32)
+    out, first = lite.smoothed(a, None, 0.0)
+    assert _psnr(out, np.asarray(keras_net(a))) >= 40, name
+    out, _ = lite.smoothed(b, first, 0.9)
+    with smoothed_norms(keras_net, first, 0.9):
+        expected = np.asarray(keras_net(b))
+    assert _psnr(out, expected) >= 40, name

@@ -66,7 +66,7 @@ def test_adain_codes_mix_exactly_as_its_alpha_and_interpolation(images, vgg_weig
     net = AdaINNet(decoder_width=0.25, vgg_weights=vgg_weights)
     painted = net.stylizer().paint(images["content"], [images["a"], images["b"]], style_weights=[0.3, 0.7],
                                    strength=0.6, tile=512)
-    reference = _np(net.stylize(images["content"], [images["a"], images["b"]], alpha=0.6, style_weights=[0.3, 0.7]))
+    reference = _np(net.stylize(images["content"], [images["a"], images["b"]], strength=0.6, style_weights=[0.3, 0.7]))
     assert np.abs(painted - reference).max() < 0.05
 
 

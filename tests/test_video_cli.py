@@ -24,6 +24,27 @@ def test_cli_stylizes_a_clip(tmp_path):
     assert frame_count(out) == 4 and info.fps == 12.0 and (info.width, info.height) == (64, 48)
 
 
+def test_cli_paints_a_clip_like_a_painting_without_method(cache, tmp_path):  # noqa: F811
+    """STYLE images without --method: the default arbitrary network, as ``stylize_video(style=painting)``."""
+    from PIL import Image
+
+    from tests.conftest import smooth_image
+    from tfstyle import cli
+    from tfstyle.video.io import VideoReader
+
+    clip = make_clip(tmp_path / "clip.mp4", frames=4, size=(64, 48), fps=12)
+    painting = tmp_path / "painting.png"
+    Image.fromarray(smooth_image(np.random.default_rng(2), 48, 48).astype(np.uint8)).save(painting)
+    out = tmp_path / "out.mp4"
+    assert cli.main(["stylize", clip, str(painting), "--strength", "0.8", "-o", str(out), "-q"]) == 0
+    api = stylize_video(clip, tmp_path / "api.mp4", style=str(painting), strength=0.8)
+    with VideoReader(out) as a, VideoReader(api) as b, VideoReader(clip) as source:
+        frames, expected, original = np.stack(list(a)), np.stack(list(b)), np.stack(list(source))
+    assert frames.shape == (4, 48, 64, 3)
+    np.testing.assert_array_equal(frames, expected)
+    assert np.abs(frames.astype(float) - original).mean() > 5  # painted
+
+
 def test_cli_video_options_and_bad_video(tmp_path, capsys):
     from tfstyle import cli
 

@@ -84,3 +84,25 @@ class VideoError(ImageError):
         Traceback (most recent call last):
         tfstyle.errors.VideoError: cannot read video ...
     """
+
+
+#: Optional dependencies (top-level module) and the extra that installs each.
+EXTRAS = {"tensorflow": "tf", "keras": "tf", "scipy": "tf", "tensorboard": "tf", "ai_edge_quantizer": "tf",
+          "cv2": "video", "imageio_ffmpeg": "video", "tensorflow_model_optimization": "qat", "tf_keras": "qat",
+          "tensorflow_hub": "compare", "apache_beam": "beam"}
+_NEEDS = {"tf": "TensorFlow", "video": "OpenCV and ffmpeg", "qat": "TensorFlow Model Optimization",
+          "compare": "TensorFlow Hub", "beam": "Apache Beam"}
+
+
+def missing_extra(exc: BaseException) -> str | None:
+    """One line naming the extra to install when ``exc`` is the ImportError of an optional dependency, else ``None``.
+
+    Example:
+        >>> missing_extra(ModuleNotFoundError("No module named 'keras'", name="keras"))
+        "this needs TensorFlow (keras is not installed): pip install 'tfstyle[tf]'"
+    """
+    module = (getattr(exc, "name", None) or "").partition(".")[0] if isinstance(exc, ImportError) else ""
+    extra = EXTRAS.get(module)
+    if extra is None:
+        return None
+    return f"this needs {_NEEDS[extra]} ({module} is not installed): pip install 'tfstyle[{extra}]'"

@@ -95,8 +95,7 @@ def main(argv=None) -> int:
     import tfstyle
     from tfstyle.atomic import save_model
     from tfstyle.devtools.machine import describe
-    from tfstyle.methods.fit import fit_style
-    from tfstyle.models.ghiasi import fold_style
+    from tfstyle.training.new_style import fold_painting
 
     names = [n.strip() for n in args.styles.split(",") if n.strip()]
     unknown = sorted(set(names) - set(PAINTINGS))
@@ -113,9 +112,8 @@ def main(argv=None) -> int:
         steps = steps if args.steps is None else args.steps
         content_weight = content_weight if args.content_weight is None else args.content_weight
         start = time.perf_counter()
-        fitted = fit_style(painting, [str(p) for p in photos], model=net, steps=steps, size=size,
-                           content_weight=content_weight, learning_rate=args.learning_rate)
-        folded = fold_style(net, fitted, name=name)
+        folded, fitted = fold_painting(painting, [str(p) for p in photos], model=net, steps=steps, size=size,
+                                       content_weight=content_weight, learning_rate=args.learning_rate, name=name)
         seconds = time.perf_counter() - start
         save_model(folded, args.out / f"{name}.keras")
         old = read_entry(args.out, name) or preset_entry(name)

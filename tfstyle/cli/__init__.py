@@ -1,4 +1,4 @@
-"""The ``tfstyle`` command line: one module per command (stylize, presets, train, export, bench).
+"""The ``tfstyle`` command line: one module per command (:data:`COMMANDS`), over ``cli/common.py``.
 
 Every failure a user can cause ends with one line on stderr and a non-zero exit code
 (2 for a bad command line, 1 for bad input or a failed run, 130 when interrupted);
@@ -14,9 +14,9 @@ import threading
 from collections.abc import Sequence
 
 from tfstyle import __version__
-from tfstyle.cli import bench, export, presets, stylize, train
-from tfstyle.cli.common import PROG, Parser
-from tfstyle.errors import TfstyleError, first_line
+from tfstyle.cli import beam, bench, export, new_style, presets, stylize, train
+from tfstyle.cli.common import PROG, Parser, quiet_tensorflow_import, remove_quiet_tensorflow_import
+from tfstyle.errors import TfstyleError, first_line, missing_extra
 
 #: ``tfstyle --help``: what the program does, and a first example per kind of input.
 DESCRIPTION = ("Neural style transfer for TensorFlow / Keras: stylize images, folders of images and videos\n"
@@ -24,16 +24,18 @@ DESCRIPTION = ("Neural style transfer for TensorFlow / Keras: stylize images, fo
 EPILOG = """\
 examples:
   tfstyle stylize photo.jpg --style wave -o out.jpg                      # a shipped fast style
-  tfstyle stylize photo.jpg painting.jpg --method arbitrary -o out.jpg   # any painting, one pass
-  tfstyle stylize photos/ --style wave -o stylized/                      # a folder of images
+  tfstyle stylize photo.jpg painting.jpg -o out.jpg                      # any painting, one pass
+  tfstyle stylize photo.jpg painting.jpg --method optimize -o out.jpg    # any painting, Gatys et al. (minutes)
+  tfstyle stylize photos/ --style wave -o stylized/ --recursive          # a folder of images (and subfolders)
   tfstyle stylize clip.mp4 --style wave -o out.mp4                       # a video (.mp4, .mov, .mkv, .webm, ...)
+  tfstyle stylize clip.mp4 painting.jpg -o out.mp4                       # a video like any painting
   tfstyle export --model wave -o wave.tflite --format float16            # a .tflite for phones
 
 'tfstyle COMMAND --help' lists a command's options. Guides: README.md and docs/ in the repository.
 """
 
 #: The commands, in the order ``tfstyle --help`` lists them.
-COMMANDS = (stylize, presets, train, export, bench)
+COMMANDS = (stylize, presets, train, new_style, export, bench, beam)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -58,6 +60,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # TensorFlow C++ start-up chatter (e.g. no CUDA)
     args = build_parser().parse_args(argv)
+    quiet_tensorflow_import()  # what TF_CPP_MIN_LOG_LEVEL misses: absl's lines at import
     previous = _terminate_as_interrupt()
     try:
         args.run(args)
@@ -70,9 +73,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # noqa: BLE001 - the CLI's promise: one line, no traceback
         if os.environ.get("TFSTYLE_DEBUG"):
             raise
+        if missing_extra(exc):
+            print(f"{PROG}: error: {missing_extra(exc)}", file=sys.stderr)
+            return 1
         print(f"{PROG}: error: {type(exc).__name__}: {first_line(exc)} (set TFSTYLE_DEBUG=1 for details)", file=sys.stderr)
         return 1
     finally:
+        remove_quiet_tensorflow_import()
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
     return 0

@@ -9,8 +9,18 @@ from tfstyle.cli.common import fixed_size, positive_int
 EPILOG = """examples:
   tfstyle export --model wave -o wave.tflite --format float16
   tfstyle export --model m.keras -o m_int8.tflite --format int8 --calibration photos/
+  tfstyle export --style wave -o wave_mixed.tflite --format mixed
   mkdir -p models && tfstyle export --arbitrary -o models/ --format int8 --calibration photos/ --style-calibration paintings/
-  tfstyle export --cache wave tfstyle_mobile_v3 # LiteRT files 'tfstyle stylize' runs without TensorFlow"""
+  tfstyle export --cache wave tfstyle_mobile_v3 # LiteRT files 'tfstyle stylize' runs without TensorFlow
+
+formats and accelerators (the .json's "suits" entry):
+  float32  CPU and GPU, the reference
+  float16  GPU (the GPU delegate computes in half precision); half the size
+  dynamic  CPU: int8 weights, float activations
+  int8     CPU and NPU: full integer (every tensor between input and output int8/uint8; what NPU and
+           Edge-TPU-class compilers need); needs --calibration (and --style-calibration for --arbitrary)
+  mixed    CPU: int8 convolutions, float normalization (ai-edge-quantizer); closest to float of the
+           8-bit files, not for NPUs"""
 
 
 def add_parser(sub) -> None:
@@ -32,7 +42,9 @@ def add_parser(sub) -> None:
                     help="build the LiteRT files of shipped presets (default: every one that has them) into the user "
                     "cache ($TFSTYLE_CACHE or ~/.cache/tfstyle), so stylizing them starts without TensorFlow")
     ex.add_argument("-o", "--output", default=None, help="the .tflite file to write (a folder for arbitrary style)")
-    ex.add_argument("--format", choices=["float32", "float16", "dynamic", "int8"], default="float32")
+    ex.add_argument("--format", choices=["float32", "float16", "dynamic", "int8", "mixed"], default="float32",
+                    help="float32 (CPU/GPU), float16 (GPU), dynamic (CPU), int8 (full integer: CPU/NPU; needs "
+                         "--calibration), mixed (int8 convolutions + float normalization: CPU); see below")
     ex.add_argument("--size", type=positive_int, nargs="+", default=[384], metavar="N",
                     help="fixed input size: N (square) or HEIGHT WIDTH (default 384)")
     ex.add_argument("--calibration", default=None, metavar="DIR",
@@ -65,14 +77,19 @@ def run(args: argparse.Namespace) -> None:
         spec = phone_preset()
     model = load_model(spec, kind="arbitrary" if args.arbitrary else ("fast" if args.preset else None))
     if model_kind(model) == "arbitrary":
-        from tfstyle.export.arbitrary import export_arbitrary
+        if args.format == "mixed":
+            from tfstyle.export.aeq import export_arbitrary_mixed
 
-        metas = export_arbitrary(model, args.output, format=args.format, content_size=size,
-                                 representative_images=args.calibration, representative_styles=args.style_calibration,
-                                 require_gpu=args.require_gpu)
+            metas = export_arbitrary_mixed(model, args.output, content_size=size, require_gpu=args.require_gpu)
+        else:
+            from tfstyle.export.arbitrary import export_arbitrary
+
+            metas = export_arbitrary(model, args.output, format=args.format, content_size=size,
+                                     representative_images=args.calibration,
+                                     representative_styles=args.style_calibration, require_gpu=args.require_gpu)
         for meta in metas.values():
             print(f"wrote {os.path.join(args.output, meta['file'])} ({meta['size_bytes'] / 1024:.0f} KB, "
-                  f"{args.format}) and its .json")
+                  f"{args.format}; {_suits(meta)}) and its .json")
         return
     from tfstyle.export import export_tflite
 
@@ -84,7 +101,14 @@ def run(args: argparse.Namespace) -> None:
         from tfstyle.export.gpu_check import summary
 
         gpu += f"; LiteRT GPU accelerator fully accelerated: {summary(meta['gpu_accelerator'])} vs CPU"
-    print(f"wrote {args.output} ({meta['size_bytes'] / 1024:.0f} KB, {args.format}; {gpu}) and {args.output}.json")
+    print(f"wrote {args.output} ({meta['size_bytes'] / 1024:.0f} KB, {args.format}; {_suits(meta)}; {gpu}) and "
+          f"{args.output}.json")
+
+
+def _suits(meta: dict) -> str:
+    """``full-integer, suits CPU/NPU`` from a file's metadata."""
+    kind = "full-integer" if meta.get("full_integer") else "not full-integer"
+    return f"{kind}, suits {'/'.join(meta.get('suits') or ['CPU'])}"
 
 
 def _build_cache(names: list[str]) -> None:

@@ -69,6 +69,10 @@ def export_arbitrary(
     require_gpu: bool = False,
     equalize: bool = True,
     integer_graph: bool = False,
+    qat_steps: int = 0,
+    qat_images=None,
+    qat_styles=None,
+    style_pool: int = 0,
 ) -> dict:
     """Write ``net``'s predictor and transfer network as ``.tflite`` files in ``folder``; return their metadata.
 
@@ -94,6 +98,23 @@ def export_arbitrary(
             default: it is not reliably closer to float (tfstyle_mobile_v3, int8 vs float PSNR: 384 px,
             validation pairs 31.5 -> 34.2 dB mean; holdout 28.0 -> 28.3 mean but worst 20.0 -> 17.3;
             128 px, 12 calibration photos 25.8 -> 23.1 mean; ``benchmarks/results/int8_fidelity.md``).
+        qat_steps: ``int8``: 0 converts the transfer net after calibration only (post-training
+            quantization). N > 0 also fine-tunes a copy of it for N steps with fake INT8
+            (:func:`tfstyle.export.fakequant.finetune_quantized`, the integer-friendly graph) to
+            reproduce the float net's outputs, converts that copy, measures both files against the
+            float net on calibration pairs and ships the one with the better worst pair; the
+            transfer metadata's ``qat`` entry records both measurements and which was shipped.
+            Measured on ``tfstyle_mobile_v3`` (256 px validation pairs, 120 steps): no gain over
+            post-training quantization (the fake error 35.0 -> 34.2 MSE; PTQ shipped), so off by
+            default; ``benchmarks/results/int8_arbitrary_qat.md``.
+        qat_images, qat_styles: photos and paintings for that fine-tuning (default: the
+            representative ones); 64 photos and 128 paintings at most.
+        style_pool: ``int8``: with N > ``num_calibration``, compute the style vectors of up to N
+            paintings from ``representative_styles`` and calibrate the transfer net on the
+            ``num_calibration`` of them that span the pool's range of norm parameters
+            (:func:`tfstyle.export.fakequant.covering_vectors`) instead of the first ones. With
+            ``integer_graph`` and 256 paintings it lifted the worst validation pair 18.0 -> 21.6 dB
+            (a painting with a long style vector) and cost typical paintings 0.8-4 dB.
 
     Returns:
         ``{"predictor": metadata, "transfer": metadata}``; each also records its ``file``. A network
@@ -106,6 +127,11 @@ def export_arbitrary(
                                              style_size=style_input_size, representative_images=representative_images,
                                              representative_styles=representative_styles,
                                              num_calibration=num_calibration, prefix=prefix, require_gpu=require_gpu)}
+    for option, value in (("qat_steps", qat_steps), ("style_pool", style_pool)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
+            raise OptionError(f"{option} must be a non-negative integer, got {value!r}")
+    if qat_steps and format != "int8":
+        raise OptionError(f"qat_steps (quantization-aware training) needs format 'int8', got {format!r}")
     height, width = parse_size(content_size)
     side, dim = int(style_input_size), net.style_dim
     names = arbitrary_file_names(prefix, format, side, (height, width))
@@ -114,7 +140,7 @@ def export_arbitrary(
         if representative_images is None or representative_styles is None:
             raise OptionError("format 'int8' needs representative_images (photos) and representative_styles")
         photos = calibration_images(representative_images, (height, width), num_calibration)
-        styles = calibration_images(representative_styles, (side, side), num_calibration)
+        styles = calibration_images(representative_styles, (side, side), max(num_calibration, int(style_pool)))
 
     predictor = net.predictor
     pin = format == "int8"
@@ -131,18 +157,19 @@ def export_arbitrary(
     if pin:
         from tfstyle.image.io import cover_crop
 
-        predictor_samples = [{STYLE_INPUT: s[None]} for s in styles] + \
+        predictor_samples = [{STYLE_INPUT: s[None]} for s in styles[:num_calibration]] + \
             [{STYLE_INPUT: cover_crop(p, (side, side))[None]} for p in photos]
     predictor_bytes = convert_signature(predictor, serve_predictor, {STYLE_INPUT: (1, side, side, 3)}, format,
                                         predictor_samples)
 
     transfer = net.transfer
-    transfer_samples = forward = None
+    transfer_samples = forward = qat = None
     if pin:
-        from tfstyle.image.io import resize_image
+        vectors = _style_vectors(net, styles)
+        if len(vectors) > num_calibration:
+            from tfstyle.export.fakequant import covering_vectors
 
-        vectors = np.asarray(net.predict_style(np.stack(
-            [resize_image(s, size=(net.style_size, net.style_size)) for s in styles])), np.float32)
+            vectors = covering_vectors(net.transfer, vectors, num_calibration)
         if equalize:
             from tfstyle.export.equalize import equalize_instance_norm
 
@@ -153,14 +180,13 @@ def export_arbitrary(
             forward = checked_integer_forward(transfer, photos[0], vectors[0])
         transfer_samples = [{CONTENT_INPUT: photo[None], VECTOR: vectors[i % len(vectors)][None]}
                             for i, photo in enumerate(photos)]
+    transfer_bytes = _convert_transfer(transfer, forward, (height, width), dim, format, transfer_samples)
+    if pin and int(qat_steps) > 0:
+        transfer, transfer_bytes, forward, qat = _quantization_aware(
+            net, transfer, transfer_bytes, forward, photos, vectors, transfer_samples, int(qat_steps),
+            qat_images if qat_images is not None else representative_images,
+            qat_styles if qat_styles is not None else representative_styles, (height, width), side)
 
-    def serve_transfer(content, style_vector):
-        content = pin_pixels(content) if pin else content
-        return {OUTPUT: transfer((content, style_vector)) if forward is None else forward(content, style_vector)}
-
-    transfer_bytes = convert_signature(transfer, serve_transfer,
-                                       {CONTENT_INPUT: (1, height, width, 3), VECTOR: (1, dim)}, format,
-                                       transfer_samples)
     # Both converted before either is written; a refused second file takes the first one with it.
     metas = {"predictor": write_signature_model(
         predictor_bytes, folder / names["predictor"], format=format, size=(side, side),
@@ -172,12 +198,88 @@ def export_arbitrary(
             shapes={CONTENT_INPUT: [1, height, width, 3], VECTOR: [1, dim], OUTPUT: [1, height, width, 3]},
             ranges={CONTENT_INPUT: [0, 255], VECTOR: None, OUTPUT: [0, 255]}, model=net.transfer,
             require_gpu=require_gpu, extra={"role": "arbitrary_transfer", "file": names["transfer"],
-                                            **({"integer_graph": forward is not None} if pin else {})})
+                                            **({"integer_graph": forward is not None} if pin else {}),
+                                            **({"qat": qat} if qat is not None else {})})
     except BaseException:
         for name in (names["predictor"], names["predictor"] + ".json"):
             (folder / name).unlink(missing_ok=True)
         raise
     return metas
+
+
+def _style_vectors(net, styles) -> np.ndarray:
+    """The float predictor's vectors of style images (as the app gets them), ``(N, style_dim)``."""
+    from tfstyle.image.io import resize_image
+
+    return np.concatenate([np.asarray(net.predict_style(np.stack(
+        [resize_image(s, size=(net.style_size, net.style_size)) for s in styles[i:i + 16]])), np.float32)
+        for i in range(0, len(styles), 16)])
+
+
+def _convert_transfer(transfer, forward, size: tuple[int, int], dim: int, format: str, samples) -> bytes:
+    """The transfer net's TFLite bytes: its own graph, or ``forward(content, style_vector)`` when given."""
+    height, width = size
+    pin = format == "int8"
+
+    def serve_transfer(content, style_vector):
+        content = pin_pixels(content) if pin else content
+        return {OUTPUT: transfer((content, style_vector)) if forward is None else forward(content, style_vector)}
+
+    return convert_signature(transfer, serve_transfer, {CONTENT_INPUT: (1, height, width, 3), VECTOR: (1, dim)},
+                             format, samples)
+
+
+def transfer_fidelity(content: bytes, reference, pairs) -> dict:
+    """PSNR (dB) of an ``int8`` transfer file's outputs against ``reference((photos, vectors))`` on ``pairs``.
+
+    ``pairs`` is a list of ``(photo HxWx3, vector (style_dim,))``; returns ``{"pairs", "mean_psnr",
+    "worst_psnr"}``.
+    """
+    import tempfile
+
+    from tfstyle.perceptual.metrics import psnr
+    from tfstyle.runtime.litert import run_signature
+
+    values = []
+    with tempfile.TemporaryDirectory(prefix="tfstyle-qat-") as scratch:
+        path = pathlib.Path(scratch) / "transfer.tflite"
+        path.write_bytes(content)
+        for photo, vector in pairs:
+            photo, vector = np.asarray(photo, np.float32)[None], np.asarray(vector, np.float32).reshape(1, -1)
+            got = np.clip(run_signature(path, {CONTENT_INPUT: photo, VECTOR: vector})[OUTPUT][0], 0, 255)
+            want = np.clip(np.asarray(reference((photo, vector)))[0], 0, 255)
+            values.append(psnr(got, want))
+    return {"pairs": len(values), "mean_psnr": round(float(np.mean(values)), 2),
+            "worst_psnr": round(float(np.min(values)), 2)}
+
+
+def _quantization_aware(net, transfer, ptq_bytes, ptq_forward, photos, vectors, samples, steps, train_images,
+                        train_styles, size, side):
+    """Fine-tune a copy of ``transfer`` with fake INT8, convert it; ``(transfer, bytes, forward, report)`` shipped."""
+    from tfstyle.export.equalize import checked_integer_forward
+    from tfstyle.export.fakequant import finetune_quantized
+    from tfstyle.export.tflite import calibration_images
+
+    train_photos = np.stack(calibration_images(train_images, size, 64)).astype(np.float32)
+    train_vectors = _style_vectors(net, calibration_images(train_styles, (side, side), 128))
+    copy = type(transfer).from_config(transfer.get_config())
+    copy((photos[0][None, :16, :16], vectors[:1]))
+    copy.set_weights(transfer.get_weights())
+    cal_images = np.stack([sample[CONTENT_INPUT][0] for sample in samples])
+    cal_vectors = np.stack([sample[VECTOR][0] for sample in samples])
+    report = finetune_quantized(copy, train_photos, train_vectors, (cal_images, cal_vectors), steps=steps,
+                                crop=min(256, *size))
+    forward = checked_integer_forward(copy, photos[0], vectors[0], min_psnr=50.0)
+    qat_bytes = _convert_transfer(copy, forward, size, net.style_dim, "int8", samples)
+    # Judged on calibration pairs, including the vector farthest from the others (the hard case).
+    far = int(np.argmax(np.linalg.norm(vectors - vectors.mean(0), axis=1)))
+    pairs = [(photos[i], vectors[j]) for i in range(min(3, len(photos))) for j in sorted({0, far})]
+    report["ptq"] = transfer_fidelity(ptq_bytes, transfer, pairs)
+    report["qat"] = transfer_fidelity(qat_bytes, transfer, pairs)
+    report["measured_on"] = "calibration photos x calibration style vectors, against the float transfer net"
+    use_qat = report["qat"]["worst_psnr"] >= report["ptq"]["worst_psnr"]
+    report["shipped"] = "qat" if use_qat else "ptq"
+    return (copy, qat_bytes, forward, report) if use_qat else (transfer, ptq_bytes, ptq_forward, report)
 
 
 def _check_folder(folder: str | os.PathLike, format: str) -> pathlib.Path:

@@ -1,5 +1,10 @@
 """Build a preset's LiteRT files once, into the user cache that :mod:`tfstyle.runtime.preset_files` runs them from.
 
+One conversion (:func:`convert_preset`) serves both places the files live: the package's prebuilt files of
+the shipped presets (:func:`build_shipped_files`, run by ``tools/build_preset_files.py``) and the user
+cache (:func:`build_litert_cache`), which serves the other presets and a shipped one whose package files
+are stale.
+
 Needs TensorFlow (one conversion per file, through :func:`tfstyle.export.tflite.convert_signature`:
 float32, dynamic height and width, builtin ops only). The files and their ``manifest.json``
 appear together or not at all (:func:`tfstyle.atomic.write_files`), so a half-built cache is never
@@ -22,6 +27,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import hashlib
+import importlib.util
 import json
 import os
 import sys
@@ -35,9 +41,11 @@ from tfstyle.atomic import describe_os_error, write_files
 from tfstyle.errors import OptionError, TfstyleError, first_line
 from tfstyle.export.tflite import check_ops, convert_signature
 from tfstyle.runtime.preset_files import (
+    CACHE_FORMAT,
     CONTENT,
     MANIFEST,
     MOMENTUM,
+    NEEDS_TF,
     OUTPUT,
     STYLE,
     VECTOR,
@@ -46,13 +54,19 @@ from tfstyle.runtime.preset_files import (
     cache_root,
     cached_files,
     damaged,
+    keras_installed,
+    keras_sha256,
     lite_kind,
     named_stats,
+    shipped_dir,
+    shipped_problem,
     stats_of,
+    user_cache_files,
 )
 from tfstyle.video.temporal import norm_layers, smoothed_norms
 
-__all__ = ["build_litert_cache", "ensure_litert_cache", "litert_or_keras", "temporal_files"]
+__all__ = ["build_litert_cache", "build_shipped_files", "convert_preset", "ensure_litert_cache", "litert_or_keras",
+           "temporal_files"]
 
 #: Rough build time, for the note on stderr (measured on a 2-core machine).
 BUILD_SECONDS = {"fast": 30, "arbitrary": 70}
@@ -227,11 +241,13 @@ def build_litert_cache(name: str, *, quiet: bool = False) -> dict:
     if kind is None:
         raise OptionError(f"{name!r} is not a shipped preset with LiteRT files (fast JohnsonNet or arbitrary "
                           "ArbitraryStyleNet presets)")
+    if importlib.util.find_spec("tensorflow") is None:  # a light install: fail before any note, folder or lock
+        raise ModuleNotFoundError("No module named 'tensorflow'", name="tensorflow")
     folder = cache_dir(name)
     _writable(name, folder)
     with _build_lock(name, folder) as waited:
         if waited or folder.name in WANTED:
-            found = cached_files(name)
+            found = user_cache_files(name)
             if found is not None:  # built by another process since this one looked
                 WANTED.discard(folder.name)
                 return found
@@ -248,12 +264,47 @@ def _build(name: str, kind: str, folder, quiet: bool) -> dict:
     elif not quiet:
         print(f"tfstyle: building the LiteRT file for {name!r} once (~{BUILD_SECONDS[kind]} s); later runs "
               "start without TensorFlow", file=sys.stderr)
+    files, manifest = convert_preset(name)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise _unwritable(name, cache_root(), exc) from None
+    _write(folder, files, {"key": folder.name, **manifest})
+    found = user_cache_files(name)
+    if found is None:
+        raise TfstyleError(f"the LiteRT files for {name!r} were written to {folder} but do not read back "
+                           f"({damaged(name) or 'missing'})")
+    return found
+
+
+def _write(folder, files: dict, manifest: dict) -> None:
+    """The files and their manifest (sizes and SHA-256s added), all or nothing (:func:`tfstyle.atomic.write_files`)."""
+    manifest = {**manifest, "sizes": {role: len(content) for role, content in files.items()},
+                "sha256": {role: hashlib.sha256(content).hexdigest() for role, content in files.items()}}
+    write_files({**{folder / f"{role}.tflite": content for role, content in files.items()},
+                 folder / MANIFEST: json.dumps(manifest, indent=2) + "\n"})
+
+
+def convert_preset(name: str) -> tuple[dict[str, bytes], dict]:
+    """``({role: file bytes}, manifest)``: preset ``name``'s LiteRT files converted in memory (each checked to load),
+    and what their ``manifest.json`` records besides sizes and SHA-256s (``kind``, ``cache_format``, the
+    ``keras_sha256`` of the ``.keras`` file they come from, ...). The one conversion both the user cache
+    (:func:`build_litert_cache`) and the package's prebuilt files (:func:`build_shipped_files`) use.
+
+    Raises:
+        OptionError: ``name`` is not a preset with LiteRT files.
+        TfstyleError: a converted file does not load.
+    """
+    kind = lite_kind(name)
+    if kind is None:
+        raise OptionError(f"{name!r} is not a shipped preset with LiteRT files (fast JohnsonNet or arbitrary "
+                          "ArbitraryStyleNet presets)")
     start = time.perf_counter()
     from tfstyle.weights.presets import load_model
 
     net = load_model(name, kind=kind)
-    manifest = {"key": folder.name, "preset": name, "kind": kind, "format": "float32",
-                "tfstyle_version": __version__}
+    manifest = {"preset": name, "kind": kind, "format": "float32", "cache_format": CACHE_FORMAT,
+                "keras_sha256": keras_sha256(name), "tfstyle_version": __version__}
     if kind == "fast":
         files = _transfer_files(net, conditioned=False)
     else:
@@ -268,19 +319,28 @@ def _build(name: str, kind: str, folder, quiet: bool) -> dict:
     for role, content in files.items():
         _check_loads(name, role, content)
     manifest["build_seconds"] = round(time.perf_counter() - start, 1)
-    manifest["sizes"] = {role: len(content) for role, content in files.items()}
-    manifest["sha256"] = {role: hashlib.sha256(content).hexdigest() for role, content in files.items()}
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise _unwritable(name, cache_root(), exc) from None
-    write_files({**{folder / f"{role}.tflite": content for role, content in files.items()},
-                 folder / MANIFEST: json.dumps(manifest, indent=2) + "\n"})
-    found = cached_files(name)
-    if found is None:
+    return files, manifest
+
+
+def build_shipped_files(name: str, root=None) -> dict:
+    """Convert preset ``name`` into the package's prebuilt files, ``<root>/<name>/`` (``root``: by default
+    :data:`tfstyle.runtime.preset_files.SHIPPED_DIR`), replacing what is there; ``tools/build_preset_files.py``
+    runs it. Returns ``{role: path}``.
+
+    Raises:
+        OptionError: ``name`` is not a preset with LiteRT files.
+        TfstyleError: the conversion failed, or the written files do not read back.
+    """
+    import pathlib
+
+    folder = pathlib.Path(root) / name if root is not None else shipped_dir(name)
+    files, manifest = convert_preset(name)
+    folder.mkdir(parents=True, exist_ok=True)
+    _write(folder, files, {"key": name, **manifest})
+    if root is None and shipped_problem(name) is not None:
         raise TfstyleError(f"the LiteRT files for {name!r} were written to {folder} but do not read back "
-                           f"({damaged(name) or 'missing'})")
-    return found
+                           f"({shipped_problem(name)})")
+    return {role: folder / f"{role}.tflite" for role in files}
 
 
 def ensure_litert_cache(name: str, *, quiet: bool = False) -> dict:
@@ -294,10 +354,16 @@ def litert_or_keras(name: str, *, strict: bool) -> dict | None:
     (``backend="litert"``). TensorFlow not installed counts as a failed build."""
     try:
         return cached_files(name) or build_litert_cache(name)
-    except (TfstyleError, ImportError) as exc:
+    except ImportError as exc:  # a light install: no TensorFlow to build with
+        if strict or not keras_installed():  # ... and no Keras to fall back to: one line naming the extra
+            raise OptionError(f"{name!r} has no prebuilt LiteRT files in this install; building them or running "
+                              f"Keras {NEEDS_TF} ({first_line(exc)})") from None
+        exc_line = first_line(exc)
+    except TfstyleError as exc:
         if strict:
             raise
-        from tfstyle.runtime.preset_files import note
+        exc_line = first_line(exc)
+    from tfstyle.runtime.preset_files import note
 
-        note(f"using Keras for {name!r}: building its LiteRT file failed ({first_line(exc)})")
-        return None
+    note(f"using Keras for {name!r}: building its LiteRT file failed ({exc_line})")
+    return None

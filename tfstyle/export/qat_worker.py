@@ -25,6 +25,7 @@ def _build(config: dict, size: tuple[int, int]):
     from tfstyle.models.layers import reflect_pad
 
     Q = tfmot.quantization.keras
+    epsilon = float(config.get("epsilon", 1e-5))
 
     class InstanceNorm(K.layers.Layer):
         def build(self, shape):
@@ -35,7 +36,7 @@ def _build(config: dict, size: tuple[int, int]):
             mean = tf.reduce_mean(x, [1, 2], keepdims=True)
             centered = x - mean
             variance = tf.reduce_mean(centered * centered, [1, 2], keepdims=True)
-            return centered * (self.gamma * tf.math.rsqrt(variance + 1e-5)) + self.beta
+            return centered * (self.gamma * tf.math.rsqrt(variance + epsilon)) + self.beta
 
     class ReflectPad(K.layers.Layer):
         def __init__(self, pad, **kwargs):
@@ -93,21 +94,57 @@ def _build(config: dict, size: tuple[int, int]):
     def norm(x):
         return Q.quantize_annotate_layer(InstanceNorm(name=f"in{next(norms)}"), OutputRange())(x)
 
+    class Shuffle(K.layers.Layer):
+        """space_to_depth (``block`` > 0) or depth_to_space (``block`` < 0): a rearrangement, same range."""
+
+        def __init__(self, block, **kwargs):
+            super().__init__(**kwargs)
+            self.block = block
+
+        def call(self, x):
+            return tf.nn.space_to_depth(x, self.block) if self.block > 0 else tf.nn.depth_to_space(x, -self.block)
+
+        def get_config(self):
+            return {**super().get_config(), "block": self.block}
+
+    shuffle = int(config.get("shuffle", 1))
+    encoder_norm, output_norm = config.get("encoder_norm", True), config.get("output_norm", False)
     inputs = K.Input((*size, 3))
-    x = Q.quantize_annotate_layer(K.layers.Rescaling(1 / 127.5, -1.0, name="scale_in"), OutputRange())(inputs)
-    for name, filters, kernel, stride in (("enc1", 32, 9, 1), ("enc2", 64, 3, 2), ("enc3", 128, 3, 2)):
-        x = K.layers.ReLU()(norm(conv(x, name, ch(filters), kernel, stride)))
+    if config.get("input_range", "signed") == "unit":
+        scale_in = K.layers.Rescaling(1 / 255.0, 0.0, name="scale_in")
+    else:
+        scale_in = K.layers.Rescaling(1 / 127.5, -1.0, name="scale_in")
+    x = Q.quantize_annotate_layer(scale_in, OutputRange())(inputs)
+    if shuffle > 1:
+        x = Q.quantize_annotate_layer(Shuffle(shuffle, name="to_depth"), Untouched())(x)
+        encoder = (("enc1", 64, 3, 1), ("enc2", 128, 3, 2))
+        decoder, out_kernel, out_channels = (("dec1", 64, True), ("dec2", 64, False)), 3, 3 * shuffle ** 2
+    else:
+        encoder = (("enc1", 32, 9, 1), ("enc2", 64, 3, 2), ("enc3", 128, 3, 2))
+        decoder, out_kernel, out_channels = (("dec1", 64, True), ("dec2", 32, True)), 9, 3
+    for name, filters, kernel, stride in encoder:
+        x = conv(x, name, ch(filters), kernel, stride)
+        x = K.layers.ReLU()(norm(x) if encoder_norm else x)
     for i in range(config["residual_blocks"]):
         y = K.layers.ReLU()(norm(conv(x, f"res{i}_a", ch(128), 3)))
         x = K.layers.Add()([x, norm(conv(y, f"res{i}_b", ch(128), 3))])
-    for name, filters in (("dec1", 64), ("dec2", 32)):
-        x = K.layers.UpSampling2D(2, interpolation="nearest")(x)
+    for name, filters, upsample in decoder:
+        if upsample:
+            x = K.layers.UpSampling2D(2, interpolation="nearest")(x)
         x = K.layers.ReLU()(norm(conv(x, name, ch(filters), 3)))
-    x = conv(x, "out", 3, 9)
-    x = Q.quantize_annotate_layer(K.layers.Rescaling(127.5, 127.5, name="scale_out"), OutputRange())(x)
-    outputs = K.layers.ReLU(max_value=255.0, name="clip")(x)
+    x = conv(x, "out", out_channels, out_kernel)
+    if output_norm:
+        x = norm(x)
+    if shuffle > 1:
+        x = Q.quantize_annotate_layer(Shuffle(-shuffle, name="to_space"), Untouched())(x)
+    if config.get("output_activation", "linear") == "sigmoid":
+        x = K.layers.Activation("sigmoid", name="sigmoid")(x)
+        outputs = Q.quantize_annotate_layer(K.layers.Rescaling(255.0, 0.0, name="scale_out"), OutputRange())(x)
+    else:
+        x = Q.quantize_annotate_layer(K.layers.Rescaling(127.5, 127.5, name="scale_out"), OutputRange())(x)
+        outputs = K.layers.ReLU(max_value=255.0, name="clip")(x)
     scope = {"InstanceNorm": InstanceNorm, "ReflectPad": ReflectPad, "OutputRange": OutputRange,
-             "Untouched": Untouched}
+             "Untouched": Untouched, "Shuffle": Shuffle}
     return K.Model(inputs, outputs), scope
 
 

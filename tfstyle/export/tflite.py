@@ -8,10 +8,15 @@ fixed input size to a self-contained ``.tflite`` file, in one of :data:`FORMATS`
 * ``"float16"``: weights stored as float16 (half the size), computed in float32 on CPU.
 * ``"dynamic"``: int8 weights, float activations (dynamic-range quantization).
 * ``"int8"``: full integer quantization calibrated on real images (no float tensors left
-  inside). With ``uint8_io=True`` the model takes and returns ``uint8``: the input is pinned
+  inside: CPUs and NPUs; :func:`tfstyle.export.integer.integer_report` checks it). With ``uint8_io=True`` the model takes and returns ``uint8``: the input is pinned
   to [0, 255] (scale 1, zero point 0: raw pixel bytes go in); the output keeps the range
   calibrated on the images (about scale 1, zero point 0 when the outputs span [0, 255]), and
   its ``[scale, zero_point]`` is recorded in the metadata (pixel = scale * (q - zero_point)).
+* ``"mixed"`` (:data:`EXPORT_FORMATS`): int8 convolutions, float normalization (ai-edge-quantizer,
+  :func:`tfstyle.export.aeq.quantize_mixed`): closest to float among the 8-bit files, CPUs only.
+
+The metadata's ``suits`` names the accelerators a file suits: full-integer ``int8`` CPU and NPU,
+``float16`` GPU, ``mixed`` and ``dynamic`` CPU.
 
 Every export writes ``<path>.json`` beside the model with its metadata (formats,
 input/output names, shapes, dtypes, quantization, op list, GPU delegate compatibility: the op
@@ -62,10 +67,12 @@ from tfstyle.export.gpu_ops import check_gpu_ops
 from tfstyle.runtime.litert import SIGNATURE_KEY, make_interpreter
 from tfstyle.runtime.protocols import NormalizedConvNet
 
-__all__ = ["FORMATS", "convert_signature", "export_tflite", "op_types"]
+__all__ = ["EXPORT_FORMATS", "FORMATS", "convert_signature", "export_tflite", "op_types"]
 
-#: Export formats accepted by :func:`export_tflite`.
+#: The TFLite converter's formats (also the arbitrary pair's and the Android contract's).
 FORMATS = ("float32", "float16", "dynamic", "int8")
+#: Formats accepted by :func:`export_tflite`: :data:`FORMATS` and ``"mixed"`` (int8 convolutions, float norms).
+EXPORT_FORMATS = (*FORMATS, "mixed")
 
 #: Names of the exported signature, its input and its output.
 INPUT_NAME = "content"
@@ -95,7 +102,7 @@ def export_tflite(
             shape and range (for example a :class:`tfstyle.models.JohnsonNet`).
         path: the ``.tflite`` file to write (its folder must exist). The metadata goes to
             ``<path>.json``. Both are written atomically.
-        format: one of :data:`FORMATS`.
+        format: one of :data:`EXPORT_FORMATS`.
         size: the fixed input size ``(height, width)``, or one int for a square.
         representative_images: real images for ``"int8"`` calibration (required there,
             ignored otherwise): a folder, an image path, or a list of paths and/or
@@ -119,8 +126,9 @@ def export_tflite(
         ``range``, ``quantization`` as ``[scale, zero_point]`` or ``None``),
         ``size_bytes``, ``ops``, ``gpu_compatible``, ``gpu_unsupported_ops`` (the op allow-list),
         ``gpu_check`` and ``gpu_accelerator`` (LiteRT's GPU accelerator where a Vulkan device exists:
-        :func:`gpu_accelerator_metadata`), ``tfstyle_version`` and ``source_model`` (``class`` and
-        ``config``).
+        :func:`gpu_accelerator_metadata`), ``full_integer``, ``integer_report`` and ``suits`` (the
+        accelerators it suits: :mod:`tfstyle.export.integer`), ``tfstyle_version`` and ``source_model``
+        (``class`` and ``config``).
 
     Raises:
         OptionError: a bad option, or ``"int8"`` without ``representative_images``.
@@ -128,8 +136,8 @@ def export_tflite(
         TfstyleError: conversion failed, needs Flex ops, gives the wrong output shape, or
             (with ``require_gpu``) uses ops the GPU delegate cannot run.
     """
-    if format not in FORMATS:
-        raise OptionError(f"format must be one of {', '.join(FORMATS)}; got {format!r}")
+    if format not in EXPORT_FORMATS:
+        raise OptionError(f"format must be one of {', '.join(EXPORT_FORMATS)}; got {format!r}")
     height, width = parse_size(size)
     if isinstance(num_calibration, bool) or not isinstance(num_calibration, (int, np.integer)) or num_calibration < 1:
         raise OptionError(f"num_calibration must be a positive integer, got {num_calibration!r}")
@@ -145,8 +153,13 @@ def export_tflite(
 
             model = equalize_instance_norm(model, calibration)
 
-    content = _convert(model, (height, width), format, calibration, bool(uint8_io))
-    extra = {}
+    if format == "mixed":
+        from tfstyle.export.mixed import mixed_bytes
+
+        content = mixed_bytes(_convert(model, (height, width), "float32", None, False))
+    else:
+        content = _convert(model, (height, width), format, calibration, bool(uint8_io))
+    extra = {"mixed_recipe": "dynamic"} if format == "mixed" else {}
     if calibration is not None:
         extra = {"calibration_images": len(calibration), "equalized": bool(equalize and isinstance(model, NormalizedConvNet))}
     return write_model(content, target, format=format, size=(height, width), model=model, extra=extra,
@@ -170,9 +183,11 @@ def check_ops(content: bytes, require_gpu: bool) -> tuple[list[str], list[str]]:
 def _common_metadata(content: bytes, format: str, ops: list[str], unsupported: list[str], model,
                      gpu: dict) -> dict:
     from tfstyle import __version__
+    from tfstyle.export.integer import metadata as integer_metadata
 
     return {"size_bytes": len(content), "ops": ops, "gpu_compatible": not unsupported,
-            "gpu_unsupported_ops": unsupported, **gpu, "tfstyle_version": __version__,
+            "gpu_unsupported_ops": unsupported, **gpu, **integer_metadata(content, format),
+            "tfstyle_version": __version__,
             "source_model": _describe_model(model) if model is not None else None}
 
 

@@ -11,18 +11,24 @@ unsupported output format, a missing output folder) raises
 :class:`tfstyle.errors.ImageError` with a one-line message that starts with the
 problem and names the path.
 
+Tensors of other libraries (TensorFlow, JAX, PyTorch on the CPU) are read through their own
+``numpy()``/``__array__``, so this module never imports them; :func:`batched` lets a function that
+paints one image take batches and tensors and answer in the same kind.
+
 This module depends only on Pillow and NumPy, so it is cheap to import.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import io
 import os
 import pathlib
+import sys
 import warnings
-from collections.abc import Iterable, Sequence
-from typing import Union
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, TypeVar, Union
 
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -35,6 +41,8 @@ __all__ = [
     "MIN_SIDE",
     "IMAGE_EXTENSIONS",
     "ImageLike",
+    "as_numpy",
+    "batched",
     "load_image",
     "resize_image",
     "to_uint8",
@@ -55,8 +63,9 @@ MIN_SIDE = 16
 #: :func:`save_image` can write.
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff")
 
-#: Anything :func:`load_image` accepts.
-ImageLike = Union[str, os.PathLike, Image.Image, np.ndarray]
+#: Anything :func:`load_image` accepts (also tensors: a ``tf.Tensor``, a JAX array, anything with ``numpy()`` or
+#: ``__array__``).
+ImageLike = Union[str, os.PathLike, Image.Image, np.ndarray, Any]
 
 _OUTPUT_FORMATS = {
     ".jpg": "JPEG",
@@ -97,7 +106,8 @@ def load_image(source: ImageLike, max_size: int | None = None, *, copy: bool = T
       Files with more than :data:`MAX_PIXELS` pixels are refused from their
       header, before anything is decoded.
     * a :class:`PIL.Image.Image`, converted the same way (it is not modified).
-    * a NumPy array of shape ``HxW`` (gray), ``HxWx1``, ``HxWx3`` or ``HxWx4``
+    * a NumPy array, or a tensor of another library (a ``tf.Tensor``, a JAX array: anything
+      with ``numpy()`` or ``__array__``, read without importing that library), of shape ``HxW`` (gray), ``HxWx1``, ``HxWx3`` or ``HxWx4``
       (alpha composited over white).  ``uint8`` is taken as ``0..255``,
       ``uint16`` as ``0..65535`` (divided by 257), ``bool`` as 0/255, other
       integer types as ``0..255``.  **Floats**: if the largest value is above
@@ -130,6 +140,8 @@ def load_image(source: ImageLike, max_size: int | None = None, *, copy: bool = T
             raise OptionError(f"size must be at least {MIN_SIDE} pixels (the image's long side), got {max_size}")
         max_size = int(max_size)
 
+    if not isinstance(source, (np.ndarray, Image.Image, str, os.PathLike)):
+        source = as_numpy(source)
     if isinstance(source, np.ndarray):
         array = source if not copy and _is_float_rgb(source) else _array_to_float_rgb(source)
         _check_size(array.shape[1], array.shape[0], "array")
@@ -138,14 +150,97 @@ def load_image(source: ImageLike, max_size: int | None = None, *, copy: bool = T
         _check_size(source.width, source.height, label)
         _load_pixels(source, label)
         array = _pil_to_float_rgb(_exif_transpose(source), label)
-    elif isinstance(source, (str, os.PathLike)):
+    else:  # a path
         array = _load_path(source, max_size)
-    else:
-        raise TypeError(
-            "load_image expects a path, a PIL image or a NumPy array, "
-            f"got {type(source).__name__}"
-        )
     return _shrink(array, max_size)
+
+
+def as_numpy(value) -> np.ndarray:
+    """``value`` (a NumPy array, or a tensor of another library) as a NumPy array, without importing that library.
+
+    TensorFlow eager tensors and PyTorch CPU tensors answer ``numpy()``, JAX arrays ``__array__``;
+    anything else is a :class:`TypeError` naming what :func:`load_image` takes.
+
+    Example:
+        >>> as_numpy(np.zeros((2, 3))).shape
+        (2, 3)
+        >>> as_numpy([1, 2])
+        Traceback (most recent call last):
+        ...
+        TypeError: expected a path, a PIL image, a NumPy array or a tensor (TensorFlow, JAX, ...), got list
+    """
+    if isinstance(value, np.ndarray):
+        return value
+    to_numpy = getattr(value, "numpy", None)
+    if callable(to_numpy):
+        return np.asarray(to_numpy())
+    if hasattr(value, "__array__"):
+        return np.asarray(value)
+    raise TypeError("expected a path, a PIL image, a NumPy array or a tensor (TensorFlow, JAX, ...), "
+                    f"got {type(value).__name__}")
+
+
+def _library(value) -> str | None:
+    """The library an array-like input comes from: ``"numpy"``, ``"tensorflow"``, ``"jax"``, ``"torch"``, another
+    name for any other tensor, ``None`` for what is not an array (a path, a PIL image). From the type's module, so
+    nothing is imported to ask."""
+    if isinstance(value, np.ndarray):
+        return "numpy"
+    if isinstance(value, (str, os.PathLike, Image.Image)):
+        return None
+    module = type(value).__module__.split(".")[0]
+    return {"jaxlib": "jax", "tensorflow": "tensorflow", "torch": "torch", "jax": "jax"}.get(module, module)
+
+
+def _as_library(array: np.ndarray, library: str | None):
+    """``array`` as a tensor of ``library`` (already imported: the input came from it); NumPy otherwise."""
+    if library == "tensorflow" and "tensorflow" in sys.modules:
+        return sys.modules["tensorflow"].convert_to_tensor(array)
+    if library == "jax" and "jax.numpy" in sys.modules:
+        return sys.modules["jax.numpy"].asarray(array)
+    if library == "torch" and "torch" in sys.modules:
+        return sys.modules["torch"].from_numpy(np.ascontiguousarray(array))
+    return array
+
+
+_Painter = TypeVar("_Painter", bound=Callable[..., np.ndarray])
+
+
+def batched(function: _Painter) -> _Painter:
+    """Decorate a function that paints one image (first argument the image, result an ``(H, W, 3)`` array) so that
+    it also takes a batch and answers in the kind it was given.
+
+    * a batch ``(N, H, W, 3)`` (NumPy or a tensor) is painted image by image; the results come back
+      stacked, ``(N, H, W, 3)``: a batch in, a batch out;
+    * a ``tf.Tensor`` in gives a ``tf.Tensor`` out, a JAX array a JAX array, a PyTorch tensor a
+      PyTorch tensor; NumPy, paths and PIL images give NumPy. Other arguments pass through unchanged.
+
+    The libraries are never imported here: a tensor's own library is already loaded.
+
+    Example:
+        >>> @batched
+        ... def invert(image):
+        ...     return (255 - load_image(image)).astype(np.uint8)
+        >>> invert(np.zeros((2, 16, 24, 3), np.uint8)).shape   # a batch of two
+        (2, 16, 24, 3)
+        >>> int(invert(np.zeros((16, 24, 3), np.uint8))[0, 0, 0])
+        255
+    """
+    @functools.wraps(function)
+    def paint(content, *args, **kwargs):
+        library = _library(content)
+        if library is None:
+            return function(content, *args, **kwargs)
+        array = as_numpy(content)
+        if array.ndim == 4:
+            if not len(array):
+                raise ImageError(f"empty batch of images: shape {tuple(array.shape)}")
+            out = np.stack([function(image, *args, **kwargs) for image in array])
+        else:
+            out = function(array, *args, **kwargs)
+        return _as_library(out, library)
+
+    return paint  # type: ignore[return-value]
 
 
 def _load_path(source: str | os.PathLike, max_size: int | None) -> np.ndarray:

@@ -22,6 +22,8 @@ import numpy as np
 from tfstyle.errors import OptionError
 from tfstyle.image import color as colors
 from tfstyle.image.io import ImageLike, cover_crop, load_image, resize_image, to_uint8
+from tfstyle.methods.refine import check_refine
+from tfstyle.methods.refine import refine as refine_picture
 from tfstyle.options import check_strength as _check_strength
 from tfstyle.runtime import preset_files
 from tfstyle.runtime.protocols import FittedStyle, as_stylizer, no_fitted_styles
@@ -78,8 +80,9 @@ def stylize_arbitrary(
     progress: bool = False,
     backend: str = "auto",
     min_ssim: float | None = None,
+    refine: int = 0,
 ) -> np.ndarray:
-    """Paint ``content`` in the style of any image(s), in one forward pass.
+    """Paint ``content`` in the style of any image(s), in one forward pass (and ``refine`` optimizer steps).
 
     Args:
         content: the photo (path, PIL image or array; see :func:`tfstyle.load_image`).
@@ -114,6 +117,11 @@ def stylize_arbitrary(
             the call needs no fitting, Keras otherwise (with a one-line note for a preset);
             ``"litert"``: :class:`OptionError` when the files cannot serve the call; ``"keras"``.
         min_ssim: with ``strength="auto"``, the SSIM to the photo to keep (in (0, 1)).
+        refine: then take this many steps of Gatys' optimization from the network's picture toward the
+            painting(s) (:func:`tfstyle.methods.refine.refine`: VGG19 at 256 px, about 1 s a step on an
+            idle 2-core CPU; needs the VGG19 weights): colours move toward the painting's, structure toward
+            the photo's (``benchmarks/results/refine.md``). Needs style images (not fitted styles),
+            strength 1 and no mask.
 
     Returns:
         ``uint8`` array ``(height, width, 3)``.
@@ -130,6 +138,8 @@ def stylize_arbitrary(
     if isinstance(strength, str):
         if strength != "auto":
             raise OptionError(f"strength must be a number in [0, 1] or 'auto', got {strength!r}")
+        if refine:
+            raise OptionError("refine needs style images (not fitted styles), strength 1 and no mask")
         kwargs = {"fit_steps": fit_steps, "style_weights": style_weights, "mask": mask, "preserve_color": preserve_color,
                   "model": model, "tile": tile, "overlap": overlap, "stats_size": stats_size, "progress": progress,
                   "backend": backend}
@@ -137,6 +147,7 @@ def stylize_arbitrary(
     if min_ssim is not None:
         raise OptionError("min_ssim goes with strength='auto'")
     _check_strength(strength)
+    refine = check_refine(refine)
     mode = colors.check_preserve_color(preserve_color)
     styles = list(style) if isinstance(style, (list, tuple)) else [style]
     if not styles:
@@ -148,6 +159,10 @@ def stylize_arbitrary(
     if mask is not None and style_weights is not None:
         raise OptionError("pass either a mask or style_weights, not both")
     fitted = any(isinstance(s, FittedStyle) for s in styles)
+    if refine and (fitted or mask is not None or strength != 1):
+        # The optimization pulls the whole picture toward the paintings' blended statistics: it would
+        # undo a mask's two regions and a weaker strength, and a fitted style has no painting to pull to.
+        raise OptionError("refine needs style images (not fitted styles), strength 1 and no mask")
     files = preset_files.choose(model, "arbitrary", backend, {"fit_steps": fit_steps, "a FittedStyle": fitted})
     if files is not None:
         net = None
@@ -171,6 +186,10 @@ def stylize_arbitrary(
                          tile=tile, overlap=overlap, stats_size=stats_size, progress=progress)
     if out.shape[:2] != image.shape[:2]:  # Magenta's TFLite pair answers at its own size
         image = cover_crop(image, out.shape[:2])
+    if refine:
+        # Before the colour step: the optimization pulls colours toward the painting; preserve_color
+        # then puts the photo's back.
+        out = refine_picture(out, image, styles, steps=refine, style_weights=style_weights)
     if mode is not None:
         out = colors.transfer_color(out, image)
     return to_uint8(out)

@@ -4,12 +4,13 @@ from __future__ import annotations
 import numpy as np
 
 from tfstyle.image import color as colors
-from tfstyle.image.io import ImageLike, load_image, to_uint8
+from tfstyle.image.io import ImageLike, batched, load_image, to_uint8
 from tfstyle.runtime import preset_files
 from tfstyle.runtime.tiling import DEFAULT_OVERLAP, DEFAULT_STATS_SIZE, stylize_tiled
 from tfstyle.weights.presets import load_model
 
 
+@batched
 def stylize(
     content: ImageLike,
     model=None,
@@ -25,7 +26,8 @@ def stylize(
     """Stylize ``content`` with a trained feed-forward network, at any resolution.
 
     Args:
-        content: image (path, PIL image or array; see :func:`tfstyle.load_image`).
+        content: image (path, PIL image, NumPy array, ``tf.Tensor`` or JAX array; see :func:`tfstyle.load_image`),
+            or a batch ``(N, H, W, 3)`` of them (:func:`tfstyle.image.io.batched`).
         model: a fast preset name (``tfstyle.list_presets("fast")``; default: the shipped default),
             a ``.keras`` file from ``tfstyle train johnson``, or a loaded network.
         size: long side of the output (default: the content's own size; never upscales).
@@ -34,7 +36,8 @@ def stylize(
             tiles sharing instance-norm statistics from a ``stats_size`` copy (bounded memory).
             ``tile`` is a side or ``(height, width)``. Default: 512 px with Keras; with LiteRT the
             whole image up to 3 MP, else strips as wide as the image (:func:`tfstyle.runtime.preset_files.lite_tile`).
-        progress: progress bar over tiles.
+        progress: progress bar over tiles (off by default, as in every public function; the command line turns
+            it on).
         backend: ``"auto"`` runs a shipped preset through its cached LiteRT files (no TensorFlow
             import; :mod:`tfstyle.runtime.preset_files`) when they are built, Keras otherwise (a one-line note on
             stderr says why for a preset); ``"litert"`` refuses (:class:`OptionError`) what the files
@@ -42,7 +45,8 @@ def stylize(
             ``tfstyle export --cache NAME`` (the command line builds them on first use).
 
     Returns:
-        ``uint8`` array ``(height, width, 3)``.
+        ``uint8`` ``(height, width, 3)``, or ``(N, height, width, 3)`` for a batch; a ``tf.Tensor`` for a
+        ``tf.Tensor``, a JAX array for a JAX array, else a NumPy array.
 
     Example:
         >>> import numpy as np

@@ -8,13 +8,14 @@ quarter of the pixels), and a compiled TensorFlow loss-and-gradient function.
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Callable, Sequence
 
 import numpy as np
 
 from tfstyle.errors import OptionError
 from tfstyle.image import color as colors
-from tfstyle.image.io import ImageLike, load_image, resize_image, to_uint8
+from tfstyle.image.io import ImageLike, batched, load_image, resize_image, to_uint8
 from tfstyle.perceptual.loss import PerceptualLoss
 from tfstyle.perceptual.vgg import CONTENT_LAYER, STYLE_LAYERS
 
@@ -116,6 +117,7 @@ def _run_adam(objective: _Objective, image: np.ndarray, steps: int, on_step, lea
     return np.asarray(variable)
 
 
+@batched
 def stylize_optimize(
     content: ImageLike,
     style: ImageLike | Sequence[ImageLike],
@@ -123,7 +125,7 @@ def stylize_optimize(
     steps: int = 100,
     size: int | None = 384,
     style_size: int | None = None,
-    style_blend: Sequence[float] | None = None,
+    style_weights: Sequence[float] | None = None,
     content_weight: float = 1.0,
     style_weight: float = 1e-3,
     tv_weight: float = 10.0,
@@ -138,21 +140,23 @@ def stylize_optimize(
     pooling: str = "max",
     seed: int | None = 0,
     vgg_weights: str | os.PathLike | None = None,
-    progress: bool = True,
+    progress: bool = False,
     callback: Callback | None = None,
+    style_blend: Sequence[float] | None = None,
 ) -> np.ndarray:
     """Stylize ``content`` like ``style`` by optimizing the image's pixels (Gatys et al.).
 
     Args:
-        content: content image (path, PIL image or array; see :func:`tfstyle.load_image`).
-        style: one style image or a list of them (blended with ``style_blend``).
+        content: content image (path, PIL image, NumPy array, ``tf.Tensor`` or JAX array; see
+            :func:`tfstyle.load_image`), or a batch ``(N, H, W, 3)`` of them (:func:`tfstyle.image.io.batched`).
+        style: one style image or a list of them (blended with ``style_weights``).
         steps: optimizer iterations at the finest scale; each coarser scale runs
             ``COARSE_STEPS * steps`` (each costs a quarter of the one above it).
         size: long side of the output in pixels (``None``: the content's own size;
             images are never upscaled).
         style_size: long side the style images are scaled to (default: same as ``size``);
             smaller values give larger brush strokes.
-        style_blend: one weight per style image (normalised to sum to 1).
+        style_weights: one weight per style image (normalised to sum to 1; default equal).
         content_weight, style_weight, tv_weight: loss weights (see :class:`PerceptualLoss`).
         content_layers, style_layers, style_layer_weights: VGG19 layers and their weights.
         optimizer: ``"lbfgs"`` (default, fastest) or ``"adam"``.
@@ -166,11 +170,13 @@ def stylize_optimize(
         seed: seed for the noise initialization; the result is deterministic for a seed.
         vgg_weights: VGG19 weights: ``"imagenet"``, a local ``.h5`` path, or ``None`` for
             ``$TFSTYLE_VGG19_WEIGHTS`` or else ``"imagenet"``.
-        progress: show a progress bar with the current loss.
+        progress: show a progress bar with the current loss (off by default, as in every public function).
         callback: called after every iteration, see :data:`Callback`.
+        style_blend: the old name of ``style_weights`` (a :class:`DeprecationWarning`).
 
     Returns:
-        The stylized image, ``uint8`` array of shape ``(height, width, 3)``.
+        The stylized image, ``uint8`` ``(height, width, 3)`` (``(N, height, width, 3)`` for a batch), of the
+        input's kind: a ``tf.Tensor`` for a ``tf.Tensor``, a JAX array for a JAX array, else NumPy.
 
     Example:
         >>> import numpy as np
@@ -181,14 +187,19 @@ def stylize_optimize(
         >>> out.shape, out.dtype
         ((64, 64, 3), dtype('uint8'))
     """
+    if style_blend is not None:
+        warnings.warn("stylize_optimize(style_blend=) is now style_weights=", DeprecationWarning, stacklevel=3)
+        if style_weights is not None:
+            raise OptionError("pass style_weights (style_blend is its old name), not both")
+        style_weights = style_blend
     _check_options(steps, optimizer, init, scales, size, style_size, learning_rate)
     preserve_color = colors.check_preserve_color(preserve_color)
     _check_backend()
     styles_in = list(style) if isinstance(style, (list, tuple)) else [style]
     if not styles_in:
         raise OptionError("need at least one style image")
-    if style_blend is not None and len(style_blend) != len(styles_in):
-        raise OptionError(f"style_blend has {len(style_blend)} weights for {len(styles_in)} style images")
+    if style_weights is not None and len(style_weights) != len(styles_in):
+        raise OptionError(f"style_weights has {len(style_weights)} weights for {len(styles_in)} style images")
 
     original_content = load_image(content, max_size=size)
     content_img, style_imgs = _prepare_colors(original_content, [load_image(s, max_size=style_size or size)
@@ -198,7 +209,7 @@ def stylize_optimize(
                           weights=vgg_weights, pooling=pooling)
     start = content_img.copy() if init == "content" else \
         np.random.default_rng(seed).uniform(0.0, 255.0, content_img.shape).astype(np.float32)
-    image = _coarse_to_fine(loss, content_img, style_imgs, style_blend, start, steps=steps, scales=scales,
+    image = _coarse_to_fine(loss, content_img, style_imgs, style_weights, start, steps=steps, scales=scales,
                             optimizer=optimizer, learning_rate=learning_rate, progress=progress, callback=callback)
     if preserve_color == "luminance":
         image = colors.transfer_color(image, original_content)
@@ -233,7 +244,7 @@ def _prepare_colors(content: np.ndarray, styles: list[np.ndarray], mode: str | N
     return content, styles
 
 
-def _coarse_to_fine(loss: PerceptualLoss, content: np.ndarray, styles: list[np.ndarray], style_blend, start,
+def _coarse_to_fine(loss: PerceptualLoss, content: np.ndarray, styles: list[np.ndarray], style_weights, start,
                     *, steps: int, scales: int, optimizer: str, learning_rate: float, progress: bool,
                     callback: Callback | None) -> np.ndarray:
     """Optimize ``start`` at each scale of :func:`scale_sizes`, upsizing the result into the next one."""
@@ -250,7 +261,7 @@ def _coarse_to_fine(loss: PerceptualLoss, content: np.ndarray, styles: list[np.n
                              else s for s in styles]
             if image.shape[:2] != (h, w):
                 image = resize_image(image, size=(h, w))
-            objective = _Objective(loss, scaled_content, scaled_styles, style_blend)
+            objective = _Objective(loss, scaled_content, scaled_styles, style_weights)
             step = 0
 
             def on_step(current: np.ndarray, terms: dict, index=index) -> bool:

@@ -3,7 +3,7 @@
 A frozen VGG19 encoder (up to relu4_1) encodes content and style; adaptive instance
 normalization gives the content features the style features' per-channel mean and std;
 a trained decoder (a mirror of the encoder) turns the result into an image. One network
-paints any style, with a content-style trade-off (``alpha``), interpolation between
+paints any style, with a content-style trade-off (the paper's ``alpha``: ``strength``), interpolation between
 styles and spatial control (different styles in different regions).
 
 Keras' VGG19 (Caffe weights, input in [0, 255]) is not the "normalised" VGG of the paper
@@ -17,6 +17,7 @@ see the magnitudes the paper's recipe was tuned for.
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Sequence
 
 import keras
@@ -266,20 +267,23 @@ class AdaINNet(PresetMixin, keras.Model):
         style_features = self.get_encoder()(style)[BOTTLENECK]
         return self._decode(content, lambda features: adain(features, style_features), alpha)
 
-    def stylize(self, content, style, alpha: float = 1.0, style_weights: Sequence[float] | None = None,
-                mask=None):
+    def stylize(self, content, style, strength: float = 1.0, style_weights: Sequence[float] | None = None,
+                mask=None, *, alpha: float | None = None):
         """Stylize ``content`` with one style, a blend of styles, or two styles in two regions.
 
         Args:
             content: RGB image ``(H, W, 3)`` or batch ``(B, H, W, 3)`` in [0, 255].
             style: one style image (or batch), or a list of them (each its own size).
-            alpha: content-style trade-off in [0, 1].
+            strength: content-style trade-off in [0, 1], the paper's ``alpha`` (0: the content's own
+                features decoded, 1: the full style); the same name and meaning as
+                :func:`tfstyle.stylize_arbitrary`'s ``strength``.
             style_weights: interpolation weights for a list of styles (non-negative, normalized
                 to sum to 1; default equal): the AdaIN targets are blended (paper, Sec. 7).
             mask: ``(H, W)`` or ``(H, W, 1)`` in [0, 1], only with exactly two styles: where it is
                 1 the first style is painted, where 0 the second. It is resized to the feature
                 map (1/8 of the content); each region is normalized with its own content
                 statistics, as in the paper's spatial control.
+            alpha: the old name of ``strength`` (a :class:`DeprecationWarning`).
 
         Returns:
             The stylized image(s) in [0, 255], shaped like ``content``.
@@ -295,6 +299,11 @@ class AdaINNet(PresetMixin, keras.Model):
             >>> tuple(net.stylize(content, [a, b], mask=mask).shape)
             (32, 48, 3)
         """
+        if alpha is not None:
+            warnings.warn("AdaINNet.stylize(alpha=) is now strength=", DeprecationWarning, stacklevel=2)
+            strength = alpha
+        if isinstance(strength, (int, float)) and not 0 <= strength <= 1:
+            raise OptionError(f"strength must be in [0, 1], got {strength}")
         single = len(np.shape(content)) == 3
         content = image_batch(content, "content")
         styles = list(style) if isinstance(style, (list, tuple)) else [style]
@@ -326,7 +335,7 @@ class AdaINNet(PresetMixin, keras.Model):
                 # Weighted sum of the AdaIN targets (not of the styles' statistics), as in the paper.
                 return sum(w * adain(fc, fs) for w, fs in zip(weights, features) if w > 0)
 
-        images = self._decode(content, make_target, alpha)
+        images = self._decode(content, make_target, strength)
         return images[0] if single else images
 
     def compute_output_shape(self, input_shape):

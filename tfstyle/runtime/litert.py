@@ -12,7 +12,12 @@ Example:
 """
 from __future__ import annotations
 
+import contextlib
 import os
+import re
+import sys
+import tempfile
+import threading
 import warnings
 
 import numpy as np
@@ -33,11 +38,117 @@ def _first_line(exc: BaseException) -> str:
     return first_line(exc, prefer=("error", "op"))
 
 
+#: Lines that native libraries write straight to file descriptor 2 on every start, though nothing is wrong:
+#: LiteRT's note on its XNNPACK delegate, and TensorFlow's absl banner, CUDA probing (on a machine without a GPU)
+#: and CPU-feature notice. :func:`quiet_native_stderr` drops them and keeps every other line.
+NATIVE_NOISE = re.compile(
+    r"Created TensorFlow Lite XNNPACK delegate for CPU"
+    r"|All log messages before absl::InitializeLog\(\) is called are written to STDERR"
+    r"|cudart_stub\.cc:\d+\] Could not find cuda drivers"
+    r"|\.cc:\d+\] failed call to cuInit"
+    r"|cpu_feature_guard\.cc:\d+\] This TensorFlow binary is optimized"
+    r"|^To enable the following instructions: .* rebuild TensorFlow"
+    r"|Unable to register cu(DNN|FFT|BLAS) factory"
+    r"|oneDNN custom operations are on"
+)
+
+
+@contextlib.contextmanager
+def quiet_native_stderr():
+    """Run the block with file descriptor 2 sent to a temporary file, then write back all but :data:`NATIVE_NOISE`.
+
+    C++ libraries (LiteRT, TensorFlow) print to the file descriptor, where neither :mod:`warnings` nor
+    :mod:`logging` reach; real errors they print in the block still come out, just after it. Python's own
+    ``sys.stderr`` writes in the block are flushed first and come out after it, in order.
+
+    Example:
+        >>> with quiet_native_stderr():
+        ...     _ = os.write(2, b"INFO: Created TensorFlow Lite XNNPACK delegate for CPU.\\n")
+    """
+    with _STDERR_LOCK:  # one redirection at a time: threads restoring each other's would lose stderr
+        yield from _quiet_native_stderr()
+
+
+_STDERR_LOCK = threading.RLock()
+
+
+def _quiet_native_stderr():
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except (AttributeError, OSError, ValueError):  # no file descriptor 2 (an embedded interpreter): nothing to hide
+        yield
+        return
+    try:
+        with tempfile.TemporaryFile() as capture:
+            os.dup2(capture.fileno(), 2)
+            try:
+                yield
+            finally:
+                with contextlib.suppress(AttributeError, OSError, ValueError):
+                    sys.stderr.flush()
+                os.dup2(saved, 2)
+                capture.seek(0)
+                kept = [line for line in capture.read().splitlines(keepends=True)
+                        if not NATIVE_NOISE.search(line.decode("utf-8", "replace"))]
+                if kept:
+                    os.write(2, b"".join(kept))
+    finally:
+        os.close(saved)
+
+
+class _QuietFirstUse:
+    """A LiteRT interpreter whose first allocation runs under :func:`quiet_native_stderr`.
+
+    LiteRT creates its XNNPACK delegate (and prints a note about it) lazily, on the first allocation:
+    ``allocate_tensors``, ``invoke`` or a signature runner's first call. Everything else is the interpreter's own.
+    """
+
+    def __init__(self, interpreter):
+        self._litert = interpreter
+        self._quiet = True
+
+    def __getattr__(self, name):
+        return getattr(self._litert, name)
+
+    def first_use(self, call, *args, **kwargs):
+        if not self._quiet:
+            return call(*args, **kwargs)
+        with quiet_native_stderr():
+            result = call(*args, **kwargs)
+        self._quiet = False
+        return result
+
+    def allocate_tensors(self):
+        return self.first_use(self._litert.allocate_tensors)
+
+    def invoke(self):
+        return self.first_use(self._litert.invoke)
+
+    def get_signature_runner(self, *args, **kwargs):
+        return _QuietRunner(self._litert.get_signature_runner(*args, **kwargs), self)
+
+
+class _QuietRunner:
+    """A signature runner whose calls go through its interpreter's :meth:`_QuietFirstUse.first_use`."""
+
+    def __init__(self, runner, interpreter: _QuietFirstUse):
+        self._runner, self._interpreter = runner, interpreter
+
+    def __getattr__(self, name):
+        return getattr(self._runner, name)
+
+    def __call__(self, *args, **kwargs):
+        return self._interpreter.first_use(self._runner, *args, **kwargs)
+
+
 def make_interpreter(**kwargs):
     """A TFLite interpreter (``model_path=`` or ``model_content=``, ``num_threads=``).
 
     From ai_edge_litert (XNNPACK on CPU) when installed, else ``tf.lite`` (its deprecation
-    warning hidden); both give identical outputs and speed.
+    warning hidden); both give identical outputs and speed. LiteRT's "Created TensorFlow Lite XNNPACK
+    delegate" line, printed by its C++ runtime on the first allocation, is dropped
+    (:func:`quiet_native_stderr`); its errors still reach stderr.
     """
     try:
         from ai_edge_litert.interpreter import Interpreter
@@ -46,8 +157,8 @@ def make_interpreter(**kwargs):
 
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            return tf.lite.Interpreter(**kwargs)
-    return Interpreter(**kwargs)
+            return _QuietFirstUse(tf.lite.Interpreter(**kwargs))
+    return _QuietFirstUse(Interpreter(**kwargs))
 
 
 def run_tflite(path: str | os.PathLike, image: np.ndarray, num_threads: int = 2) -> np.ndarray:

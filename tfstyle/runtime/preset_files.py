@@ -1,6 +1,15 @@
 """Shipped presets through LiteRT (XNNPACK), without TensorFlow or Keras: the instant-start path.
 
-A preset's TFLite files are built once with TensorFlow (:mod:`tfstyle.export.litert_cache`, which the
+The six fast presets and the default arbitrary one ship their TFLite files in the package
+(``tfstyle/weights/litert/<name>/``, built by ``tools/build_preset_files.py`` with the same builder,
+:func:`shipped_presets`), so a light install (no TensorFlow) runs them with no conversion. Their
+``manifest.json`` records the SHA-256 of the ``.keras`` file they were built from, the
+:data:`CACHE_FORMAT` and each file's size and SHA-256: :func:`shipped_files` uses them only when all
+match (a retrained ``.keras`` file without rebuilt files falls through to the cache). Setting
+``TFSTYLE_SHIPPED_LITERT=0`` ignores them (the cache's own tests do).
+
+Any other preset's files (or a shipped preset's, when its package files are stale) are built once with
+TensorFlow (:mod:`tfstyle.export.litert_cache`, which the
 command line runs on first use, or ``tfstyle export --cache NAME``) and kept in a user cache
 folder (``$TFSTYLE_CACHE``, else ``~/.cache/tfstyle``) under ``litert/<name>-<sha256 of the
 preset file>-<tfstyle version>-f<CACHE_FORMAT>/``: a new preset file, tfstyle version or file
@@ -36,6 +45,8 @@ Example:
     ('litert', True)
     >>> lite_kind("wave"), lite_kind("microast_v1"), lite_kind("net.keras")   # which presets have files
     ('fast', None, None)
+    >>> "wave" in shipped_presets(), shipped_dir("wave").relative_to(SHIPPED_DIR.parent).as_posix()
+    (True, 'litert/wave')
 """
 from __future__ import annotations
 
@@ -53,7 +64,7 @@ from tfstyle.errors import OptionError, TfstyleError, first_line
 from tfstyle.runtime.litert import SIGNATURE_KEY, default_threads, make_interpreter
 from tfstyle.runtime.protocols import CodeStylizer
 from tfstyle.runtime.tiling import DEFAULT_OVERLAP, fit_tile
-from tfstyle.weights.registry import is_preset_name, preset_entry, preset_path
+from tfstyle.weights.registry import WEIGHTS_DIR, is_preset_name, preset_entry, preset_path
 
 __all__ = [
     "BACKENDS",
@@ -68,6 +79,9 @@ __all__ = [
     "lite_tile",
     "note",
     "servable",
+    "shipped_files",
+    "shipped_presets",
+    "user_cache_files",
 ]
 
 #: What ``backend=`` takes: ``auto`` (LiteRT when a cached file serves the call, Keras otherwise),
@@ -76,6 +90,10 @@ BACKENDS = ("auto", "litert", "keras")
 #: The Keras classes whose presets have LiteRT files, by kind.
 LITE_CLASSES = {"fast": ("JohnsonNet",), "arbitrary": ("ArbitraryStyleNet",)}
 MANIFEST = "manifest.json"
+#: Where the package's prebuilt files live: ``<SHIPPED_DIR>/<name>/<role>.tflite`` and ``manifest.json``.
+SHIPPED_DIR = WEIGHTS_DIR / "litert"
+#: ``0`` ignores the package's prebuilt files (the cache and its builder are then the only source).
+SHIPPED_ENV = "TFSTYLE_SHIPPED_LITERT"
 #: Files of a preset by kind (``<role>.tflite`` in its cache folder).
 ROLES = {"fast": ("whole", "stats", "tile", "smooth"), "arbitrary": ("predictor", "whole", "stats", "tile", "smooth")}
 CONTENT, VECTOR, STYLE, OUTPUT, MOMENTUM = "content", "style_vector", "style", "stylized", "momentum"
@@ -109,11 +127,16 @@ def _sha256(path: str, mtime_ns: int, size: int) -> str:
 CACHE_FORMAT = 4
 
 
-def cache_key(name: str) -> str:
-    """``<name>-<first 16 hex digits of the preset file's sha256>-<tfstyle version>-f<CACHE_FORMAT>``."""
+def keras_sha256(name: str) -> str:
+    """The SHA-256 of preset ``name``'s ``.keras`` file (hashed once per process)."""
     path = preset_path(name)
     stat = path.stat()
-    return f"{name}-{_sha256(os.fspath(path), stat.st_mtime_ns, stat.st_size)[:16]}-{__version__}-f{CACHE_FORMAT}"
+    return _sha256(os.fspath(path), stat.st_mtime_ns, stat.st_size)
+
+
+def cache_key(name: str) -> str:
+    """``<name>-<first 16 hex digits of the preset file's sha256>-<tfstyle version>-f<CACHE_FORMAT>``."""
+    return f"{name}-{keras_sha256(name)[:16]}-{__version__}-f{CACHE_FORMAT}"
 
 
 def cache_dir(name: str) -> pathlib.Path:
@@ -166,8 +189,62 @@ def _check_files(folder: pathlib.Path, manifest: dict, files: dict) -> str | Non
     return None
 
 
+def shipped_presets() -> list[str]:
+    """The presets whose LiteRT files ship in the package: every fast preset with files and the default arbitrary
+    one (the other arbitrary presets' predictors weigh ~9 MB each: they are built on demand, as a cache)."""
+    from tfstyle.weights.registry import default_preset, preset_names
+
+    return [name for name in preset_names("fast") if lite_kind(name)] + [default_preset("arbitrary")]
+
+
+def shipped_dir(name: str) -> pathlib.Path:
+    """The package folder of preset ``name``'s prebuilt files (it may not exist)."""
+    return SHIPPED_DIR / name
+
+
+def shipped_problem(name: str) -> str | None:
+    """Why the package's files of preset ``name`` cannot be used (one line), or ``None`` when they can: missing,
+    built from another ``.keras`` file or cache format, or a file whose size or SHA-256 differs from the manifest."""
+    kind = lite_kind(name)
+    if kind is None:
+        return f"{name!r} is not a preset with LiteRT files"
+    folder = shipped_dir(name)
+    try:
+        manifest = json.loads((folder / MANIFEST).read_text())
+    except OSError:
+        return f"{folder} holds no {MANIFEST}"
+    except ValueError:
+        return f"{MANIFEST} is not valid JSON"
+    if not isinstance(manifest, dict):
+        return f"{MANIFEST} is not a JSON object"
+    if manifest.get("cache_format") != CACHE_FORMAT:
+        return f"they are in cache format {manifest.get('cache_format')}, this tfstyle reads {CACHE_FORMAT}"
+    if manifest.get("keras_sha256") != keras_sha256(name):
+        return f"they were built from another {preset_path(name).name} (rebuild: tools/build_preset_files.py)"
+    try:
+        return _check_files(folder, manifest, {role: folder / f"{role}.tflite" for role in ROLES[kind]})
+    except OSError as exc:
+        return f"{getattr(exc, 'filename', None) and pathlib.Path(exc.filename).name or 'a file'} is missing"
+
+
+def shipped_files(name: str) -> dict | None:
+    """``{role: path}`` of the package's prebuilt files of preset ``name`` when they serve it
+    (:func:`shipped_problem` is ``None``), else ``None``; always ``None`` with ``TFSTYLE_SHIPPED_LITERT=0``."""
+    if os.environ.get(SHIPPED_ENV, "1") == "0" or lite_kind(name) is None or not shipped_dir(name).is_dir():
+        return None
+    if shipped_problem(name) is not None:
+        return None  # stale or damaged package files: the user cache serves (and the CLI builds it)
+    return {role: shipped_dir(name) / f"{role}.tflite" for role in ROLES[lite_kind(name)]}
+
+
 def cached_files(name: str) -> dict | None:
-    """``{role: path}`` of preset ``name``'s complete cached files, or ``None`` when they are not built or
+    """``{role: path}`` of preset ``name``'s complete files: the package's (:func:`shipped_files`) first, else the
+    user cache's (:func:`user_cache_files`); ``None`` when neither serves it."""
+    return shipped_files(name) or user_cache_files(name)
+
+
+def user_cache_files(name: str) -> dict | None:
+    """``{role: path}`` of preset ``name``'s complete files in the user cache, or ``None`` when they are not built or
     are damaged (a file missing, truncated or changed: its size or SHA-256 differs from the manifest's;
     :func:`damaged` then says which)."""
     kind = lite_kind(name)
@@ -419,8 +496,21 @@ def choose(model, kind: str, backend: str, keras_only: dict | None = None) -> di
                   "(or tfstyle.export.build_litert_cache) for an instant start")
     if backend == "litert":
         raise OptionError(f"backend='litert' cannot serve this call: {reason}")
+    if preset and not keras_installed():  # a light install: the fallback cannot run, say why in one line
+        raise OptionError(f"{name!r} cannot run here: {reason}; Keras is not installed ({NEEDS_TF})")
     if preset:
         note(f"using Keras for {name!r}: {reason}")
     return None
+
+
+#: What a light install (no TensorFlow) is told to add for Keras networks.
+NEEDS_TF = "needs TensorFlow: pip install 'tfstyle[tf]'"
+
+
+def keras_installed() -> bool:
+    """Whether Keras can be imported (without importing it): a light install has only the LiteRT files."""
+    import importlib.util
+
+    return importlib.util.find_spec("keras") is not None
 
 

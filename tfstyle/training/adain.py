@@ -169,10 +169,10 @@ def train_adain(
         out, r, checkpoint_dir, feature_scales=[FEATURE_SCALES[layer] for layer in ENCODER_LAYERS])
 
     contents = ContentBatches(content_dir, batch_size=r.batch_size, image_size=r.image_size, seed=r.seed, zoom=r.zoom,
-                              limit=r.content_limit, progress=bool(verbose))
+                              limit=r.content_limit)
     # Another seed: the style crop of a step is independent of its content crop.
     styles = ContentBatches(style_dir, batch_size=r.batch_size, image_size=r.image_size, seed=r.seed + 1, zoom=r.zoom,
-                            limit=r.style_limit, progress=bool(verbose))
+                            limit=r.style_limit)
 
     keras.utils.set_random_seed(r.seed)
     with distribution_scope():
@@ -183,9 +183,9 @@ def train_adain(
         trainer.compile(optimizer=keras.optimizers.Adam(schedule), jit_compile=jit_compile)
         trainer((np.zeros((1, 32, 32, 3), np.float32), np.zeros((1, 32, 32, 3), np.float32)))
         start_epoch = restore(trainer, checkpoint_dir, state)
-    fit_resumable(trainer, lambda start, end: pair_dataset(contents, styles, start, end),
-                  checkpoint_dir=checkpoint_dir, config=config, steps=r.steps, checkpoint_every=r.checkpoint_every,
-                  start_epoch=start_epoch, verbose=verbose)
+        fit_resumable(trainer, lambda start, end: pair_dataset(contents, styles, start, end),
+                      checkpoint_dir=checkpoint_dir, config=config, steps=r.steps, checkpoint_every=r.checkpoint_every,
+                      start_epoch=start_epoch, verbose=verbose)
     save_model(net, out)
     net.vgg_weights = None if vgg_weights is None else os.fspath(vgg_weights)
     return net

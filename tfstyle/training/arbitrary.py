@@ -200,7 +200,7 @@ def train_arbitrary(
     # Continuing an ArbitraryStyleNet is another run than starting one (recorded only then).
     init_network = type(start.predictor).__name__ if isinstance(start, ArbitraryStyleNet) else None
     out, checkpoint_dir, state, config = prepare_run(out, r, checkpoint_dir, init_network=init_network)
-    batches = pair_batches(content_dir, style_dir, r, r.style_size, progress=bool(verbose))
+    batches = pair_batches(content_dir, style_dir, r, r.style_size)
 
     keras.utils.set_random_seed(r.seed)
     with distribution_scope():
@@ -217,8 +217,8 @@ def train_arbitrary(
         trainer.compile(optimizer=keras.optimizers.Adam(r.learning_rate), jit_compile=jit_compile)
         trainer((np.zeros((1, 32, 32, 3), np.float32), np.zeros((1, 32, 32, 3), np.float32)))
         start_epoch = restore(trainer, checkpoint_dir, state)
-    fit_pairs(trainer, batches, r, checkpoint_dir=checkpoint_dir, config=config, start_epoch=start_epoch,
-              verbose=verbose, callbacks=callbacks)
+        fit_pairs(trainer, batches, r, checkpoint_dir=checkpoint_dir, config=config, start_epoch=start_epoch,
+                  verbose=verbose, callbacks=callbacks)
     net.predictor.trainable = True  # saved as an ordinary network
     save_model(net, out)
     if isinstance(net.predictor, StylePredictor):
@@ -337,10 +337,9 @@ def distill_predictor(
         teacher.predictor.vgg_weights = os.fspath(vgg_weights)
     out, checkpoint_dir, state, config = prepare_run(out, r, checkpoint_dir, style_size=teacher.style_size)
     half, size = r.batch_size // 2, teacher.style_size
-    styles = ContentBatches(style_dir, batch_size=half, image_size=size, seed=r.seed, zoom=1.0, limit=r.style_limit,
-                            progress=bool(verbose))
+    styles = ContentBatches(style_dir, batch_size=half, image_size=size, seed=r.seed, zoom=1.0, limit=r.style_limit)
     contents = ContentBatches(content_dir, batch_size=half, image_size=size, seed=r.seed + 1, zoom=1.0,
-                              limit=r.content_limit, progress=bool(verbose))
+                              limit=r.content_limit)
     keras.utils.set_random_seed(r.seed)
     student = CompactStylePredictor(style_dim=teacher.style_dim, width=r.width)
     trainer = DistillTrainer(student)

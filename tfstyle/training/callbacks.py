@@ -4,15 +4,44 @@ from __future__ import annotations
 import json
 import os
 import pathlib
+import tempfile
 import time
 
 import keras
 import numpy as np
 
 from tfstyle.atomic import atomic_paths
+from tfstyle.training.trainer import tf_config
 
 STATE_WEIGHTS = "state.weights.h5"
 STATE_JSON = "state.json"
+
+
+def multi_worker() -> bool:
+    """Whether ``TF_CONFIG`` describes a cluster and the backend is TensorFlow (a multi-worker run).
+
+    Example:
+        >>> import os
+        >>> multi_worker() == (keras.backend.backend() == "tensorflow" and "cluster" in os.environ.get("TF_CONFIG", ""))
+        True
+    """
+    return keras.backend.backend() == "tensorflow" and bool(tf_config().get("cluster"))
+
+
+def is_chief() -> bool:
+    """Whether this process writes the run's files: always, except on the workers of a multi-worker
+    run other than the chief (the ``chief`` task, or ``worker`` 0 when the cluster has no chief).
+
+    Example:
+        >>> is_chief() or multi_worker()
+        True
+    """
+    if not multi_worker():
+        return True
+    config = tf_config()
+    task = config.get("task") or {}
+    kind, index = task.get("type", "worker"), int(task.get("index", 0))
+    return kind == "chief" or (kind == "worker" and index == 0 and "chief" not in config["cluster"])
 
 
 def read_state(directory: str | os.PathLike) -> dict | None:
@@ -37,6 +66,13 @@ class ResumableCheckpoint(keras.callbacks.Callback):
         self.config = config
 
     def on_epoch_end(self, epoch, logs=None):
+        if not is_chief():
+            # Every worker holds the same weights and the chief writes them. Yet saving creates a
+            # variable (Keras builds a throwaway optimizer), a collective step under
+            # MultiWorkerMirroredStrategy that every worker must take: the others save to scratch.
+            with tempfile.TemporaryDirectory() as scratch:
+                self.model.save_weights(pathlib.Path(scratch) / STATE_WEIGHTS)
+            return
         self.directory.mkdir(parents=True, exist_ok=True)
         state = {"epoch": epoch + 1, "config": self.config,
                  "logs": {k: float(v) for k, v in (logs or {}).items()}}
@@ -86,7 +122,9 @@ class SampleImages(keras.callbacks.Callback):
     def on_epoch_end(self, epoch, logs=None):
         from tfstyle.image.io import save_image
 
-        out = self.model.predict(self.images, verbose=0)  # NumPy on every backend
+        out = self.model.predict(self.images, verbose=0)  # NumPy on every backend; all workers take part
+        if not is_chief():
+            return
         strip = np.concatenate([np.concatenate(list(self.images), 1), np.concatenate(list(out), 1)], 0)
         self.directory.mkdir(parents=True, exist_ok=True)
         save_image(strip, self.directory / f"epoch_{epoch + 1:04d}.jpg", quality=85)

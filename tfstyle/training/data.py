@@ -1,14 +1,19 @@
-"""Training batches of content images, identical on every backend.
+"""Training batches of content images, streamed from a list of files, identical on every backend.
 
-Each batch is a pure function of ``(seed, step)``: the images it draws, their crops and
-flips come from a generator seeded with both. So an interrupted run that restarts at
-step ``s`` sees exactly the batches it would have seen, which makes resume exact. The
-same batches are served as ``tf.data`` under TensorFlow (:meth:`ContentBatches.tf_dataset`)
-and as a ``keras.utils.PyDataset`` elsewhere (:meth:`ContentBatches.py_dataset`), e.g.
-under JAX on a GPU machine without TensorFlow.
+Nothing is decoded up front: a :class:`ContentBatches` holds the list of paths, and each batch
+decodes, resizes and crops its photos when it is asked for, so memory does not grow with the
+number of photos (COCO's 80k photos decoded would need ~30 GB). Each batch is a pure function of
+``(seed, step)``: the photos are visited in a fresh permutation per pass over the list (every photo
+once per pass) and each sample's crop and flip come from a generator seeded with its position. So
+an interrupted run that restarts at step ``s`` sees exactly the batches it would have seen, which
+makes resume exact, and a data-parallel run splits the same global batch over its devices. The
+same batches are served as ``tf.data`` under TensorFlow (:meth:`ContentBatches.tf_dataset`,
+decoding in parallel with prefetch) and as a ``keras.utils.PyDataset`` with worker threads
+elsewhere (:meth:`ContentBatches.py_dataset`), e.g. under JAX on a GPU machine without TensorFlow.
 """
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Sequence
 
@@ -26,29 +31,49 @@ def _short_side_resize(image: np.ndarray, short_side: int) -> np.ndarray:
     return resize_image(image, size=size)
 
 
-class ContentBatches:
-    """Random square crops (with horizontal flips) of a folder of photos.
+@functools.lru_cache(maxsize=4)
+def _permutation(seed: int, epoch: int, count: int) -> np.ndarray:
+    """The order of the photos in pass ``epoch`` over the list (cached: a batch needs one or two passes)."""
+    order = np.random.default_rng((seed, 0, epoch)).permutation(count)
+    order.flags.writeable = False  # shared between worker threads
+    return order
 
-    Photos are decoded once and kept in memory as uint8, resized so their short side is
+
+def default_workers() -> int:
+    """Decoding threads for a :class:`ContentBatches`: the CPU cores, at most 8 (Pillow's decoders and
+    resampling release the GIL, so threads decode in parallel).
+
+    Example:
+        >>> 1 <= default_workers() <= 8
+        True
+    """
+    return max(1, min(8, os.cpu_count() or 1))
+
+
+class ContentBatches:
+    """Random square crops (with horizontal flips) of a folder of photos, decoded as they are needed.
+
+    Each photo is decoded when a batch draws it and resized so its short side is
     ``image_size * zoom`` (crops then cover most of each photo, like Johnson et al.'s
-    resize-to-256 recipe, with some scale augmentation).
+    resize-to-256 recipe, with some scale augmentation). Only the list of paths is kept.
 
     Args:
         folder: a folder of images, or an explicit list of image paths.
         batch_size, image_size: batch shape ``(batch_size, image_size, image_size, 3)``.
         seed: with the step number, decides every batch.
-        zoom: short side of the stored photos relative to ``image_size`` (>= 1).
+        zoom: short side of the decoded photos relative to ``image_size`` (>= 1).
         limit: use only the first ``limit`` photos (sorted by name).
-        progress: show a progress bar while decoding.
+        workers: threads decoding batches (``tf.data`` parallel calls or ``PyDataset`` workers);
+            default :func:`default_workers`.
 
     Example:
         >>> import numpy as np, tempfile, PIL.Image
         >>> folder = tempfile.mkdtemp()
         >>> for i in range(3):
         ...     PIL.Image.fromarray(np.full((40, 60, 3), 50 * i, np.uint8)).save(f"{folder}/{i}.png")
-        >>> data = ContentBatches(folder, batch_size=2, image_size=32, progress=False)
-        >>> data.batch(7).shape, bool((data.batch(7) == data.batch(7)).all())
-        ((2, 32, 32, 3), True)
+        >>> data = ContentBatches(folder, batch_size=2, image_size=32)
+        >>> data.batch(7).shape, bool((data.batch(7) == data.batch(7)).all()), len(data)
+        ((2, 32, 32, 3), True, 3)
     """
 
     def __init__(
@@ -59,56 +84,75 @@ class ContentBatches:
         seed: int = 0,
         zoom: float = 1.15,
         limit: int | None = None,
-        progress: bool = True,
+        workers: int | None = None,
     ) -> None:
         if batch_size < 1 or image_size < 32:
             raise OptionError(f"need batch_size >= 1 and image_size >= 32, got {batch_size} and {image_size}")
         if zoom < 1:
             raise OptionError(f"zoom must be >= 1, got {zoom}")
-        paths = list_images(folder) if isinstance(folder, (str, os.PathLike)) else [os.fspath(p) for p in folder]
-        paths = paths[:limit] if limit else paths
+        if workers is not None and workers < 1:
+            raise OptionError(f"workers must be >= 1, got {workers}")
+        paths = list_images(folder) if isinstance(folder, (str, os.PathLike)) else list(folder)
+        paths = [os.fspath(p) for p in (paths[:limit] if limit else paths)]
         if not paths:
             raise OptionError(f"no images found in {folder}")
+        self.paths = paths
         self.batch_size, self.image_size, self.seed = batch_size, image_size, seed
-        short_side = int(round(image_size * zoom))
-        from tqdm.auto import tqdm
-
-        self.images = [
-            np.asarray(np.round(_short_side_resize(load_image(p, max_size=4 * short_side), short_side)), np.uint8)
-            for p in tqdm(paths, desc="loading photos", unit="img", disable=not progress)
-        ]
+        self.short_side = round(image_size * zoom)
+        self.workers = workers or default_workers()
 
     def __len__(self) -> int:
-        return len(self.images)
+        return len(self.paths)
+
+    def sample(self, position: int) -> np.ndarray:
+        """Sample number ``position`` of the stream (``step * batch_size + i``): a uint8 crop."""
+        count = len(self.paths)
+        path = self.paths[_permutation(self.seed, position // count, count)[position % count]]
+        # The crop is drawn as fractions, so it does not depend on the photo's size.
+        top, left, flip = np.random.default_rng((self.seed, 1, int(position))).random(3)
+        image = load_image(path, max_size=4 * self.short_side)
+        image = np.asarray(np.round(_short_side_resize(image, self.short_side)), np.uint8)
+        size = self.image_size
+        top, left = int(top * (image.shape[0] - size + 1)), int(left * (image.shape[1] - size + 1))
+        crop = image[top : top + size, left : left + size]
+        return np.ascontiguousarray(crop[:, ::-1] if flip < 0.5 else crop)
 
     def batch(self, step: int) -> np.ndarray:
         """The batch for global training step ``step``: float32 in [0, 255]."""
-        rng = np.random.default_rng((self.seed, int(step)))
-        size = self.image_size
-        out = np.empty((self.batch_size, size, size, 3), np.float32)
-        for i, index in enumerate(rng.integers(0, len(self.images), self.batch_size)):
-            image = self.images[index]
-            top = rng.integers(0, image.shape[0] - size + 1)
-            left = rng.integers(0, image.shape[1] - size + 1)
-            crop = image[top : top + size, left : left + size]
-            out[i] = crop[:, ::-1] if rng.random() < 0.5 else crop
-        return out
+        first = int(step) * self.batch_size
+        return np.stack([self.sample(first + i) for i in range(self.batch_size)]).astype(np.float32)
 
     def tf_dataset(self, start_step: int, end_step: int):
-        """``tf.data.Dataset`` of ``(batch, batch)`` pairs for steps ``start_step .. end_step - 1``."""
+        """``tf.data.Dataset`` of ``(batch, batch)`` pairs for steps ``start_step .. end_step - 1``.
+
+        Samples are decoded by ``workers`` parallel calls (in order, so batches stay a function of
+        the step) and batches prefetched; at most a few batches are in memory at once. Under
+        ``MultiWorkerMirroredStrategy`` the pipeline is sharded by data: each worker keeps its
+        share of every global batch.
+        """
         import tensorflow as tf
 
-        shape = (self.batch_size, self.image_size, self.image_size, 3)
+        size, count = self.image_size, self.batch_size
 
-        def load(step):
-            batch = tf.numpy_function(lambda s: self.batch(int(s)), [step], tf.float32)
-            batch.set_shape(shape)
+        def load(position):
+            crop = tf.numpy_function(lambda p: self.sample(int(p)), [position], tf.uint8, stateful=False)
+            crop.set_shape((size, size, 3))
+            return crop
+
+        def pair(batch):
+            batch = tf.cast(batch, tf.float32)
             return batch, batch
 
-        return tf.data.Dataset.range(start_step, end_step).map(load).prefetch(2)
+        positions = tf.data.Dataset.range(start_step * count, end_step * count)
+        data = (positions.map(load, num_parallel_calls=self.workers, deterministic=True)
+                .batch(count, drop_remainder=True).map(pair).prefetch(2))
+        options = tf.data.Options()
+        # The stream comes from a range, not files: shard by data, not by files (which would warn).
+        options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
+        return data.with_options(options)
 
     def py_dataset(self, start_step: int, end_step: int):
-        """The same batches as a ``keras.utils.PyDataset`` (any backend)."""
+        """The same batches as a ``keras.utils.PyDataset`` with ``workers`` threads (any backend)."""
         return StepDataset(self, start_step, end_step)
 
 
@@ -116,8 +160,9 @@ class StepDataset(keras.utils.PyDataset):
     """Batches ``start_step .. end_step - 1`` of a :class:`ContentBatches`, as ``(x, x)`` pairs."""
 
     def __init__(self, batches: ContentBatches, start_step: int, end_step: int):
-        # One worker in this process: batches are cheap and must stay in step order.
-        super().__init__(workers=1, use_multiprocessing=False)
+        # Threads, not processes: Pillow releases the GIL while decoding, and forking a process
+        # that runs JAX or TensorFlow is unsafe. Keras' enqueuer returns batches in step order.
+        super().__init__(workers=batches.workers, use_multiprocessing=False, max_queue_size=2 * batches.workers)
         self.batches, self.start_step, self.end_step = batches, start_step, end_step
 
     def __len__(self) -> int:
@@ -132,7 +177,8 @@ class PairBatches(keras.utils.PyDataset):
     """Steps ``start_step .. end_step - 1`` as ``((content, style),)`` batches (any backend)."""
 
     def __init__(self, contents: ContentBatches, styles: ContentBatches, start_step: int, end_step: int):
-        super().__init__(workers=1, use_multiprocessing=False)
+        workers = max(contents.workers, styles.workers)
+        super().__init__(workers=workers, use_multiprocessing=False, max_queue_size=2 * workers)
         self.contents, self.styles, self.start_step, self.end_step = contents, styles, start_step, end_step
 
     def __len__(self) -> int:

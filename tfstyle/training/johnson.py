@@ -93,9 +93,9 @@ def train_johnson(
 
     style_image = load_image(style, max_size=r.style_size)
     batches = ContentBatches(content_dir, batch_size=r.batch_size, image_size=r.image_size, seed=r.seed,
-                             limit=r.content_limit, progress=bool(verbose))
+                             limit=r.content_limit)
     val = ContentBatches(val_dir, batch_size=r.batch_size, image_size=r.image_size, seed=r.seed + 1,
-                         limit=val_batches * r.batch_size, progress=False) if val_dir else None
+                         limit=val_batches * r.batch_size) if val_dir else None
 
     keras.utils.set_random_seed(r.seed)
     if mixed_precision is None:
@@ -116,14 +116,14 @@ def train_johnson(
             if init is not None:
                 net.set_weights(load_model(init).get_weights())
             start_epoch = restore(trainer, checkpoint_dir, state)
-        if uses_tf_data():
-            make_data, val_data = batches.tf_dataset, val.tf_dataset(0, val_batches) if val else None
-        else:
-            make_data, val_data = batches.py_dataset, val.py_dataset(0, val_batches) if val else None
-        samples = SampleImages((val or batches).batch(10**6)[:2], checkpoint_dir / "samples")
-        fit_resumable(trainer, make_data, checkpoint_dir=checkpoint_dir, config=config, steps=r.steps,
-                      checkpoint_every=r.checkpoint_every, start_epoch=start_epoch, validation_data=val_data,
-                      callbacks=[samples], log_dir=pathlib.Path(log_dir) if log_dir else None, verbose=verbose)
+            if uses_tf_data():
+                make_data, val_data = batches.tf_dataset, val.tf_dataset(0, val_batches) if val else None
+            else:
+                make_data, val_data = batches.py_dataset, val.py_dataset(0, val_batches) if val else None
+            samples = SampleImages((val or batches).batch(10**6)[:2], checkpoint_dir / "samples")
+            fit_resumable(trainer, make_data, checkpoint_dir=checkpoint_dir, config=config, steps=r.steps,
+                          checkpoint_every=r.checkpoint_every, start_epoch=start_epoch, validation_data=val_data,
+                          callbacks=[samples], log_dir=pathlib.Path(log_dir) if log_dir else None, verbose=verbose)
     finally:
         if mixed_precision:
             keras.mixed_precision.set_global_policy("float32")
@@ -162,7 +162,7 @@ def pretrain_identity(
     r = IdentityRecipe.build(recipe, **overrides)
     out = pathlib.Path(out)
     batches = ContentBatches(content_dir, batch_size=r.batch_size, image_size=r.image_size, seed=r.seed,
-                             limit=r.content_limit, progress=bool(verbose))
+                             limit=r.content_limit)
     keras.utils.set_random_seed(r.seed)
     net = JohnsonNet(width=r.width, residual_blocks=r.residual_blocks, padding_mode=r.padding_mode)
     net.compile(optimizer=keras.optimizers.Adam(r.learning_rate), loss="mse")

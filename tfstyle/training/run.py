@@ -7,14 +7,14 @@ import csv
 import os
 import pathlib
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import keras
 
 from tfstyle.atomic import write_text
 from tfstyle.errors import OptionError
-from tfstyle.training.callbacks import STATE_WEIGHTS, ResumableCheckpoint, read_state
+from tfstyle.training.callbacks import STATE_WEIGHTS, ResumableCheckpoint, is_chief, multi_worker, read_state
 from tfstyle.training.data import ContentBatches, has_tensorflow, pair_dataset
 from tfstyle.training.recipes import Recipe
 
@@ -76,36 +76,40 @@ def fit_resumable(
     """``fit`` from ``start_epoch`` to ``steps`` (one epoch per checkpoint), checkpointing,
     logging a CSV history and TensorBoard scalars, and recording the time taken.
 
-    ``make_data(start_step, end_step)`` returns the batches of those global steps.
+    ``make_data(start_step, end_step)`` returns the batches of those global steps. Call it inside
+    :func:`distribution_scope` (as the trainer was built) to train data-parallel.
     """
     total_epochs = -(-steps // checkpoint_every)
     if start_epoch >= total_epochs:
         return
     start_step, end_step = start_epoch * checkpoint_every, total_epochs * checkpoint_every
-    all_callbacks = [ResumableCheckpoint(checkpoint_dir, config),
-                     keras.callbacks.CSVLogger(str(checkpoint_dir / "history.csv"), append=True), *callbacks]
-    if has_tensorflow():
+    chief = is_chief()  # the other workers of a multi-worker run write nothing
+    all_callbacks = [ResumableCheckpoint(checkpoint_dir, config), *callbacks]
+    if chief:
+        all_callbacks.insert(1, keras.callbacks.CSVLogger(str(checkpoint_dir / "history.csv"), append=True))
+        checkpoint_dir.mkdir(parents=True, exist_ok=True)
+    if chief and has_tensorflow():
         all_callbacks.append(keras.callbacks.TensorBoard(str(log_dir or checkpoint_dir / "logs"),
                                                          update_freq=max(1, checkpoint_every // 5)))
-    checkpoint_dir.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     trainer.fit(make_data(start_step, end_step), epochs=total_epochs, steps_per_epoch=checkpoint_every,
                 initial_epoch=start_epoch, validation_data=validation_data, callbacks=all_callbacks,
                 verbose=verbose, shuffle=False)
+    if not chief:
+        return
     with open(checkpoint_dir / "timing.csv", "a") as f:
         f.write(f"{end_step - start_step},{time.perf_counter() - started:.1f},{keras.backend.backend()}\n")
 
 
-def pair_batches(content_dir, style_dir, recipe: Recipe, style_size: int,
-                 progress: bool) -> tuple[ContentBatches, ContentBatches]:
+def pair_batches(content_dir, style_dir, recipe: Recipe, style_size: int) -> tuple[ContentBatches, ContentBatches]:
     """Content crops (``recipe.image_size``) and whole-painting style crops (``style_size``) for a pair trainer.
 
     ``recipe`` has ``batch_size``, ``image_size``, ``seed``, ``content_limit`` and ``style_limit``.
     """
     contents = ContentBatches(content_dir, batch_size=recipe.batch_size, image_size=recipe.image_size,
-                              seed=recipe.seed, limit=recipe.content_limit, progress=progress)
+                              seed=recipe.seed, limit=recipe.content_limit)
     styles = ContentBatches(style_dir, batch_size=recipe.batch_size, image_size=style_size, seed=recipe.seed + 1,
-                            zoom=1.0, limit=recipe.style_limit, progress=progress)
+                            zoom=1.0, limit=recipe.style_limit)
     return contents, styles
 
 
@@ -147,19 +151,68 @@ def timed_run(run: Callable[[], object], checkpoint_dir: str | os.PathLike, reco
     return total
 
 
-def distribution_scope():
-    """A data-parallel scope over all local accelerators (no-op on one device)."""
+def _tf_strategy(devices: Sequence[str] | None):
+    """MultiWorkerMirroredStrategy when ``TF_CONFIG`` names a cluster, else MirroredStrategy over
+    ``devices`` (default: the local GPUs, or the logical CPU devices when no GPU); ``None`` for one device."""
+    import tensorflow as tf
+
+    if devices is None and multi_worker():
+        # Created once per process: TensorFlow allows one collective set-up per program.
+        key: tuple = ("multi-worker",)
+        if key not in _STRATEGIES:
+            _STRATEGIES[key] = tf.distribute.MultiWorkerMirroredStrategy()
+        return _STRATEGIES[key]
+    if devices is None:
+        devices = [d.name for d in tf.config.list_logical_devices("GPU")] or \
+            [d.name for d in tf.config.list_logical_devices("CPU")]
+    if len(devices) < 2:
+        return None
+    # One strategy per device set: a model built in one strategy's scope must fit in the same.
+    key = tuple(devices)
+    if key not in _STRATEGIES:
+        _STRATEGIES[key] = tf.distribute.MirroredStrategy(list(devices))
+    return _STRATEGIES[key]
+
+
+_STRATEGIES: dict[tuple, Any] = {}
+
+
+@contextlib.contextmanager
+def distribution_scope(devices: Sequence[str] | None = None) -> Iterator[None]:
+    """Data parallelism over the local devices, or over the workers ``TF_CONFIG`` names.
+
+    Build the trainer *and* call ``fit`` inside it: each global batch is split over the devices
+    and the gradients are averaged, so a step equals the step of one device on the whole batch.
+    Under TensorFlow: ``tf.distribute.MultiWorkerMirroredStrategy`` when ``TF_CONFIG`` holds a
+    cluster (one process per worker, see ``docs/training.md``), else ``MirroredStrategy`` over
+    ``devices``. Under JAX: ``keras.distribution.DataParallel`` over ``devices`` (restored on exit).
+    ``devices`` defaults to all local GPUs, or, without GPUs, the logical CPU devices (one unless
+    configured, e.g. ``tf.config.set_logical_device_configuration`` or JAX's
+    ``XLA_FLAGS=--xla_force_host_platform_device_count=2``). One device: nothing changes.
+
+    Example:
+        >>> with distribution_scope():
+        ...     model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+        >>> model.output_shape
+        (None, 1)
+    """
     backend = keras.backend.backend()
     if backend == "tensorflow":
-        import tensorflow as tf
-
-        if len(tf.config.list_logical_devices("GPU")) > 1:
-            return tf.distribute.MirroredStrategy().scope()
-    elif backend == "jax":
-        devices = keras.distribution.list_devices()
-        if len(devices) > 1:
-            keras.distribution.set_distribution(keras.distribution.DataParallel(devices=devices))
-    return contextlib.nullcontext()
+        strategy = _tf_strategy(devices)
+        with strategy.scope() if strategy is not None else contextlib.nullcontext():
+            yield
+        return
+    if backend == "jax":
+        chosen = keras.distribution.list_devices() if devices is None else list(devices)
+        if len(chosen) > 1:
+            previous = keras.distribution.distribution()
+            keras.distribution.set_distribution(keras.distribution.DataParallel(devices=chosen))
+            try:
+                yield
+            finally:
+                keras.distribution.set_distribution(previous)
+            return
+    yield
 
 
 def has_gpu() -> bool:

@@ -136,7 +136,7 @@ def distill_student(
     teacher_net = load_model(teacher, kind="arbitrary")
     out, checkpoint_dir, state, config = prepare_run(
         out, r, checkpoint_dir, teacher=teacher if isinstance(teacher, str) else None)
-    batches = pair_batches(content_dir, style_dir, r, teacher_net.style_size, progress=bool(verbose))
+    batches = pair_batches(content_dir, style_dir, r, teacher_net.style_size)
     keras.utils.set_random_seed(r.seed)
     with distribution_scope():
         net = student_from(teacher_net)
@@ -147,8 +147,8 @@ def distill_student(
         trainer((np.zeros(size, np.float32), np.zeros((1, teacher_net.style_size, teacher_net.style_size, 3),
                                                       np.float32)))
         start_epoch = restore(trainer, checkpoint_dir, state)
-    fit_pairs(trainer, batches, r, checkpoint_dir=checkpoint_dir, config=config, start_epoch=start_epoch,
-              verbose=verbose)
+        fit_pairs(trainer, batches, r, checkpoint_dir=checkpoint_dir, config=config, start_epoch=start_epoch,
+                  verbose=verbose)
     net.predictor.trainable = True  # saved as an ordinary network
     save_model(net, out)
     return net

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 import keras
 from keras import ops
 
+from tfstyle.errors import OptionError
 from tfstyle.perceptual.loss import PerceptualLoss
 
 TERMS = ("content", "style", "tv")
@@ -30,11 +31,84 @@ class TermLoggingTrainer(keras.Model):
         terms = self.loss_terms_for(x, y_pred)
         for term, tracker in zip(self.term_names, self.term_trackers):
             tracker.update_state(terms[term])
-        return terms["total"]
+        return per_replica(terms["total"])
 
     @property
     def metrics(self):
         return [*super().metrics, *self.term_trackers]
+
+    def train_step(self, *args):
+        return _scalars_for_workers(super().train_step(*args))
+
+    def test_step(self, *args):
+        return _scalars_for_workers(super().test_step(*args))
+
+    def _maybe_symbolic_build(self, iterator=None, data_batch=None):
+        # Under a tf.distribute strategy Keras' TensorFlow trainer builds the model from a first
+        # batch reduced across replicas; with several workers MultiWorkerMirroredStrategy cannot
+        # reduce a nested batch like (x, x) ("Attempt to convert a value (PerReplica...)").
+        # tfstyle's trainers are built (and their optimizer) before fit: nothing to build.
+        if self.built and self.optimizer is not None and self.optimizer.built:
+            return
+        super()._maybe_symbolic_build(iterator=iterator, data_batch=data_batch)
+
+
+def tf_config() -> dict:
+    """``TF_CONFIG`` (the cluster of a multi-worker TensorFlow run), ``{}`` when unset.
+
+    Example:
+        >>> isinstance(tf_config(), dict)
+        True
+    """
+    import json
+    import os
+
+    try:
+        return json.loads(os.environ.get("TF_CONFIG") or "{}")
+    except json.JSONDecodeError as exc:
+        raise OptionError(f"TF_CONFIG is not valid JSON: {exc}") from None
+
+
+def workers() -> int:
+    """How many processes train together: the tasks ``TF_CONFIG`` lists under TensorFlow, else 1.
+
+    Example:
+        >>> workers() >= 1
+        True
+    """
+    if keras.backend.backend() != "tensorflow":
+        return 1
+    return max(1, sum(len(tasks) for kind, tasks in tf_config().get("cluster", {}).items() if kind != "ps"))
+
+
+def _scalars_for_workers(logs):
+    # Keras 3 reduces each logged value over several workers with reduce("MEAN", axis=0), which
+    # fails on scalars ("Invalid reduction dimension 0 for input with 0 dimensions",
+    # tensorflow/tensorflow#72388): give them one dimension there, and the mean is a scalar again.
+    if workers() < 2 or not isinstance(logs, dict):
+        return logs
+    return {name: ops.reshape(value, (1,)) for name, value in logs.items()}
+
+
+def per_replica(loss):
+    """A replica's share of a mean ``loss`` under ``tf.distribute``: the mean divided by the replicas.
+
+    ``tf.distribute`` sums the replicas' gradients, so each replica's mean over its part of the
+    batch must count ``1 / replicas`` for a step to equal one device's step on the whole batch;
+    Keras scales its own compiled losses so (and unscales what it logs as ``loss``), not a
+    ``compute_loss`` of ours. JAX's ``DataParallel`` computes one global mean: nothing to do.
+
+    Example:
+        >>> float(per_replica(keras.ops.convert_to_tensor(3.0)))  # one replica: unchanged
+        3.0
+    """
+    if keras.backend.backend() == "tensorflow":
+        import tensorflow as tf
+
+        replicas = tf.distribute.get_strategy().num_replicas_in_sync
+        if replicas > 1:
+            loss = loss * ops.cast(1.0 / replicas, loss.dtype)
+    return loss
 
 
 class StyleTransferTrainer(TermLoggingTrainer):

@@ -531,7 +531,7 @@ def stylize_video(
     *,
     model=None,
     style=None,
-    method: str = "fast",
+    method: str | None = None,
     strength: float = 1.0,
     style_weights=None,
     preserve_color: str | bool | None = None,
@@ -543,7 +543,7 @@ def stylize_video(
     size: int | None = None,
     tile: int | None = None,
     engine: str = "auto",
-    progress: bool = True,
+    progress: bool = False,
     on_frame=None,
     partial: bool = False,
 ) -> pathlib.Path:
@@ -554,7 +554,10 @@ def stylize_video(
         dst: the output; its suffix picks the codec (``.mp4``: H.264, see :data:`CODECS`).
         model, style, method, strength, style_weights, preserve_color: what to paint with,
             as in :func:`tfstyle.video.frames.stylize_frames` (``method="fast"``: a shipped style
-            name such as ``"wave"`` or a ``.keras`` network; ``"arbitrary"``: any painting).
+            name such as ``"wave"`` or a ``.keras`` network; ``"arbitrary"``: any painting). Without
+            ``method``, a painting as ``style`` (an image file, an array or tensor, a PIL image, a list of
+            them) is painted in one pass by the arbitrary network (``model``, default the shipped one);
+            anything else (a style name, a ``.keras`` file, a network, nothing) runs the fast method.
         temporal: flow-guided blending strength in ``[0, 1]`` (0 off; default
             :data:`tfstyle.video.temporal.DEFAULT_TEMPORAL`).
         stats_momentum: smoothing of the instance-norm statistics across frames in ``[0, 1)``
@@ -566,7 +569,8 @@ def stylize_video(
         engine: ``"auto"`` (a shipped preset from its cached LiteRT files, no TensorFlow once they are
             built; other networks converted to LiteRT in memory, or Keras), ``"tflite"``, ``"int8"``
             (opt-in; fastest where the CPU has VNNI) or ``"keras"`` (see :mod:`tfstyle.video.frames`).
-        progress: a progress bar (frames per second and time left).
+        progress: a progress bar (frames per second and time left); off by default, as in every public
+            function (the command line turns it on).
         on_frame: called as ``on_frame(index, frame)`` with each finished ``uint8`` frame.
         partial: when the clip ends before the frames its container announced (a truncated or damaged
             file), write the frames that were read (``True``) instead of raising (default).
@@ -598,6 +602,7 @@ def stylize_video(
     if isinstance(target, pathlib.Path) and isinstance(src, (str, os.PathLike)) and \
             os.path.abspath(os.fspath(src)) == os.path.abspath(target):
         raise OptionError("the output would overwrite the input video")
+    method = _implied_method(style) if method is None else method
     reader = VideoReader(src, start=start, max_frames=max_frames, fps=fps, size=size, partial=partial)
     info = reader.info
     writer = VideoWriter(dst, fps=info.fps, size=(info.width, info.height),
@@ -621,6 +626,27 @@ def stylize_video(
     finally:
         if bar is not None:
             bar.close()
+
+
+def _implied_method(style) -> str:
+    """``"arbitrary"`` when ``style`` is a painting (or several), ``"fast"`` when it names a network or is absent.
+
+    >>> _implied_method("painting.jpg"), _implied_method(np.zeros((32, 32, 3))), _implied_method("wave")
+    ('arbitrary', 'arbitrary', 'fast')
+    """
+    from PIL import Image
+
+    from tfstyle.runtime.protocols import FittedStyle
+    from tfstyle.weights.registry import is_preset_name
+
+    if style is None or is_preset_name(style):
+        return "fast"
+    if isinstance(style, (str, os.PathLike)):
+        return "fast" if os.fspath(style).endswith(".keras") else "arbitrary"
+    if isinstance(style, (list, tuple, Image.Image)) or hasattr(style, "__array__") \
+            or isinstance(style, FittedStyle):
+        return "arbitrary"
+    return "fast"  # a network
 
 
 def _progress_bar(info: VideoInfo, enabled: bool):
