@@ -37,9 +37,9 @@ import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-import numpy as np  # noqa: E402
+import numpy as np
 
-from tfstyle.devtools.machine import describe, publish  # noqa: E402
+from tfstyle.devtools.machine import describe, publish
 
 SHARED = pathlib.Path(__file__).resolve().parents[2] / "shared"
 DATA = SHARED / "data"
@@ -123,13 +123,13 @@ def main(argv: list[str] | None = None) -> int:
     float_ms = min(latency(float_files["transfer"], num_threads=2, runs=10)["median_ms"] for _ in range(2))
     float_kb = os.path.getsize(float_files["transfer"]) / 1024
 
-    lines = [f"### {args.split}: {size} px, {len(photos)} photos x {len(paintings)} paintings, "
-             f"QAT {args.steps} steps", "", f"Machine: {describe()}", "",
-             f"Paintings: {', '.join(p.stem for p in painting_paths)}; photos: "
-             f"{', '.join(p.stem for p in photo_paths)}", "",
-             "| variant | mean PSNR (dB) | worst PSNR (dB) | style delta mean / worst | content delta mean / worst "
-             "| per painting mean PSNR | float32 ms | int8 ms | KB float32 / int8 | export s | in-export check "
-             "(PTQ / QAT worst dB) |",
+    lines = [(f"### {args.split}: {size} px, {len(photos)} photos x {len(paintings)} paintings, "
+              f"QAT {args.steps} steps"), "", f"Machine: {describe()}", "",
+             (f"Paintings: {', '.join(p.stem for p in painting_paths)}; photos: "
+              f"{', '.join(p.stem for p in photo_paths)}"), "",
+             ("| variant | mean PSNR (dB) | worst PSNR (dB) | style delta mean / worst | content delta mean / worst "
+              "| per painting mean PSNR | float32 ms | int8 ms | KB float32 / int8 | export s | in-export check "
+              "(PTQ / QAT worst dB) |"),
              "|---|---|---|---|---|---|---|---|---|---|---|"]
     for name in args.variants.split(","):
         options = dict(VARIANTS[name])

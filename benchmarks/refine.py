@@ -72,7 +72,8 @@ def _scores(scorer, image: np.ndarray, photo: np.ndarray, content_features) -> d
             "histogram": hellinger(rgb_uv_histogram(image), scorer.style_histogram)}
 
 
-def run_pair(photo: np.ndarray, style: np.ndarray, steps: list[int], magenta, scorer) -> dict:
+def run_pair(photo: np.ndarray, style: np.ndarray, steps: list[int], magenta, scorer,
+             work_size: int | None = None) -> dict:
     """Scores and seconds of the network, each refinement N, Magenta and the photo, for one pair."""
     from tfstyle.image.io import resize_image
     from tfstyle.methods.arbitrary import stylize_arbitrary
@@ -93,11 +94,12 @@ def run_pair(photo: np.ndarray, style: np.ndarray, steps: list[int], magenta, sc
             shots[step] = (picture, time.perf_counter() - t0, time.process_time() - c0)
         return False
 
-    if max(photo.shape[:2]) > WORK_SIDE:
-        small = resize_image(painted, long_side=WORK_SIDE)
+    work = WORK_SIDE if work_size is None else work_size
+    if work > 0 and max(photo.shape[:2]) > work:
+        small = resize_image(painted, long_side=work)
     if max(steps) > 0:
         t0, c0 = time.perf_counter() - net_wall, time.process_time() - net_cpu  # include the network's time
-        refine(painted, photo, style, steps=max(steps), callback=keep)
+        refine(painted, photo, style, steps=max(steps), callback=keep, work_size=work if work > 0 else None)
     shots[0] = (painted, net_wall, net_cpu)
     for n in steps:
         picture, wall, cpu = shots[n]
@@ -228,6 +230,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--steps", default="0,5,10,20,50")
     parser.add_argument("--size", type=int, default=512)
     parser.add_argument("--budget", type=float, default=10.0, help="seconds the target allows")
+    parser.add_argument("--work-size", type=int, default=None,
+                        help="refine's work_size (default its WORK_SIDE; 0: the picture's own size)")
     parser.add_argument("--magenta", type=pathlib.Path, default=SHARED / "anchors" / "magenta")
     parser.add_argument("--out", default=None, help="append the Markdown report here")
     parser.add_argument("--json", default=None, help="write every score here (to re-plot)")
@@ -254,7 +258,7 @@ def main(argv: list[str] | None = None) -> int:
         for index, (photo_path, style_path) in enumerate(pairs(args.set, args.pairs)):
             photo = cover_crop(load_image(photo_path), (args.size, args.size))
             style = load_image(style_path, max_size=args.size)
-            results.append(run_pair(photo, style, steps, magenta, Scorer(style)))
+            results.append(run_pair(photo, style, steps, magenta, Scorer(style), args.work_size))
             names.append([photo_path.name, style_path.name])
             print(f"pair {index + 1}/{args.pairs}: " + ", ".join(
                 f"{k} {v['style']:.3f}/{v['content']:.3f} {v['seconds']:.0f}s" for k, v in results[-1].items()),

@@ -103,13 +103,15 @@ RUNTIME_CELL = code("""
     import glob
     import os
 
-    import keras
-    import tensorflow as tf
-
     import tfstyle
+    from tfstyle.runtime.litert import quiet_native_stderr
 
+    with quiet_native_stderr():  # TensorFlow's C++ start-up lines (no CUDA driver, ...) are noise here
+        import keras
+        import tensorflow as tf
+
+        GPUS = tf.config.list_physical_devices("GPU")
     tf.get_logger().setLevel("ERROR")  # TensorFlow's INFO lines ("Assets written to ...") are noise here
-    GPUS = tf.config.list_physical_devices("GPU")
     if GPUS:
         RUNTIME = "GPU"
         name = tf.config.experimental.get_device_details(GPUS[0]).get("device_name", "GPU")
@@ -457,6 +459,7 @@ def train_your_own_style() -> list:
         400 steps at 128 px from the identity start below (some 12 minutes on 2 cores, see
         [RECIPE.md](https://github.com/tfstyle/tfstyle/blob/main/tfstyle/weights/RECIPE.md)).
         """, """
+        NEW_STYLE_SECONDS = 100  # the quick way: fold the painting into the phone network, fit it this long
         IMAGE_SIZE = 256       # training crops (Johnson et al.: 256; on a CPU: 128)
         BATCH_SIZE = 4
         STEPS = 2000           # optimizer steps; run the training cell again with more to continue
@@ -487,6 +490,29 @@ def train_your_own_style() -> list:
         code("""
             (style,) = pick_styles(1, "Upload the painting to learn (Cancel: the default)")
             show([style], ["style"])
+            """),
+        md("""
+            ## The quick way: a new style in about two minutes
+
+            `tfstyle.new_style` folds the painting into the phone network (its predicted style becomes the
+            network's own) and fits it on a few photos for `NEW_STYLE_SECONDS` (photos shipped with tfstyle
+            unless you pass `photos=`). The result is a fast-style `.keras` file like the shipped ones: any
+            size, video, `.tflite` export (`tflite=["float16"]` writes phone files too). Command line:
+            `tfstyle new-style painting.jpg -o mine.keras`.
+            """),
+        code("""
+            start = time.perf_counter()
+            made = tfstyle.new_style(style, OUT / "quick_style.keras", seconds=NEW_STYLE_SECONDS, progress=True)
+            print(f"{made.steps} fitting steps, {time.perf_counter() - start:.0f} s -> {made.path.name}")
+            photo = sample_photo("chelsea")
+            quick = tfstyle.stylize(photo, model=made.path, size=SIZE)
+            show([photo, style, quick], ["photo", "painting", "new_style"])
+            """),
+        md("""
+            ## The long way: train a network from scratch
+
+            The rest of this notebook trains a whole `JohnsonNet` on many photos: hours on a CPU, minutes
+            on a GPU; it can learn brush strokes the quick way cannot.
             """),
         code("""
             if IN_COLAB and DOWNLOAD_COCO and not pathlib.Path("val2017").is_dir():
@@ -996,6 +1022,23 @@ def _parameters_source(source: str, values: dict) -> str:
     return "\n".join(lines)
 
 
+def tidy(nb: nbformat.NotebookNode) -> None:
+    """Saved outputs as a reader should see them: a progress bar only in its final state, no tqdm warning."""
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        kept = []
+        for output in cell.outputs:
+            if output.output_type == "stream" and "TqdmWarning" in output.text:
+                continue
+            bar = output.output_type == "stream" and output.text.startswith("\r")
+            if bar and kept and kept[-1].output_type == "stream" and kept[-1].text.startswith("\r"):
+                kept[-1] = output  # a redrawn bar replaces the previous drawing
+            else:
+                kept.append(output)
+        cell.outputs = kept
+
+
 def execute(name: str, path: pathlib.Path) -> None:
     """Run notebook ``name`` at SAVED_PARAMETERS in a scratch folder and write it, outputs kept, to ``path``."""
     import os
@@ -1013,11 +1056,18 @@ def execute(name: str, path: pathlib.Path) -> None:
             os.environ[variable] = str(shared / relative)
     os.environ.pop("TFSTYLE_CONTENT_DIR", None)  # the saved run uses the publishable sample photos
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    os.environ["TQDM_DISABLE"] = "1"  # progress bars are for live runs, not for a saved page
     os.environ["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
     with tempfile.TemporaryDirectory() as scratch:
-        nbclient.NotebookClient(nb, timeout=1800, kernel_name="python3",
-                                resources={"metadata": {"path": scratch}}).execute()
+        try:
+            nbclient.NotebookClient(nb, timeout=1800, kernel_name="python3",
+                                    resources={"metadata": {"path": scratch}}).execute()
+        except Exception:
+            nbformat.write(nb, path.with_suffix(".failed.ipynb"))  # what ran, for a look; not committed
+            raise
         cell.source = default  # users see the defaults; the header names the saved run's values
+        tidy(nb)
+        nb.metadata = build(name).metadata  # the kernel's language_info would differ from run to run
         text = nbformat.writes(nb).replace(scratch, ".").replace(str(shared), "shared")
     errors = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
     if errors:

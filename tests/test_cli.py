@@ -277,3 +277,22 @@ def test_refine_takes_optimizer_steps_after_the_network(photo_and_painting, tmp_
     with pytest.raises(SystemExit) as info:
         main(["stylize", str(content), str(painting), "--refine", "-1", "-o", str(tmp_path / "o.jpg")])
     assert "--refine: expected an integer >= 0" in _one_line_error(capsys, info.value.code, 2)
+
+
+def test_refine_a_fast_style_toward_its_painting(photo_and_painting, tmp_path, vgg_weights, capsys):
+    """A fast network does not carry its painting: --refine takes it as the STYLE image, Python as style=."""
+    import tfstyle
+    from tfstyle.errors import OptionError
+
+    content, painting = photo_and_painting
+    refined = tmp_path / "refined.png"
+    assert main(["stylize", str(content), str(painting), "--style", "wave", "--refine", "2", "-o", str(refined),
+                 "-q"]) == 0
+    result = np.asarray(Image.open(refined))
+    np.testing.assert_array_equal(result, tfstyle.stylize(str(content), model="wave", refine=2, style=str(painting)))
+    assert np.abs(result.astype(int) - tfstyle.stylize(str(content), model="wave")).mean() > 0.5
+    with pytest.raises(OptionError, match="style="):
+        tfstyle.stylize(str(content), model="wave", refine=2)
+    rc = main(["stylize", str(content), str(painting), str(painting), "--style", "wave", "--refine", "1",
+               "-o", str(tmp_path / "o.jpg")])
+    assert "one STYLE image" in _one_line_error(capsys, rc)

@@ -25,7 +25,7 @@ SHARED = REPO.parent / "shared"
 PARAMETERS = {
     "quickstart": {"SIZE": 64, "STEPS": 3, "FIT_STEPS": 2},
     "train_your_own_style": {
-        "IMAGE_SIZE": 32, "BATCH_SIZE": 1, "STEPS": 2, "CHECKPOINT_EVERY": 1, "PRETRAIN_STEPS": 2, "WIDTH": 0.25,
+        "NEW_STYLE_SECONDS": 5, "IMAGE_SIZE": 32, "BATCH_SIZE": 1, "STEPS": 2, "CHECKPOINT_EVERY": 1, "PRETRAIN_STEPS": 2, "WIDTH": 0.25,
         "CONTENT_LIMIT": 3, "JIT_COMPILE": False, "TENSORBOARD": False, "SIZE": 64,
     },
     # QAT_STEPS 0: its own process costs ~45 s, and test_export_tools runs export_qat_int8.

@@ -28,6 +28,7 @@ _LAZY = {
     "save_image": "tfstyle.image.io",
     "resize_image": "tfstyle.image.io",
     "transfer_color": "tfstyle.image.color",
+    "new_style": "tfstyle.training.new_style",
     "vgg19_features": "tfstyle.perceptual.vgg",
     "PerceptualLoss": "tfstyle.perceptual.loss",
     "stylize_optimize": "tfstyle.methods.optimize",

@@ -11,8 +11,19 @@ import os
 import sys
 import time
 
-from tfstyle.cli.common import (PROG, check_preset, floats, given, image_side, names, non_negative,
-                                non_negative_int, positive_int, shard, strength)
+from tfstyle.cli.common import (
+    PROG,
+    check_preset,
+    floats,
+    given,
+    image_side,
+    names,
+    non_negative,
+    non_negative_int,
+    positive_int,
+    shard,
+    strength,
+)
 from tfstyle.errors import OptionError, TfstyleError
 
 METHODS = ("fast", "arbitrary", "magenta", "optimize")
@@ -88,7 +99,8 @@ def add_parser(sub) -> None:
     st.add_argument("--style-weights", "--style-blend", dest="style_weights", type=floats, default=None,
                     metavar="W,W,...", help="one weight per STYLE image, e.g. 0.7,0.3 (--style-blend: its old name)")
     st.add_argument("--refine", type=non_negative_int, default=0, metavar="N",
-                    help="arbitrary: after the network, N steps of perceptual optimization toward the painting; "
+                    help="after the network (arbitrary, or a fast style given its painting as STYLE), N steps of "
+                    "perceptual optimization toward the painting; "
                     "higher = closer to full optimization, slower (needs the VGG19 weights; default 0)")
     fold = st.add_argument_group("folders (CONTENT a folder of images, -o a folder)")
     fold.add_argument("--recursive", action="store_true",
@@ -106,8 +118,8 @@ def add_parser(sub) -> None:
     vid.add_argument("--start", type=non_negative, default=0.0, help="start at this many seconds")
     vid.add_argument("--fps", type=non_negative, default=None, help="output frame rate (default: the source's)")
     vid.add_argument("--engine", choices=["auto", "tflite", "int8", "keras"], default="auto",
-                     help="how frames run: auto/tflite (float32 LiteRT: a shipped preset from its cached files, "
-                     "built once on first use), int8 (opt-in; faster where the CPU has VNNI), keras")
+                     help="how frames run: auto/tflite (float32 LiteRT: a shipped preset from its LiteRT files, "
+                     "prebuilt in the package or built once on first use), int8 (opt-in; faster where the CPU has VNNI), keras")
     opt = st.add_argument_group("optimize method")
     opt.add_argument("--steps", type=positive_int, default=None, help="iterations at full size (default 100)")
     opt.add_argument("--scales", type=positive_int, default=None, help="coarse-to-fine scales (default 2)")
@@ -178,8 +190,9 @@ def _check(args: argparse.Namespace, method: str, video: bool, folder: bool) -> 
     if optimize_only and method != "optimize":
         flags = ", ".join("--" + name.replace("_", "-") for name in optimize_only)
         raise OptionError(f"{flags} {'is' if len(optimize_only) == 1 else 'are'} for --method optimize")
-    if args.refine and (video or method != "arbitrary"):
-        raise OptionError("--refine is for images and folders painted like STYLE images (the arbitrary method)")
+    if args.refine and (video or method == "optimize" or not args.styles):
+        raise OptionError("--refine is for images and folders, with the STYLE image(s) to refine toward "
+                          "(one-pass networks: a fast style or the arbitrary method)")
     if method in ("arbitrary", "magenta"):
         if not args.styles:
             raise OptionError(f"--method {method} needs one or more STYLE images after CONTENT")
@@ -194,8 +207,11 @@ def _check(args: argparse.Namespace, method: str, video: bool, folder: bool) -> 
         raise OptionError("--fit-steps is for --method arbitrary")
     if args.mask or args.strength != 1.0:
         raise OptionError("--strength and --mask are for --method arbitrary")
-    if method == "fast" and args.styles:
-        raise OptionError("style images are for --method arbitrary or optimize; a fast network paints its own style")
+    if method == "fast" and args.styles and not args.refine:
+        raise OptionError("style images are for --method arbitrary or optimize (or --refine N with a fast style); "
+                          "a fast network paints its own style")
+    if method == "fast" and len(args.styles) > 1:
+        raise OptionError("--refine with a fast style takes one STYLE image: its painting")
     if method == "fast" and not (args.model or args.preset):
         raise OptionError("give --style NAME (see 'tfstyle styles'), --model, or STYLE images")
 
@@ -232,8 +248,10 @@ def _runner(args: argparse.Namespace, method: str, model, batch: bool):
         from tfstyle.methods.fast import stylize
 
         backend = _backend(args, model, "fast")
+        if args.refine:
+            refine["style"] = load_image(args.styles[0])
         return lambda image: stylize(image, model, size=args.size, preserve_color=args.preserve_color,
-                                     tile=args.tile, progress=progress, backend=backend)
+                                     tile=args.tile, progress=progress, backend=backend, **refine)
     if method in ("arbitrary", "magenta"):
         from tfstyle.methods.arbitrary import load_mask, stylize_arbitrary
 

@@ -21,7 +21,7 @@ import numpy as np
 
 from tfstyle.errors import OptionError
 from tfstyle.image import color as colors
-from tfstyle.image.io import ImageLike, cover_crop, load_image, resize_image, to_uint8
+from tfstyle.image.io import ImageLike, batched, cover_crop, load_image, resize_image, to_uint8
 from tfstyle.methods.refine import check_refine
 from tfstyle.methods.refine import refine as refine_picture
 from tfstyle.options import check_strength as _check_strength
@@ -63,6 +63,7 @@ def _mask(mask, height: int, width: int) -> np.ndarray:
     return mask[..., None].astype(np.float32)
 
 
+@batched
 def stylize_arbitrary(
     content: ImageLike,
     style: ImageLike | FittedStyle | Sequence[ImageLike | FittedStyle],
@@ -85,7 +86,8 @@ def stylize_arbitrary(
     """Paint ``content`` in the style of any image(s), in one forward pass (and ``refine`` optimizer steps).
 
     Args:
-        content: the photo (path, PIL image or array; see :func:`tfstyle.load_image`).
+        content: the photo (path, PIL image, NumPy array, ``tf.Tensor`` or JAX array; see
+            :func:`tfstyle.load_image`), or a batch ``(N, H, W, 3)`` of them (the result is then a batch of the same kind).
         style: one style image, or a list of them (blended with ``style_weights``, or two
             regions with ``mask``); an ``ArbitraryStyleNet`` also takes
             :class:`~tfstyle.models.ghiasi.FittedStyle` s.
@@ -118,9 +120,9 @@ def stylize_arbitrary(
             ``"litert"``: :class:`OptionError` when the files cannot serve the call; ``"keras"``.
         min_ssim: with ``strength="auto"``, the SSIM to the photo to keep (in (0, 1)).
         refine: then take this many steps of Gatys' optimization from the network's picture toward the
-            painting(s) (:func:`tfstyle.methods.refine.refine`: VGG19 at 256 px, about 1 s a step on an
-            idle 2-core CPU; needs the VGG19 weights): colours move toward the painting's, structure toward
-            the photo's (``benchmarks/results/refine.md``). Needs style images (not fitted styles),
+            painting(s) (:func:`tfstyle.methods.refine.refine`: VGG19 at up to 512 px, about 4-5 s a step at 512 px
+            on an idle 2-core CPU; needs the VGG19 weights): style and content distances fall
+            (``benchmarks/results/refine.md``). Needs style images (not fitted styles),
             strength 1 and no mask.
 
     Returns:

@@ -3,8 +3,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from tfstyle.errors import OptionError
 from tfstyle.image import color as colors
 from tfstyle.image.io import ImageLike, batched, load_image, to_uint8
+from tfstyle.methods.refine import check_refine
+from tfstyle.methods.refine import refine as refine_picture
 from tfstyle.runtime import preset_files
 from tfstyle.runtime.tiling import DEFAULT_OVERLAP, DEFAULT_STATS_SIZE, stylize_tiled
 from tfstyle.weights.presets import load_model
@@ -22,6 +25,8 @@ def stylize(
     stats_size: int = DEFAULT_STATS_SIZE,
     progress: bool = False,
     backend: str = "auto",
+    refine: int = 0,
+    style: ImageLike | None = None,
 ) -> np.ndarray:
     """Stylize ``content`` with a trained feed-forward network, at any resolution.
 
@@ -42,7 +47,12 @@ def stylize(
             import; :mod:`tfstyle.runtime.preset_files`) when they are built, Keras otherwise (a one-line note on
             stderr says why for a preset); ``"litert"`` refuses (:class:`OptionError`) what the files
             cannot serve; ``"keras"`` always uses Keras. Build the files once with
-            ``tfstyle export --cache NAME`` (the command line builds them on first use).
+            ``tfstyle export --cache NAME`` (the six fast styles and the default arbitrary network ship them
+            prebuilt in the package; the command line builds the others on first use).
+        refine: then take this many steps of Gatys' optimization toward ``style``, starting from the
+            network's output (:func:`tfstyle.methods.refine.refine`; needs TensorFlow and the VGG19 weights).
+        style: the painting to refine toward (a fast network does not carry its painting); needed with
+            ``refine``.
 
     Returns:
         ``uint8`` ``(height, width, 3)``, or ``(N, height, width, 3)`` for a batch; a ``tf.Tensor`` for a
@@ -56,6 +66,9 @@ def stylize(
         ((64, 96, 3), dtype('uint8'))
     """
     mode = colors.check_preserve_color(preserve_color)
+    refine = check_refine(refine)
+    if refine and style is None:
+        raise OptionError("refine needs the painting to refine toward: pass style=")
     image = load_image(content, max_size=size, copy=False)  # only read
     files = preset_files.choose(model, "fast", backend)
     if files is not None:
@@ -63,6 +76,8 @@ def stylize(
     else:
         net, tile = load_model(model, kind="fast"), tile or preset_files.KERAS_TILE
     out = stylize_tiled(net, image, tile=tile, overlap=overlap, stats_size=stats_size, progress=progress)
+    if refine:
+        out = refine_picture(out, image, style, steps=refine)
     if mode is not None:
         out = colors.transfer_color(out, image)
     return to_uint8(out)

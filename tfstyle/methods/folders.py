@@ -156,7 +156,7 @@ def stylize_folder(
     stylize_one: Callable[[pathlib.Path], np.ndarray],
     *,
     suffix: str = ".jpg",
-    progress: bool = True,
+    progress: bool = False,
     report: Callable[[str], None] | None = None,
     recursive: bool = False,
     skip_existing: bool = False,

@@ -10,10 +10,10 @@ steps) toward full optimization. Measured at 512 px (``benchmarks/results/refine
 the picture's colours toward the painting's and its structure toward the photo's, but not yet the
 512 px style distance (see ``WORK_SIDE``).
 
-Speed: one VGG19 step at 512 px costs about 3.6 s on a 2-core CPU, so the optimization runs at
-``work_size`` (default :data:`WORK_SIDE`, a quarter of the pixels of 512 px, about 1 s a step) and
-only the *change* it makes is upsampled and added to the full-size painting: the network's fine
-brush strokes stay, the optimizer moves colours, shapes and the coarser texture.
+Speed: one VGG19 step at 512 px costs about 4-5 s on an idle 2-core CPU (9 CPU seconds). Pictures larger
+than ``work_size`` (default :data:`WORK_SIDE`) are optimized at that size and only the *change* is
+upsampled and added to the full-size picture, so large images cost no more per step; a smaller
+``work_size`` is faster but, measured, a weaker dial (see :data:`WORK_SIDE`).
 (``tfstyle.stylize_optimize`` starts from the photo or noise and cannot take a start image,
 hence this module.)
 """
@@ -31,11 +31,12 @@ from tfstyle.image.io import ImageLike, load_image, resize_image
 # tfstyle.perceptual (Keras) is imported inside the functions: stylize_arbitrary imports this module, and
 # its LiteRT path must not import Keras or TensorFlow unless a refinement is asked for.
 
-#: Long side the optimization runs at (images at most this size are optimized whole): a step costs a
-#: quarter of a 512 px one. Measured in ``benchmarks/refine.py`` on 512 px pictures: the colour and structure
-#: gains carry over to the full size, the style distance at 512 px does not fall (its first layers see the
-#: network's fine strokes, which the upsampled change leaves alone); ``work_size=None`` optimizes at full size.
-WORK_SIDE = 256
+#: Long side the optimization runs at: images up to this size are optimized whole, larger ones at this size
+#: with the change upsampled. Measured in ``benchmarks/refine.py`` on 512 px holdout pairs: optimizing at
+#: 256 px moved colours and structure but not the 512 px style distance (its first layers see the network's
+#: fine strokes, which an upsampled change leaves alone); at the full 512 px, 5 steps lowered both the style
+#: and the content distance.
+WORK_SIDE = 512
 #: Weights of the relative content and style terms (each about 1 for an unrelated image), and Adam's step:
 #: chosen on a ``content/test`` photo x ``style/train`` painting at 512 px (``benchmarks/refine.py --set tune``),
 #: where 5 steps took the style distance from 0.358 to 0.283 and the content distance from 0.80 to 0.87.
@@ -87,8 +88,8 @@ def refine(
         style: one style image or a list of them (their Gram targets blended with ``style_weights``).
         steps: optimizer steps (each one VGG19 forward and backward pass at ``work_size``); 0
             returns ``painted`` unchanged.
-        work_size: long side the optimization runs at; the change is upsampled to ``painted``'s
-            size. ``None``: full size (about 4x slower per step at 512 px).
+        work_size: long side the optimization runs at when ``painted`` is larger; the change is
+            upsampled to ``painted``'s size. ``None``: always the full size.
         style_size: long side the style images are first shrunk to (default: ``painted``'s long
             side); they are then scaled like the picture, so brush strokes keep their size.
         content_weight, style_weight: weights of the relative content and style terms.

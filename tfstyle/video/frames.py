@@ -11,7 +11,8 @@ Where the network runs (``engine``):
 * ``"auto"`` (default): a shipped preset (a fast style, or the default arbitrary network) runs from
   its cached LiteRT files (:mod:`tfstyle.runtime.preset_files`; the ``smooth`` file smooths the
   statistics in the same pass), the same files stills use: no TensorFlow or Keras import, no
-  conversion. The first use on a machine builds them once with TensorFlow
+  conversion. The six fast styles and the default arbitrary network ship them prebuilt in the package; for
+  the others the first use builds them once with TensorFlow
   (:func:`tfstyle.export.litert_cache.ensure_litert_cache`). Other networks (``.keras`` files, model
   objects, conditioned arbitrary networks) are converted in memory to the same two signatures at a
   dynamic size (:func:`tfstyle.export.litert_cache.temporal_files`) on the TensorFlow backend, and
@@ -138,7 +139,7 @@ def load_network(method: str = "fast", *, model=None, style=None, strength: floa
     :class:`~tfstyle.runtime.protocols.ArbitraryStylizer` the styles' codes are mixed once for the clip
     (``strength < 1`` mixes in the style of ``content``, the first frame, where the family does) and
     ``finish`` applies the rest of the strength recipe to every frame. With ``engine`` ``"auto"`` or
-    ``"tflite"`` a shipped preset comes as its LiteRT files (built on first use).
+    ``"tflite"`` a shipped preset comes as its LiteRT files (prebuilt in the package, or built on first use).
 
     Example:
         >>> from tfstyle.models import JohnsonNet
