@@ -21,15 +21,17 @@ ordinary post-training converter (which measures its ranges again). :func:`cover
 calibration style vectors that span the range of a larger pool of paintings' vectors.
 
 Example:
-    >>> import numpy as np
+    >>> import keras, numpy as np
     >>> from tfstyle.models import StyleTransferNet
+    >>> keras.utils.set_random_seed(0)
     >>> net = StyleTransferNet(width=0.25, residual_blocks=1, output_norm=True, shuffle=2)
     >>> photos = np.random.default_rng(0).uniform(0, 255, (2, 32, 32, 3)).astype("float32")
     >>> vectors = np.random.default_rng(1).normal(0, 1, (2, 100)).astype("float32")
     >>> fake = FakeQuantTransfer(net)
     >>> fake.calibrate(photos, vectors)
     >>> out = np.asarray(fake(photos[:1], vectors[:1]))
-    >>> out.shape, bool(np.abs(out - np.asarray(fake.float_forward(photos[:1], vectors[:1]))).max() < 40)
+    >>> error = np.abs(out - np.asarray(fake.float_forward(photos[:1], vectors[:1])))
+    >>> out.shape, bool(error.mean() < 15)  # int8 rounding: a few levels on average (0-255 scale)
     ((1, 32, 32, 3), True)
 """
 from __future__ import annotations

@@ -420,18 +420,25 @@ class VideoWriter:
         self._error: BaseException | None = None
         self.frames_written = 0
         self._closed = False
+        self._process = None
         try:
             self._process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
                                              stderr=subprocess.PIPE, start_new_session=True)
-        except OSError as exc:
+            self._stderr: list[bytes] = []
+            self._err_thread = threading.Thread(target=lambda: self._stderr.append(self._process.stderr.read()),
+                                                daemon=True)
+            self._err_thread.start()
+            self._thread = threading.Thread(target=self._pump, name="tfstyle-encode", daemon=True)
+            self._thread.start()
+        except BaseException as exc:
+            # Also an interrupt (Ctrl-C, SIGTERM) in here: no `with` block owns the writer yet, so clean up now
+            # (ffmpeg runs in its own session and would otherwise go on writing the temporary file).
+            self._closed = True
+            self._kill()
             self._remove_temp()
-            raise VideoError(f"cannot start ffmpeg: {exc}") from exc
-        self._stderr: list[bytes] = []
-        self._err_thread = threading.Thread(target=lambda: self._stderr.append(self._process.stderr.read()),
-                                            daemon=True)
-        self._err_thread.start()
-        self._thread = threading.Thread(target=self._pump, name="tfstyle-encode", daemon=True)
-        self._thread.start()
+            if isinstance(exc, OSError):
+                raise VideoError(f"cannot start ffmpeg: {exc}") from exc
+            raise
 
     def _pump(self) -> None:
         try:
@@ -499,7 +506,7 @@ class VideoWriter:
         self._remove_temp()
 
     def _kill(self) -> None:
-        if self._process.poll() is None:
+        if self._process is not None and self._process.poll() is None:
             self._process.kill()
             with contextlib.suppress(subprocess.TimeoutExpired):
                 self._process.wait(timeout=10)
