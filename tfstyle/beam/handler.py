@@ -155,7 +155,7 @@ def _backend(name: str, kind: str, backend: str) -> str:
     (``keras`` where ``auto`` cannot build them), so Beam and the command line run the same code."""
     from tfstyle.runtime import preset_files
 
-    if backend == "keras" or preset_files.lite_kind(name) != kind or preset_files.cached_files(name) is not None:
+    if not preset_files.needs_build(name, kind, backend):
         return backend
     from tfstyle.export.litert_cache import litert_or_keras
 

@@ -224,11 +224,7 @@ def _backend(args: argparse.Namespace, model, kind: str) -> str:
     """
     from tfstyle.runtime import preset_files
 
-    if args.backend == "keras" or not isinstance(model, str) or preset_files.lite_kind(model) != kind:
-        return args.backend
-    if preset_files.servable(model, kind, {"--fit-steps": getattr(args, "fit_steps", 0)}) is not None:
-        return args.backend  # the stylize function refuses (litert) or notes the fallback (auto)
-    if preset_files.cached_files(model) is not None:  # the usual case: no import of the builder
+    if not preset_files.needs_build(model, kind, args.backend, {"--fit-steps": getattr(args, "fit_steps", 0)}):
         return args.backend
     from tfstyle.export.litert_cache import litert_or_keras
 

@@ -278,6 +278,23 @@ def user_cache_files(name: str) -> dict | None:
     return files
 
 
+def needs_build(model, kind: str, backend: str, options: dict | None = None) -> bool:
+    """Whether a call with ``backend`` should build preset ``model``'s LiteRT files first: a shipped ``kind``
+    preset the files would serve (no Keras-only ``options``, see :func:`servable`) that has none yet.
+
+    The command line and Beam ask this before importing the builder, so a sound cache costs no import.
+
+    Example:
+        >>> needs_build("wave", "fast", "keras")
+        False
+    """
+    if backend == "keras" or not isinstance(model, str) or lite_kind(model) != kind:
+        return False
+    if options and servable(model, kind, options) is not None:
+        return False  # the stylize function refuses (litert) or notes the fallback (auto)
+    return cached_files(model) is None
+
+
 def servable(name, kind: str, options: dict) -> str | None:
     """Why the LiteRT files cannot serve this call (one line), or ``None`` when they can.
 
