@@ -12,7 +12,7 @@ PACKAGE = pathlib.Path(__file__).resolve().parents[1] / "tfstyle"
 #: matching name wins, so a topic package may hold modules of several layers (``tfstyle.training.data``: 2,
 #: the rest of ``tfstyle.training``: 4).
 LAYERS = {
-    **dict.fromkeys(("errors", "atomic", "options", "image", "weights.registry", "runtime.litert", "runtime.protocols", "runtime.tiling", "devtools",
+    **dict.fromkeys(("errors", "interrupts", "atomic", "options", "image", "weights.registry", "runtime.litert", "runtime.protocols", "runtime.tiling", "devtools",
                      "perceptual.vgg", "perceptual.losses", "models.layers"), 0),
     "models": 1,
     **dict.fromkeys(("weights", "runtime", "perceptual", "perceptual.loss", "training.data", "training.trainer",

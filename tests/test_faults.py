@@ -510,6 +510,38 @@ def test_a_cache_builder_killed_while_holding_the_lock_does_not_block_the_next(t
     assert (folder / "whole.tflite").read_bytes() == b"whole"
 
 
+_SWALLOWED = """
+import os, signal, sys
+from tfstyle import interrupts
+from tfstyle.atomic import write_text
+
+class SignalledWhileCollected:
+    def __del__(self):
+        os.kill(os.getpid(), signal.SIGTERM)
+        for _ in range(10000):  # the handler runs here, inside a finalizer: Python prints and drops its exception
+            pass
+
+with interrupts.terminate_as_interrupt():
+    SignalledWhileCollected()
+    print("kept running", flush=True)
+    try:
+        write_text(sys.argv[1], "new")
+    except KeyboardInterrupt:
+        sys.exit(130)
+"""
+
+
+def test_an_interrupt_python_swallowed_still_stops_the_commit(tmp_path):
+    """SIGTERM landing in a finalizer (the exception is lost): the process goes on, but no file is replaced."""
+    target = tmp_path / "report.md"
+    target.write_text("old")
+    result = subprocess.run([sys.executable, "-c", _SWALLOWED, str(target)], capture_output=True, text=True,
+                            timeout=60)
+    assert "Exception ignored" in result.stderr and "KeyboardInterrupt" in result.stderr
+    assert result.stdout == "kept running\n" and result.returncode == 130
+    assert target.read_text() == "old" and sorted(p.name for p in tmp_path.iterdir()) == ["report.md"]
+
+
 def test_sigterm_during_a_video_unwinds_like_ctrl_c(tmp_path):
     """``kill`` (SIGTERM) mid-run: exit 130, one line, no output and no temporary file left."""
     from tfstyle.video.io import VideoWriter

@@ -39,6 +39,7 @@ import tempfile
 import zlib
 from collections.abc import Iterator
 
+from tfstyle import interrupts
 from tfstyle.errors import TfstyleError
 
 __all__ = ["atomic_paths", "atomic_path", "write_bytes", "write_text", "write_files", "save_model", "describe_os_error",
@@ -201,6 +202,7 @@ def _atomic_paths(paths, error: type[TfstyleError]) -> Iterator[list[pathlib.Pat
                     raise error(f"could not write {target}: {describe_os_error(exc)}") from exc
                 with contextlib.suppress(OSError):
                     os.chmod(tmp, _new_file_mode(target))
+        interrupts.check()  # a Ctrl-C/SIGTERM that a finalizer swallowed: still nothing is committed
         for target, tmp in zip(targets, temps):
             try:
                 os.replace(tmp, target)

@@ -8,12 +8,10 @@ from __future__ import annotations
 
 import argparse
 import os
-import signal
 import sys
-import threading
 from collections.abc import Sequence
 
-from tfstyle import __version__
+from tfstyle import __version__, interrupts
 from tfstyle.cli import beam, bench, export, new_style, presets, stylize, train
 from tfstyle.cli.common import PROG, Parser, quiet_tensorflow_import, remove_quiet_tensorflow_import
 from tfstyle.errors import TfstyleError, first_line, missing_extra
@@ -61,9 +59,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # TensorFlow C++ start-up chatter (e.g. no CUDA)
     args = build_parser().parse_args(argv)
     quiet_tensorflow_import()  # what TF_CPP_MIN_LOG_LEVEL misses: absl's lines at import
-    previous = _terminate_as_interrupt()
     try:
-        args.run(args)
+        with interrupts.terminate_as_interrupt():
+            args.run(args)
+            interrupts.check()  # an interrupt a finalizer swallowed: the run stopped short of committing, say so
     except TfstyleError as exc:
         print(f"{PROG}: error: {exc}", file=sys.stderr)
         return 1
@@ -80,22 +79,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     finally:
         remove_quiet_tensorflow_import()
-        if previous is not None:
-            signal.signal(signal.SIGTERM, previous)
     return 0
-
-
-def _terminate_as_interrupt():
-    """SIGTERM (``kill``, a job scheduler stopping the run) unwinds like Ctrl-C, so temporary files are removed.
-
-    Returns the handler it replaced, or ``None`` off the main thread (where handlers cannot be set).
-    """
-    def interrupt(signum, frame):
-        raise KeyboardInterrupt
-
-    if threading.current_thread() is not threading.main_thread():
-        return None
-    return signal.signal(signal.SIGTERM, interrupt)
 
 
 if __name__ == "__main__":

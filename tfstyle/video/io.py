@@ -48,6 +48,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from tfstyle import interrupts
 from tfstyle.atomic import atomic_path
 from tfstyle.errors import OptionError, VideoError
 
@@ -621,6 +622,7 @@ def stylize_video(
                                     style_weights=style_weights, preserve_color=preserve_color, temporal=temporal,
                                     stats_momentum=stats_momentum, tile=tile, engine=engine)
             for index, frame in enumerate(frames):
+                interrupts.check()  # a Ctrl-C/SIGTERM swallowed by a finalizer stops the clip here, not at the end
                 writer.write(frame)
                 if on_frame is not None:
                     on_frame(index, frame)
