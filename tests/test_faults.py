@@ -537,8 +537,8 @@ def test_an_interrupt_python_swallowed_still_stops_the_commit(tmp_path):
     target.write_text("old")
     result = subprocess.run([sys.executable, "-c", _SWALLOWED, str(target)], capture_output=True, text=True,
                             timeout=60)
-    assert "Exception ignored" in result.stderr and "KeyboardInterrupt" in result.stderr
-    assert result.stdout == "kept running\n" and result.returncode == 130
+    assert result.stdout == "kept running\n" and result.returncode == 130, "the finalizer lost the interrupt"
+    assert result.stderr == "", "a recorded interrupt lost in a finalizer prints no traceback"
     assert target.read_text() == "old" and sorted(p.name for p in tmp_path.iterdir()) == ["report.md"]
 
 
@@ -564,6 +564,6 @@ def test_sigterm_during_a_video_unwinds_like_ctrl_c(tmp_path):
         err = child.communicate(timeout=60)[1].strip()
     finally:
         child.kill()
-    assert child.returncode == 130 and err.endswith("interrupted"), (child.returncode, err)
+    assert child.returncode == 130 and err.endswith("interrupted") and "Traceback" not in err, (child.returncode, err)
     assert not out.exists() and not list(tmp_path.glob(f"{TEMP_PREFIX}*"))
     assert clip.read_bytes() == before

@@ -3,7 +3,7 @@
 A signal handler that raises (Python's own ``KeyboardInterrupt`` for Ctrl-C, and tfstyle's for
 ``SIGTERM``) runs wherever the main thread happens to be. When that is a finalizer (a ``__del__``
 or weakref callback run by the garbage collector: TensorFlow and Keras objects have many), Python
-prints "Exception ignored in ..." and carries on; the run would then finish and write its output
+prints "Exception ignored in ..." and carries on (inside :func:`terminate_as_interrupt`, silently); the run would then finish and write its output
 as if nothing had been asked. So the handlers here also *record* the request:
 :func:`tfstyle.atomic.atomic_paths` refuses to rename anything into place once it is recorded, long
 loops (video frames, folders of images) call :func:`check`, and the command line exits 130.
@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import signal
+import sys
 import threading
 from collections.abc import Iterator
 
@@ -41,6 +42,14 @@ def _interrupt(signum, frame) -> None:
     raise KeyboardInterrupt
 
 
+def _quiet_lost_interrupt(previous):
+    """An ``unraisablehook`` that drops the traceback of a recorded interrupt lost in a finalizer (one line stays)."""
+    def hook(unraisable) -> None:
+        if not (_requested.is_set() and isinstance(unraisable.exc_value, KeyboardInterrupt)):
+            previous(unraisable)
+    return hook
+
+
 @contextlib.contextmanager
 def terminate_as_interrupt() -> Iterator[None]:
     """Within the block, SIGTERM and Ctrl-C raise ``KeyboardInterrupt`` and are recorded for :func:`requested`.
@@ -56,9 +65,11 @@ def terminate_as_interrupt() -> Iterator[None]:
     # A signal the parent set to be ignored (SIGINT for a shell's background job) stays ignored.
     previous = {number: signal.signal(number, _interrupt) for number in (signal.SIGTERM, signal.SIGINT)
                 if signal.getsignal(number) is not signal.SIG_IGN}
+    hook, sys.unraisablehook = sys.unraisablehook, _quiet_lost_interrupt(sys.unraisablehook)
     try:
         yield
     finally:
+        sys.unraisablehook = hook
         for number, handler in previous.items():
             signal.signal(number, handler)
         _requested.clear()
