@@ -2,8 +2,8 @@
 
 For each painting (none of them a shipped style): :func:`tfstyle.training.new_style.new_style` with its
 default photos (the four shipped in ``tfstyle/weights/photos``), ``--steps`` fitting steps (fixed, so
-the result does not depend on how loaded the shared machine is: 30 steps is what the default 100 s
-budget affords on an unloaded 2-core CPU, see below), written to a ``.keras`` and loaded back from it
+the result does not depend on how loaded the shared machine is: 16 steps at 384 px is what the default
+100 s budget affords on an unloaded 2-core CPU, see below), written to a ``.keras`` and loaded back from it
 (as ``tfstyle stylize --model FILE.keras`` does). Then on the first ``--photos`` photos of
 ``../shared/data/holdout/content`` (cover-cropped to ``--size`` squares, never seen by the fit):
 
@@ -18,7 +18,7 @@ painted ones), and the Markdown report (``--out``) is rewritten after each paint
 
 Time: the wall-clock seconds of ``new_style`` on this (shared) machine and its process CPU seconds;
 CPU seconds / 2 estimates the wall-clock time on an unloaded 2-core machine (TensorFlow keeps both
-cores busy in a step; a VGG19 step at 256 px takes 0.87 s there, NOTES.md).
+cores busy in a step; a fitting step of two 384 px photos takes about 5 s there).
 
     nice -n 10 python benchmarks/new_style.py --out benchmarks/results/new_style.md
     # or side by side: --shard 0/2 and --shard 1/2 (each keeps its own new_style.shardI.json)
@@ -57,7 +57,7 @@ PAINTINGS = {
     "holdout/style/sty_23.jpg": ("Holyday (The Picnic)", "James Tissot (1836-1902)", "c. 1876"),
     "holdout/style/sty_07.jpg": ("Beach scene at Trouville", "Eugène Boudin (1824-1898)", "c. 1865-1880"),
 }
-STEPS = 30
+STEPS = 16
 
 
 def _score(args, painting_path: pathlib.Path, model_path: pathlib.Path, photos: list, names: list,

@@ -42,7 +42,7 @@ def test_shipped_photos_are_the_public_domain_ones():
     names = sorted(p.name for p in default_photos())
     assert names == ["astronaut.jpg", "chelsea.jpg", "coffee.jpg", "rocket.jpg"]
     for path in default_photos():
-        assert min(load_image(path).shape[:2]) == 256 and path.stat().st_size < 40_000
+        assert min(load_image(path).shape[:2]) == 384 and path.stat().st_size < 80_000
     credits = (default_photos()[0].parent / "README.md").read_text()
     assert all(word in credits for word in ("NASA", "CC0", "SpaceX", "scikit-image"))
 

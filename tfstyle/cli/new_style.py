@@ -39,9 +39,10 @@ def add_parser(sub) -> None:
                     help="time budget of the fit, setup and writing included (default 100)")
     ns.add_argument("--steps", type=non_negative_int, default=None,
                     help="at most this many fitting steps (0: the painting's predicted style, unfitted)")
-    ns.add_argument("--size", type=positive_int, default=None, help="side of the square fitting photos (default 256)")
+    ns.add_argument("--size", type=positive_int, default=None, help="side of the square fitting photos (default 384)")
     ns.add_argument("--content-weight", type=float, default=None,
-                    help="starting content weight (default 0.25; raised during the fit while the photos lose content)")
+                    help="a fixed content weight (style weight 1) instead of the default balanced fit, which lowers the "
+                         "style and content distances together")
     ns.add_argument("--tflite", nargs="*", default=None, metavar="FORMAT",
                     choices=["float32", "float16", "dynamic", "int8"],
                     help="also write phone files NAME_FORMAT_384.tflite beside the .keras (default float16)")
