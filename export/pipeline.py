@@ -485,6 +485,33 @@ def _why_size(row: dict, base: dict) -> str:
             f"1/{float_weights / max(weights, 1):.2f}); what does not shrink: {rest}")
 
 
+def alternating_speed(rows: list[dict], out: pathlib.Path, rounds: int, runs: int = 5) -> pathlib.Path:
+    """Time each release model's float32, release INT8 and mixed files in alternating rounds; the best median wins.
+
+    The run's own timings are minutes apart (other files, QAT workers and other jobs in between), so a
+    ratio of two of them is not a valid speed ratio on a shared CPU. Here the three files of a model are
+    timed back to back, ``rounds`` times over all models, with 2 threads. Writes ``out/speed_alternating.json``
+    (which the report's targets table then uses).
+    """
+    files: dict[str, dict[str, pathlib.Path]] = {}
+    for row in rows:
+        if row.get("release") and row.get("path"):
+            same = {r["format"]: r["path"] for r in rows if r["model"] == row["model"] and r.get("path")}
+            files[row["model"]] = {"float32": same["float32"], "int8": row["path"],
+                                   **({"mixed": same["mixed"]} if "mixed" in same else {})}
+    best: dict[str, dict[str, float]] = {name: {} for name in files}
+    for _ in range(rounds):
+        for name, kinds in files.items():
+            for kind, path in kinds.items():
+                ms = latency(path, num_threads=2, runs=runs)["median_ms"]
+                best[name][kind] = min(best[name].get(kind, ms), ms)
+    found = out / "speed_alternating.json"
+    write_text(found, json.dumps({
+        "command": f"tfstyle.export.bench.latency(path, num_threads=2, runs={runs}) per file, {rounds} rounds over "
+                   "all files", "rounds": rounds, "machine": describe(), "best_median_ms": best}, indent=1) + "\n")
+    return found
+
+
 def _speed_note(args) -> str:
     """A dedicated alternating speed comparison of the release files, when one was recorded beside the run."""
     found = args.out / "speed_alternating.json"
@@ -498,8 +525,8 @@ def _speed_note(args) -> str:
              "| file | float32 ms | release INT8 ms | INT8 speed vs float32 | mixed ms | mixed speed vs float32 |",
              "|---|---|---|---|---|---|"]
     for name, ms in data["best_median_ms"].items():
-        lines.append(f"| {name} | {ms['float32']:.1f} | {ms['int8']:.1f} | {ms['float32'] / ms['int8']:.2f}x | "
-                     f"{ms['mixed']:.1f} | {ms['float32'] / ms['mixed']:.2f}x |")
+        mixed = f"{ms['mixed']:.1f} | {ms['float32'] / ms['mixed']:.2f}x" if "mixed" in ms else "- | -"
+        lines.append(f"| {name} | {ms['float32']:.1f} | {ms['int8']:.1f} | {ms['float32'] / ms['int8']:.2f}x | {mixed} |")
     return "\n".join(lines)
 
 
@@ -646,6 +673,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--arbitrary-qat-steps", type=int, default=0,
                         help="QAT steps for the arbitrary transfer net (export_arbitrary(qat_steps=N); 0: none)")
     parser.add_argument("--no-op-profile", action="store_true", help="skip the per-op INT8/float32 table")
+    parser.add_argument("--speed-rounds", type=int, default=None,
+                        help="alternating speed rounds over the release files at the end (default 3 in a run, 0 with "
+                             "--report-from; the targets table uses them)")
     parser.add_argument("--report-from", type=pathlib.Path, default=None,
                         help="write the report from a finished run's <out>/pipeline_state.pkl (no new measurements)")
     parser.add_argument("--no-gpu-accelerator", action="store_true",
@@ -662,6 +692,7 @@ def main(argv: list[str] | None = None) -> int:
     QAT_RUNNING.clear()
     start = args.started = time.perf_counter()
 
+    speed_rounds = args.speed_rounds if args.speed_rounds is not None else (0 if args.report_from else 3)
     if args.report_from is not None:  # the report again from a finished run's measurements (no new numbers)
         with open(args.report_from, "rb") as handle:
             state = pickle.load(handle)
@@ -670,6 +701,8 @@ def main(argv: list[str] | None = None) -> int:
                 setattr(args, key, value)
         THREADS[:] = sorted(int(t) for t in args.threads.split(",") if t)
         CHOICES[:] = state["choices"]
+        if speed_rounds:
+            alternating_speed(state["rows"] + state["arbitrary"], args.out, speed_rounds)
         write_report(state, args)
         return 0
     contents = [cover_crop(load_image(p), (args.size, args.size)) for p in list_images(args.eval)[:args.eval_images]]
@@ -733,6 +766,9 @@ def main(argv: list[str] | None = None) -> int:
     # Kept beside the files: the report can be written again from these numbers (--report-from).
     with open(args.out / "pipeline_state.pkl", "wb") as handle:
         pickle.dump(state, handle)
+    (args.out / "speed_alternating.json").unlink(missing_ok=True)  # never an older run's timings
+    if speed_rounds:
+        alternating_speed(rows + arbitrary, args.out, speed_rounds)
     write_report(state, args)
     print(f"wrote {args.report} and {len(rows)} models under {args.out}")
     return 0

@@ -76,6 +76,9 @@ def test_the_fit_beats_the_fold_on_its_own_photos(made, vgg_weights):
     content = {key: np.mean([s["content"] for s in value]) for key, value in scores.items()}
     assert style["fitted"] < 0.95 * style["unfitted"], style
     assert content["fitted"] <= content["unfitted"] * 1.02, content
+    # The balanced fit's record: step 0 is the unfitted network (ratio 1), the kept step lowered both losses.
+    assert len(result.balance) == 12 and result.balance[0] == pytest.approx(1.0, abs=1e-3)
+    assert min(result.balance) < 1.0 and result.content_weight is None
 
 
 def test_the_cli_writes_a_style_that_stylize_and_export_take(tmp_path, capsys, vgg_weights):

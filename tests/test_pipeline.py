@@ -24,7 +24,7 @@ def test_pipeline_builds_files_and_report(tmp_path):
     student = phone_preset()  # by default also the default arbitrary network; one is enough here
     report = tmp_path / "REPORT.md"
     assert pipeline.main(["--styles", style, "--formats", "float32,int8,mixed", "--size", "64", "--eval-images", "1",
-                          "--eval-paintings", "1", "--runs", "1", "--threads", "1", "--no-op-profile", "--qat-steps", "0",
+                          "--eval-paintings", "1", "--runs", "1", "--threads", "1", "--no-op-profile", "--qat-steps", "0", "--speed-rounds", "1",
                           "--out", str(tmp_path), "--report", str(report),
                           "--magenta", str(tmp_path / "no_magenta"), "--arbitrary", student]) == 0
     names = {p.name for p in tmp_path.glob("*.tflite")}
@@ -45,3 +45,8 @@ def test_pipeline_builds_files_and_report(tmp_path):
     assert "405 ms" in text and "42 ms" in text  # the published reference for Magenta's files
     assert "Magenta's files were not found" in text
     assert f"| {student} transfer | int8 |" in text and f"| {student} predictor | int8 |" in text
+    # The back-to-back timings of each release model's float32, INT8 and mixed files replace the run's ratios.
+    speed = __import__("json").loads((tmp_path / "speed_alternating.json").read_text())["best_median_ms"]
+    assert set(speed) == {style, f"{student} transfer", f"{student} predictor"}
+    assert all(set(ms) == {"float32", "int8", "mixed"} and min(ms.values()) > 0 for ms in speed.values())
+    assert "Speed, dedicated comparison after the run" in text
