@@ -670,7 +670,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--qat-parallel", type=int, default=2, help="QAT worker processes at a time")
     parser.add_argument("--qat-budget-s", type=float, default=7200.0,
                         help="seconds into the run after which no QAT worker starts and running ones are stopped")
-    parser.add_argument("--arbitrary-qat-steps", type=int, default=0,
+    parser.add_argument("--arbitrary-qat-steps", type=int, default=60,
                         help="QAT steps for the arbitrary transfer net (export_arbitrary(qat_steps=N); 0: none)")
     parser.add_argument("--no-op-profile", action="store_true", help="skip the per-op INT8/float32 table")
     parser.add_argument("--speed-rounds", type=int, default=None,

@@ -24,7 +24,7 @@ def test_pipeline_builds_files_and_report(tmp_path):
     student = phone_preset()  # by default also the default arbitrary network; one is enough here
     report = tmp_path / "REPORT.md"
     assert pipeline.main(["--styles", style, "--formats", "float32,int8,mixed", "--size", "64", "--eval-images", "1",
-                          "--eval-paintings", "1", "--runs", "1", "--threads", "1", "--no-op-profile", "--qat-steps", "0", "--speed-rounds", "1",
+                          "--eval-paintings", "1", "--runs", "1", "--threads", "1", "--no-op-profile", "--qat-steps", "0", "--arbitrary-qat-steps", "0", "--speed-rounds", "1",
                           "--out", str(tmp_path), "--report", str(report),
                           "--magenta", str(tmp_path / "no_magenta"), "--arbitrary", student]) == 0
     names = {p.name for p in tmp_path.glob("*.tflite")}
