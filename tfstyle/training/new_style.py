@@ -1,7 +1,7 @@
 """A new fast style from any painting in about two minutes on a 2-core CPU (``tfstyle new-style``).
 
 The default arbitrary-style network (``tfstyle_mobile_v3``, the phone network) paints any painting
-from its predictor's style parameters: a scale and a shift per instance-norm channel, about 1,600
+from its predictor's style parameters: a scale and a shift per instance-norm channel, 728
 numbers. With those parameters fixed, the network *is* a fast-style network whose instance norms
 carry them (:func:`tfstyle.models.ghiasi.fold_style`): a 0.5 MB ``.keras`` that runs, tiles and
 exports like the shipped styles. :func:`new_style` starts from the predicted parameters, fits only
@@ -82,6 +82,8 @@ class NewStyle:
         content_weight: the fixed content weight of the fit, or ``None`` for the balanced fit (the default).
         balance: per step, the balanced objective's ratio ``max(style / s0, content / c0)`` on that step's photos
             (below 1: both losses below the unfitted network's).
+        parameters: the fitted style parameters folded into ``model`` (the predictor's layout,
+            ``model.style_parameters(painting)`` before the fit).
     """
 
     model: object
@@ -94,6 +96,7 @@ class NewStyle:
     start_losses: tuple[float, float] = (math.nan, math.nan)
     content_weight: float | None = None
     balance: tuple[float, ...] = field(default=())
+    parameters: np.ndarray | None = None
 
 
 def default_photos() -> list[pathlib.Path]:
@@ -418,7 +421,7 @@ def new_style(
         else (math.nan, math.nan)
     return NewStyle(folded, written[0] if written else None, tuple(written[1:]), taken,
                     time.perf_counter() - start, tuple(style_losses), tuple(content_losses), start_losses,
-                    content_weight, tuple(balance))
+                    content_weight, tuple(balance), params)
 
 
 def _keras_name(stem: str) -> str:
