@@ -39,7 +39,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--paintings", type=pathlib.Path, default=SHARED / "data" / "style" / "train")
     parser.add_argument("--photos", type=pathlib.Path, default=SHARED / "data" / "content" / "train")
     parser.add_argument("--out", type=pathlib.Path, default=ROOT / "checkpoints" / "fitted_styles")
-    parser.add_argument("--limit", type=int, default=None, help="the first N paintings (sorted by name)")
+    parser.add_argument("--limit", type=int, default=None,
+                        help="N paintings spread evenly over the sorted list (names start with their genre)")
     parser.add_argument("--steps", type=int, default=16)
     parser.add_argument("--shard", default="0/1", metavar="I/N")
     args = parser.parse_args(argv)
@@ -51,7 +52,9 @@ def main(argv: list[str] | None = None) -> int:
     from tfstyle.weights.presets import load_model
 
     shard = check_shard(tuple(int(x) for x in args.shard.split("/")))
-    paintings = list_images(args.paintings)[: args.limit]
+    paintings = list_images(args.paintings)
+    if args.limit is not None and args.limit < len(paintings):
+        paintings = [paintings[i] for i in np.unique(np.linspace(0, len(paintings) - 1, args.limit).round().astype(int))]
     photos = list_images(args.photos)
     args.out.mkdir(parents=True, exist_ok=True)
     net = load_model(None, kind="arbitrary")
