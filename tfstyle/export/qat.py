@@ -100,13 +100,14 @@ def start_qat_int8(net, path: str | os.PathLike, images, *, size: int = 384, ste
                    equalize: bool = True) -> QatJob:
     """Start :func:`export_qat_int8`'s worker process and return at once (several styles can train side by side).
 
-    Example:
+    Example (a child process that imports TensorFlow Model Optimization, ~30 s; the doctest run skips it
+    because ``tests/test_export_tools.py`` runs the same call):
         >>> import pathlib, tempfile, numpy as np
         >>> from tfstyle.models import JohnsonNet
         >>> photos = [np.random.default_rng(i).uniform(0, 255, (32, 32, 3)) for i in range(2)]
         >>> job = start_qat_int8(JohnsonNet(width=0.25, residual_blocks=1), pathlib.Path(tempfile.mkdtemp()) / "q.tflite",
-        ...                      photos, size=32, steps=1)
-        >>> job.result(timeout=600)["format"]
+        ...                      photos, size=32, steps=1)  # doctest: +SKIP
+        >>> job.result(timeout=600)["format"]  # doctest: +SKIP
         'int8-qat'
     """
     from tfstyle.export.tflite import calibration_images
