@@ -47,7 +47,10 @@ def main(argv: list[str] | None = None) -> int:
     from tfstyle.weights.presets import load_model
 
     files = sorted(glob.glob(str(args.targets / "*.npz")))
-    deltas = [np.load(f)["fitted"] - np.load(f)["predicted"] for f in files]
+    deltas = []
+    for file in files:
+        with np.load(file) as target:
+            deltas.append(target["fitted"] - target["predicted"])
     shift = np.mean(deltas, axis=0).astype(np.float32)
     net = load_model(None, kind="arbitrary")
     photos = [cover_crop(load_image(p), (args.size, args.size)) for p in list_images(args.photos)[: args.count[0]]]

@@ -21,7 +21,7 @@ import sys
 import threading
 from collections.abc import Iterator
 
-__all__ = ["terminate_as_interrupt", "requested", "check"]
+__all__ = ["check", "requested", "terminate_as_interrupt"]
 
 _requested = threading.Event()
 

@@ -401,7 +401,7 @@ def new_style(
                 bar.update(1 if seconds is None else min(time.perf_counter() - start, seconds) - bar.n)
                 bar.set_postfix_str(f"step {taken}, style {math.sqrt(style):.3f}, content {math.sqrt(content):.3f}",
                                     refresh=False)
-        params = fitter.params if content_weight is not None or not np.isfinite(best[0]) else best[1]
+        params = fitter.params if content_weight is not None else best[1]  # best[1]: the prediction until a step
     fitted = FittedStyle(params, tuple(style_losses))
     folded = fold_style(net, fitted, name=name or (_keras_name(output.stem) if output is not None else None))
     written: list[pathlib.Path] = []
