@@ -14,10 +14,19 @@ both centre-cropped to ``--size`` squares (384, the size of Magenta's transfer m
 * Magenta's ``predict_int8_256.tflite`` + ``transfer_f16_384.tflite`` (``tfstyle.methods.magenta.MagentaTFLite``),
 * the content photo itself (identity baseline),
 
-with the style distance to the style image and the content distance to the photo
-(:mod:`tfstyle.perceptual.metrics`; lower is better for both) and the SSIM to the photo (structure kept; higher
-keeps more). Prints a Markdown table (mean ± std over the
-pairs, and mean seconds per image) and appends it, with the machine, to ``--out``.
+with (:meth:`tfstyle.perceptual.metrics.Scorer.report`, one VGG19 pass per picture)
+
+* the style distance to the style image and the content distance to the photo (lower is better for both),
+* the SSIM to the photo (structure kept; higher keeps more),
+* the CFSD to the photo (StyleID's content feature structure distance: KL divergence of VGG19 relu3_1
+  patch-similarity maps; 0 = the photo's structure kept, lower is better), and
+* the colour-histogram distance to the style image (Hellinger distance of HistoGAN's RGB-uv histograms;
+  0 = the painting's colours, lower is better);
+
+the identity row has content distance 0, SSIM 1, CFSD 0 and the photo's own style and histogram
+distances. Prints a Markdown table (mean ± std over the pairs, and mean seconds per image) and
+appends it, with the machine, to ``--out``. Scoring costs about 20 CPU seconds per picture at 384 px
+(CFSD and the histogram most of it).
 
     python benchmarks/arbitrary_vs_magenta.py --contents 24 --styles-count 8 \\
         --out benchmarks/results/arbitrary_vs_magenta.md
@@ -34,11 +43,14 @@ import time
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import numpy as np  # noqa: E402
+from refine import METRICS  # noqa: E402  (the quality keys: style, content, ssim, cfsd, histogram)
+from score import summary  # noqa: E402  (a "mean ± std" cell)
 
 from tfstyle.devtools.machine import describe, publish  # noqa: E402
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
+IDENTITY = "identity (content unchanged)"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -66,7 +78,6 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("TFSTYLE_VGG19_WEIGHTS", str(SHARED / "weights" / "vgg19_notop.h5"))
 
     from tfstyle.image.io import cover_crop, list_images, load_image
-    from tfstyle.image.similarity import ssim
     from tfstyle.methods.arbitrary import stylize_arbitrary
     from tfstyle.methods.fit import fit_style
     from tfstyle.methods.magenta import MagentaTFLite
@@ -98,8 +109,9 @@ def main(argv: list[str] | None = None) -> int:
                    f"tfstyle arbitrary + fit_style ({args.fit_steps} steps on each photo)":
                    lambda photo, style: stylize_arbitrary(photo, style, model=net, fit_steps=args.fit_steps)}),
                "Magenta predict_int8_256 + transfer_f16_384 (TFLite)": lambda photo, style: magenta.stylize(photo, style),
-               "identity (content unchanged)": lambda photo, style: photo}
-    scores = {name: {"style": [], "content": [], "ssim": [], "seconds": []} for name in systems}
+               IDENTITY: lambda photo, style: photo}
+    scores = {name: {key: [] for key in (*METRICS, "seconds")} for name in systems}
+    photo_features = []  # each photo's VGG19 features, whatever the style
     fitted, fit_seconds, fit_photos = {}, [], []
     if args.fit_steps and args.fit_on == "training":
         # Spread over the training photos: a style is fitted once and then paints every test photo.
@@ -108,31 +120,33 @@ def main(argv: list[str] | None = None) -> int:
     for s_index, style_path in enumerate(styles):
         style = load_image(style_path, max_size=args.size)
         scorer = Scorer(style)
+        photo_features = photo_features or [scorer.features(photo) for photo in photos]
         if args.fit_steps and args.fit_on == "training":
             start = time.perf_counter()
             fitted["style"] = fit_style(style, fit_photos, model=net, steps=args.fit_steps)
             fit_seconds.append(time.perf_counter() - start)
-        for photo in photos:
+        for photo, features in zip(photos, photo_features):
             for name, run in systems.items():
                 start = time.perf_counter()
                 out = np.asarray(run(photo, style), np.float32)
                 scores[name]["seconds"].append(time.perf_counter() - start)
-                result = scorer.score(out, photo)
-                scores[name]["style"].append(result["style"])
-                scores[name]["content"].append(result["content"])
-                scores[name]["ssim"].append(ssim(out, photo))
+                if name == IDENTITY:  # SSIM 1 and CFSD 0 by definition: not spent on a known answer
+                    result = {**scorer.score(features, features), "ssim": 1.0, "cfsd": 0.0,
+                              "histogram": scorer.histogram_distance(photo)}
+                else:
+                    result = scorer.report(out, photo, features)
+                for key in METRICS:
+                    scores[name][key].append(result[key])
         print(f"style {s_index + 1}/{len(styles)} done", file=sys.stderr, flush=True)
-
-    def cell(values):
-        return f"{statistics.mean(values):.3f} ± {statistics.pstdev(values):.3f}"
 
     lines = [f"### {len(photos)} photos of `{args.content.name}` x {len(styles)} unseen styles of "
              f"`{args.styles.parent.name}/{args.styles.name}`, {args.size}x{args.size}", "",
              f"Machine: {describe()}", "",
-             "| system | style distance | content distance | SSIM to the photo | s / image |",
-             "|---|---|---|---|---|"]
+             "| system | style distance | content distance | SSIM to the photo | CFSD | histogram distance "
+             "| s / image |",
+             "|---|---|---|---|---|---|---|"]
     for name, values in scores.items():
-        lines.append(f"| {name} | {cell(values['style'])} | {cell(values['content'])} | {cell(values['ssim'])} | "
+        lines.append(f"| {name} | {' | '.join(summary(values[key]) for key in METRICS)} | "
                      f"{statistics.mean(values['seconds']):.3f} |")
     if fit_seconds:
         lines += ["", f"fit_style: {args.fit_steps} steps on {args.fit_photos} photos of `{args.fit_content.name}` "

@@ -12,11 +12,20 @@ For each shipped fast style (``wave``, ``starry_night``, ...) and the first ``--
 * **Magenta f16**: ``predict_int8_256`` + ``transfer_f16_384`` (:class:`tfstyle.methods.magenta.MagentaTFLite`),
   the same painting through its own predictor.
 
-Scores: style and content distance (:class:`tfstyle.perceptual.metrics.Scorer`, the painting scored at
-``--size`` long side for every system; lower is better) and SSIM to the photo
-(``tf.image.ssim`` on [0, 255], ``max_val=255``; higher keeps more of the photo). Targets: the
-shipped network's style *and* content distances at or below Magenta f16's. Writes a Markdown report
-(``--out``, replaced) and, with ``--weights``, each style's ``quality`` into that folder's registry.
+Scores (:meth:`tfstyle.perceptual.metrics.Scorer.report`, one VGG19 pass per picture, the painting scored
+at ``--size`` long side for every system):
+
+* style and content distance (lower is better);
+* SSIM to the photo (:func:`tfstyle.perceptual.metrics.ssim`; higher keeps more of the photo; until #31
+  this script used ``tf.image.ssim``, which agrees to about 1e-6);
+* CFSD to the photo (StyleID's content feature structure distance: KL divergence of VGG19 relu3_1
+  patch-similarity maps; 0 = the photo's structure kept, lower is better);
+* colour-histogram distance to the painting (Hellinger distance of HistoGAN's RGB-uv histograms;
+  0 = the painting's colours, lower is better).
+
+Targets: the shipped network's style *and* content distances at or below Magenta f16's. Writes a
+Markdown report (``--out``, replaced) and, with ``--weights``, each style's ``quality`` into that
+folder's registry (``cfsd`` and ``histogram_distance`` beside the distances and SSIM).
 
     python benchmarks/fast_styles_vs_magenta.py --out benchmarks/results/fast_styles_vs_magenta.md \\
         --weights tfstyle/weights
@@ -35,6 +44,7 @@ import time
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import numpy as np  # noqa: E402
+from refine import METRICS  # noqa: E402  (the quality keys: style, content, ssim, cfsd, histogram)
 
 from tfstyle.devtools.machine import describe  # noqa: E402
 from tfstyle.weights.registry import WEIGHTS_DIR, read_entry, write_entry  # noqa: E402
@@ -46,13 +56,12 @@ PAINTINGS = {"wave": "wave.jpg", "starry_night": "starry_night.jpg", "the_scream
              "udnie": "udnie.jpg", "shipwreck": "shipwreck.jpg", "woman_with_hat": "woman_with_hat_matisse.jpg"}
 #: The last commit whose fast styles were the from-scratch networks.
 OLD_COMMIT = "5f8a91f"
-KEYS = ("style", "content", "ssim", "seconds")
+KEYS = (*METRICS, "seconds")
 
 
-def _ssim(image: np.ndarray, photo: np.ndarray) -> float:
-    import tensorflow as tf
-
-    return float(tf.image.ssim(tf.constant(image, tf.float32), tf.constant(photo, tf.float32), max_val=255.0))
+def _record(result: dict) -> dict:
+    """One system's means as the registry keeps them (``histogram`` as ``histogram_distance``), rounded."""
+    return {("histogram_distance" if key == "histogram" else key): round(result[key], 4) for key in METRICS}
 
 
 def _old_network(name: str, commit: str, folder: pathlib.Path):
@@ -125,10 +134,9 @@ def main(argv: list[str] | None = None) -> int:
             outputs["Magenta f16 TFLite"] = magenta.stylize(photo, vector)
             rows["Magenta f16 TFLite"]["seconds"].append(time.perf_counter() - start)
             for label, image in outputs.items():
-                score = scorer.score(image.astype(np.float32), photo_features[p_index])
-                rows[label]["style"].append(score["style"])
-                rows[label]["content"].append(score["content"])
-                rows[label]["ssim"].append(_ssim(image.astype(np.float32), photo))
+                score = scorer.report(image.astype(np.float32), photo, photo_features[p_index])
+                for key in METRICS:
+                    rows[label][key].append(score[key])
         results[name] = {label: {key: statistics.mean(v) for key, v in row.items()} for label, row in rows.items()}
         print(f"{name} done", file=sys.stderr, flush=True)
 
@@ -136,13 +144,16 @@ def main(argv: list[str] | None = None) -> int:
           f"{args.size} px (benchmarks/results/fast_styles_vs_magenta.md)")
     lines = ["# Shipped fast styles vs Magenta", "",
              f"{len(photos)} holdout photos ({', '.join(p.name for p in photo_paths)}), cover-cropped to "
-             f"{side[0]}x{side[1]}; each painting scored at {args.size} px for every system. Style and content "
-             "distance: `tfstyle.perceptual.metrics` (lower is better); SSIM to the photo: `tf.image.ssim` on [0, 255] "
-             "(higher keeps more of the photo); seconds per image on this machine (Keras float32 for tfstyle's "
-             "networks, TFLite 2 threads for Magenta). Made by `benchmarks/fast_styles_vs_magenta.py`.", "",
+             f"{side[0]}x{side[1]}; each painting scored at {args.size} px for every system. "
+             "`tfstyle.perceptual.metrics.Scorer.report`: style and content distance, CFSD to the photo (its "
+             "structure lost) and histogram distance to the painting (its colours missed) are lower-is-better; SSIM "
+             "to the photo (`tfstyle.perceptual.metrics.ssim`) is higher-keeps-more; seconds per image on this "
+             "machine (Keras float32 for tfstyle's networks, TFLite 2 threads for Magenta). Made by "
+             "`benchmarks/fast_styles_vs_magenta.py`.", "",
              f"Machine: {describe()}", "", "## Summary: the shipped network against Magenta f16", "",
              "| style | shipped style | Magenta style | shipped content | Magenta content | shipped SSIM | "
-             "Magenta SSIM | target (both distances <= Magenta) |", "|---|---|---|---|---|---|---|---|"]
+             "Magenta SSIM | shipped CFSD | Magenta CFSD | shipped histogram | Magenta histogram | "
+             "target (both distances <= Magenta) |", "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     summary = {}
     for name, result in results.items():
         shipped = next(label for label in reversed(result) if label != "Magenta f16 TFLite")
@@ -151,13 +162,13 @@ def main(argv: list[str] | None = None) -> int:
         misses = [f"{key} +{(ours[key] - theirs[key]) / theirs[key]:.1%}" for key in ("style", "content")
                   if ours[key] > theirs[key]]
         summary[name] = (shipped, met)
-        lines.append(f"| `{name}` | {ours['style']:.4f} | {theirs['style']:.4f} | {ours['content']:.4f} | "
-                     f"{theirs['content']:.4f} | {ours['ssim']:.4f} | {theirs['ssim']:.4f} | "
+        lines.append(f"| `{name}` | {' | '.join(f'{ours[key]:.4f} | {theirs[key]:.4f}' for key in METRICS)} | "
                      f"{'met' if met else 'missed: ' + ', '.join(misses)} |")
     for name, result in results.items():
-        lines += ["", f"## `{name}`", "", "| system | style distance | content distance | SSIM | s / image |",
-                  "|---|---|---|---|---|"]
-        lines += [f"| {label} | {r['style']:.4f} | {r['content']:.4f} | {r['ssim']:.4f} | {r['seconds']:.3f} |"
+        lines += ["", f"## `{name}`", "",
+                  "| system | style distance | content distance | SSIM | CFSD | histogram distance | s / image |",
+                  "|---|---|---|---|---|---|---|"]
+        lines += [f"| {label} | {' | '.join(f'{r[key]:.4f}' for key in METRICS)} | {r['seconds']:.3f} |"
                   for label, r in result.items()]
         if recipes[name].get("fit_steps"):
             recipe = recipes[name]
@@ -174,10 +185,10 @@ def main(argv: list[str] | None = None) -> int:
             ours, theirs = result[shipped], result["Magenta f16 TFLite"]
             write_entry(args.weights, name, {"quality": {
                 "style_distance": round(ours["style"], 4), "content_distance": round(ours["content"], 4),
-                "ssim": round(ours["ssim"], 4), "on": on, "meets_magenta_f16": met,
-                "magenta_f16_same_photos": {key: round(theirs[key], 4) for key in ("style", "content", "ssim")},
-                "from_scratch_before": {key: round(result["from scratch (old)"][key], 4)
-                                        for key in ("style", "content", "ssim")}}})
+                "ssim": round(ours["ssim"], 4), "cfsd": round(ours["cfsd"], 4),
+                "histogram_distance": round(ours["histogram"], 4), "on": on, "meets_magenta_f16": met,
+                "magenta_f16_same_photos": _record(theirs),
+                "from_scratch_before": _record(result["from scratch (old)"])}})
     return 0
 
 

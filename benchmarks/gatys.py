@@ -7,8 +7,11 @@ Runs, on one machine, image and loss:
   (b) ``tfstyle.stylize_optimize`` with its default optimizer settings, on the same loss,
 
 and prints the wall time each needs to reach the reference's final total loss, the ratio, and
-the quality of each output: style and content distances (:class:`tfstyle.perceptual.metrics.Scorer`) and
-SSIM to the photo (:func:`tfstyle.perceptual.metrics.ssim`).
+the quality of each output (:meth:`tfstyle.perceptual.metrics.Scorer.report`, one VGG19 pass): style and
+content distances (lower is better), SSIM to the photo (higher keeps more), CFSD to the photo (StyleID's
+content feature structure distance, KL divergence of VGG19 relu3_1 patch-similarity maps; 0 = the photo's
+structure kept, lower is better) and the colour-histogram distance to the painting (Hellinger distance of
+HistoGAN's RGB-uv histograms; 0 = the painting's colours, lower is better).
 
     python benchmarks/gatys.py --vgg-weights ../shared/weights/vgg19_notop.h5
 """
@@ -27,7 +30,7 @@ import tensorflow as tf  # noqa: E402
 import tfstyle  # noqa: E402
 from tfstyle.devtools.machine import describe  # noqa: E402
 from tfstyle.image.io import load_image, resize_image  # noqa: E402
-from tfstyle.perceptual.metrics import Scorer, ssim  # noqa: E402
+from tfstyle.perceptual.metrics import Scorer  # noqa: E402
 from tfstyle.perceptual.vgg import STYLE_LAYERS as DEFAULT_STYLE_LAYERS  # noqa: E402
 from tfstyle.perceptual.vgg import vgg19_features  # noqa: E402
 
@@ -141,10 +144,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"speed-up: {ref_seconds / reached['time']:.1f}x")
     scorer = Scorer(style, weights=args.vgg_weights)
     outputs = {"(b)": out} if args.target_loss else {"(a)": ref_out, "(b)": out}
+    content_features = scorer.features(content)
     for name, image in outputs.items():
-        scores = scorer.score(image, content)
+        scores = scorer.report(image, content, content_features)
         print(f"{name} output: style distance {scores['style']:.4f}, content distance {scores['content']:.4f}, "
-              f"SSIM to the photo {ssim(image, content):.4f}")
+              f"SSIM to the photo {scores['ssim']:.4f}, CFSD {scores['cfsd']:.4f}, "
+              f"histogram distance {scores['histogram']:.4f}")
     return 0 if reached else 1
 
 

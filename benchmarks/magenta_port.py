@@ -5,9 +5,12 @@ out over the sorted lists), both centre-cropped, photos to 384x384 (the TFLite t
 
 * end to end, the port through ``tfstyle.stylize_arbitrary`` (Keras float32: MobileNetV2 predictor
   at 256x256 + transfer net) against ``tfstyle.methods.magenta.MagentaTFLite`` (``predict_int8_256`` +
-  ``transfer_f16_384``): style and content distances (:class:`tfstyle.perceptual.metrics.Scorer`, VGG19), their
-  relative difference (must stay within 2%), SSIM to the photo (:func:`tfstyle.perceptual.metrics.ssim`), PSNR
-  between the two stylizations, seconds per image;
+  ``transfer_f16_384``): style and content distances (:meth:`tfstyle.perceptual.metrics.Scorer.report`, VGG19;
+  lower is better), their relative difference (must stay within 2%), SSIM to the photo
+  (:func:`tfstyle.perceptual.metrics.ssim`; higher keeps more), CFSD to the photo (StyleID's content feature
+  structure distance, KL divergence of VGG19 relu3_1 patch-similarity maps; 0 = the photo's structure kept,
+  lower is better), colour-histogram distance to the painting (Hellinger distance of HistoGAN's RGB-uv
+  histograms; 0 = the painting's colours, lower is better), PSNR between the two stylizations, seconds per image;
 * the transfer net alone, fed the TFLite predictor's bottleneck: PSNR against the TFLite float output;
 * the predictor alone on every holdout painting: cosine similarity with the int8 TFLite's vector.
 
@@ -28,6 +31,7 @@ import time
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import numpy as np  # noqa: E402
+from refine import METRICS  # noqa: E402  (the quality keys: style, content, ssim, cfsd, histogram)
 
 from tfstyle.devtools.machine import describe, publish  # noqa: E402
 from tfstyle.weights.registry import read_entry, write_entry  # noqa: E402
@@ -66,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
     from tfstyle.image.io import cover_crop, list_images, load_image, to_uint8
     from tfstyle.methods.arbitrary import stylize_arbitrary
     from tfstyle.methods.magenta import MagentaTFLite
-    from tfstyle.perceptual.metrics import Scorer, ssim
+    from tfstyle.perceptual.metrics import Scorer
 
     net = keras.saving.load_model(args.model)
     magenta = MagentaTFLite(args.magenta / "predict_int8_256.tflite", args.magenta / "transfer_f16_384.tflite")
@@ -85,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
         theirs = magenta.style_vector(path)
         cosines.append(float(ours @ theirs / (np.linalg.norm(ours) * np.linalg.norm(theirs))))
 
-    rows = {name: {"style": [], "content": [], "ssim": [], "seconds": []} for name in ("port", "magenta", "same_vector")}
+    rows = {name: {key: [] for key in (*METRICS, "seconds")} for name in ("port", "magenta", "same_vector")}
     end_to_end_psnr, transfer_psnr = [], []
     photos = [cover_crop(load_image(p), side) for p in photo_paths]
     photo_features = []  # VGG19 features of each photo, for content distances (independent of the style)
@@ -103,10 +107,9 @@ def main(argv: list[str] | None = None) -> int:
             theirs = magenta.stylize(photo, painting).astype(np.float32)
             rows["magenta"]["seconds"].append(time.perf_counter() - start)
             for name, image in (("port", ours), ("magenta", theirs)):
-                result = scorer.score(image, photo_features[p_index])
-                rows[name]["style"].append(result["style"])
-                rows[name]["content"].append(result["content"])
-                rows[name]["ssim"].append(ssim(image, photo))
+                result = scorer.report(image, photo, photo_features[p_index])
+                for key in METRICS:
+                    rows[name][key].append(result[key])
             end_to_end_psnr.append(_psnr(ours, theirs))
             # Transfer alone, same bottleneck, float outputs.
             transfer_tflite.set_tensor(content_in["index"], (photo / 255.0)[None].astype(np.float32))
@@ -117,10 +120,9 @@ def main(argv: list[str] | None = None) -> int:
             port = np.asarray(net.transfer((photo[None].astype(np.float32), vector[None])))[0]
             rows["same_vector"]["seconds"].append(time.perf_counter() - start)
             transfer_psnr.append(_psnr(port, reference))
-            result = scorer.score(to_uint8(port), photo_features[p_index])
-            rows["same_vector"]["style"].append(result["style"])
-            rows["same_vector"]["content"].append(result["content"])
-            rows["same_vector"]["ssim"].append(ssim(to_uint8(port), photo))
+            result = scorer.report(to_uint8(port), photo, photo_features[p_index])
+            for key in METRICS:
+                rows["same_vector"][key].append(result[key])
             if args.save and p_index < 2 and s_index < 2:
                 args.save.mkdir(parents=True, exist_ok=True)
                 stem = f"{photo_paths[p_index].stem}_{painting_path.stem}"
@@ -134,6 +136,9 @@ def main(argv: list[str] | None = None) -> int:
     def cell(name, key):
         return f"{mean(name, key):.4f} ± {statistics.pstdev(rows[name][key]):.4f}"
 
+    def cells(name):
+        return " | ".join(cell(name, key) for key in METRICS)
+
     relative = {key: (mean("port", key) - mean("magenta", key)) / mean("magenta", key) for key in ("style", "content")}
     same = {key: (mean("same_vector", key) - mean("magenta", key)) / mean("magenta", key) for key in ("style", "content")}
     pairs = len(rows["port"]["style"])
@@ -141,13 +146,15 @@ def main(argv: list[str] | None = None) -> int:
     lines = [f"### Keras port vs Magenta TFLite: {len(photos)} holdout photos x {len(painting_paths)} holdout "
              f"paintings ({pairs} pairs), {side[0]}x{side[1]}", "",
              f"Machine: {describe()}", "",
-             "| system | style distance | content distance | SSIM to the photo | s / image |", "|---|---|---|---|---|",
-             f"| port `{args.model.name}` (Keras float32, `stylize_arbitrary`) | {cell('port', 'style')} | "
-             f"{cell('port', 'content')} | {cell('port', 'ssim')} | {mean('port', 'seconds'):.3f} |",
-             f"| Magenta `predict_int8_256` + `transfer_f16_384` (TFLite, 2 threads) | {cell('magenta', 'style')} | "
-             f"{cell('magenta', 'content')} | {cell('magenta', 'ssim')} | {mean('magenta', 'seconds'):.3f} |",
-             f"| port transfer net fed the TFLite predictor's bottleneck | {cell('same_vector', 'style')} | "
-             f"{cell('same_vector', 'content')} | {cell('same_vector', 'ssim')} | {mean('same_vector', 'seconds'):.3f} |",
+             "| system | style distance | content distance | SSIM to the photo | CFSD | histogram distance "
+             "| s / image |",
+             "|---|---|---|---|---|---|---|",
+             f"| port `{args.model.name}` (Keras float32, `stylize_arbitrary`) | {cells('port')} | "
+             f"{mean('port', 'seconds'):.3f} |",
+             f"| Magenta `predict_int8_256` + `transfer_f16_384` (TFLite, 2 threads) | {cells('magenta')} | "
+             f"{mean('magenta', 'seconds'):.3f} |",
+             f"| port transfer net fed the TFLite predictor's bottleneck | {cells('same_vector')} | "
+             f"{mean('same_vector', 'seconds'):.3f} |",
              "",
              f"- Relative difference of the means (port - TFLite) / TFLite: style {relative['style']:+.2%}, "
              f"content {relative['content']:+.2%} ({'within' if ok else 'NOT within'} 2%); with the TFLite "
@@ -162,14 +169,17 @@ def main(argv: list[str] | None = None) -> int:
     if args.weights:
         quality = read_entry(args.weights, "magenta_v1").get("quality", {})
         quality.update(style_distance=round(mean("port", "style"), 4), content_distance=round(mean("port", "content"), 4),
-                       ssim=round(mean("port", "ssim"), 4),
+                       ssim=round(mean("port", "ssim"), 4), cfsd=round(mean("port", "cfsd"), 4),
+                       histogram_distance=round(mean("port", "histogram"), 4),
                        on=f"holdout, {pairs} photo x painting pairs at {side[0]} px (benchmarks/results/magenta_port.md)")
         quality["benchmark"] = {
             "pairs": pairs, "size": side[0], "style_distance": round(mean("port", "style"), 4),
             "content_distance": round(mean("port", "content"), 4), "ssim": round(mean("port", "ssim"), 4),
+            "cfsd": round(mean("port", "cfsd"), 4), "histogram_distance": round(mean("port", "histogram"), 4),
             "tflite_style_distance": round(mean("magenta", "style"), 4),
             "tflite_content_distance": round(mean("magenta", "content"), 4),
-            "tflite_ssim": round(mean("magenta", "ssim"), 4),
+            "tflite_ssim": round(mean("magenta", "ssim"), 4), "tflite_cfsd": round(mean("magenta", "cfsd"), 4),
+            "tflite_histogram_distance": round(mean("magenta", "histogram"), 4),
             "relative_difference": {k: round(v, 4) for k, v in relative.items()},
             "relative_difference_same_bottleneck": {k: round(v, 4) for k, v in same.items()},
             "end_to_end_psnr_db_mean": round(statistics.mean(end_to_end_psnr), 2),

@@ -10,10 +10,19 @@ squares (384, the size of Magenta's transfer model) and the painting shrunk to a
 * Magenta ``predict_int8_256.tflite`` + ``transfer_f16_384.tflite`` (``tfstyle.methods.magenta.MagentaTFLite``),
 * the photo itself (identity baseline),
 
-with the style distance to the painting and the content distance to the photo (``tfstyle.perceptual.metrics.Scorer``,
-lower is better), SSIM to the photo (``tf.image.ssim``, max 255; higher keeps more structure) and the
-median seconds per image (style encoding included; one warm-up call first). Prints a Markdown table
-(mean ± std over the pairs), appends it with the machine to ``--out`` and writes ``--json``.
+with (``tfstyle.perceptual.metrics.Scorer.report``, one VGG19 pass per picture)
+
+* the style distance to the painting and the content distance to the photo (lower is better),
+* the SSIM to the photo (``tfstyle.perceptual.metrics.ssim``; higher keeps more structure; until #31 this
+  script used ``tf.image.ssim``, which agrees to about 1e-6),
+* the CFSD to the photo (StyleID's content feature structure distance: KL divergence of VGG19 relu3_1
+  patch-similarity maps; 0 = the photo's structure kept, lower is better),
+* the colour-histogram distance to the painting (Hellinger distance of HistoGAN's RGB-uv histograms;
+  0 = the painting's colours, lower is better),
+
+(the identity row: content distance 0, SSIM 1, CFSD 0, the photo's own style and histogram distances)
+and the median seconds per image (style encoding included; one warm-up call first). Prints a Markdown
+table (mean ± std over the pairs), appends it with the machine to ``--out`` and writes ``--json``.
 
     python benchmarks/microast_quality.py --out benchmarks/results/microast_quality.md --json /tmp/microast_quality.json
 """
@@ -32,11 +41,14 @@ import time
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import numpy as np  # noqa: E402
+from refine import METRICS  # noqa: E402  (the quality keys: style, content, ssim, cfsd, histogram)
+from score import summary  # noqa: E402  (a "mean ± std" cell)
 
 from tfstyle.devtools.machine import describe, publish  # noqa: E402
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
+IDENTITY = "identity (photo unchanged)"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -86,9 +98,9 @@ def main(argv: list[str] | None = None) -> int:
         "MicroAST (tfstyle port, Keras float32)": lambda photo, style: np.asarray(net.stylize(photo, style)),
         "MicroAST (tfstyle port, TFLite float16, style cover-cropped to the size)": microast_tflite,
         "Magenta predict_int8_256 + transfer_f16_384 (TFLite)": lambda photo, style: magenta.stylize(photo, style),
-        "identity (photo unchanged)": lambda photo, style: photo,
+        IDENTITY: lambda photo, style: photo,
     }
-    scores = {name: {"style": [], "content": [], "ssim": [], "seconds": []} for name in systems}
+    scores = {name: {key: [] for key in (*METRICS, "seconds")} for name in systems}
     warm = load_image(contents[0], max_size=args.size), load_image(styles[0], max_size=args.size)
     for run in systems.values():
         run(cover_crop(warm[0], side), warm[1])
@@ -96,15 +108,19 @@ def main(argv: list[str] | None = None) -> int:
         photo = cover_crop(load_image(content_path), side)
         style = load_image(style_path, max_size=args.size)
         scorer = Scorer(style)
+        features = scorer.features(photo)
         row = [photo]
         for name, run in systems.items():
             start = time.perf_counter()
             out = np.clip(np.asarray(run(photo, style), np.float32), 0, 255)
             scores[name]["seconds"].append(time.perf_counter() - start)
-            result = scorer.score(out, photo)
-            scores[name]["style"].append(result["style"])
-            scores[name]["content"].append(result["content"])
-            scores[name]["ssim"].append(float(tf.image.ssim(tf.constant(out), tf.constant(photo), max_val=255.0)))
+            if name == IDENTITY:  # SSIM 1 and CFSD 0 by definition: not spent on a known answer
+                result = {**scorer.score(features, features), "ssim": 1.0, "cfsd": 0.0,
+                          "histogram": scorer.histogram_distance(photo)}
+            else:
+                result = scorer.report(out, photo, features)
+            for key in METRICS:
+                scores[name][key].append(result[key])
             row.append(out)
         if args.save:
             args.save.mkdir(parents=True, exist_ok=True)
@@ -112,40 +128,42 @@ def main(argv: list[str] | None = None) -> int:
                        args.save / f"{i:02d}_{content_path.stem}_{style_path.stem}.png")
         print(f"pair {i + 1}/{len(contents)} done", file=sys.stderr, flush=True)
 
-    def cell(values, digits=3):
-        return f"{statistics.mean(values):.{digits}f} ± {statistics.pstdev(values):.{digits}f}"
-
     micro, mag = scores[next(iter(systems))], scores["Magenta predict_int8_256 + transfer_f16_384 (TFLite)"]
     content_change = statistics.mean(micro["content"]) / statistics.mean(mag["content"]) - 1
     style_change = statistics.mean(micro["style"]) / statistics.mean(mag["style"]) - 1
     title = f"### {len(contents)} holdout photo x painting pairs, {args.size}x{args.size} ({datetime.date.today()})"
     lines = [title, "",
              f"Machine: {describe()}", "",
-             "| system | style distance | content distance | SSIM to photo | s / image (median) |",
-             "|---|---|---|---|---|"]
+             "| system | style distance | content distance | SSIM to photo | CFSD | histogram distance "
+             "| s / image (median) |",
+             "|---|---|---|---|---|---|---|"]
     for name, values in scores.items():
-        lines.append(f"| {name} | {cell(values['style'])} | {cell(values['content'])} | {cell(values['ssim'])} | "
+        lines.append(f"| {name} | {' | '.join(summary(values[key]) for key in METRICS)} | "
                      f"{statistics.median(values['seconds']):.3f} |")
     lines += ["", f"MicroAST (Keras) vs Magenta: content distance {content_change:+.1%}, style distance "
                   f"{style_change:+.1%} (relative, means over the pairs).", "",
               f"Made by `python benchmarks/microast_quality.py --pairs {args.pairs} --size {args.size}`. Photos: every "
               f"{max(1, len(list_images(args.content)) // args.pairs)}th of `holdout/content`, cover-cropped; "
               "paintings: every k-th of `holdout/style`, long side shrunk to the size (MicroAST Keras encodes it as "
-              "it is, MicroAST TFLite gets a centre square, Magenta's predictor a 256 centre square). Distances are "
-              "`tfstyle.perceptual.metrics.Scorer` (lower is better); SSIM is `tf.image.ssim` on [0, 255]. Times include the "
-              "style encoding; Keras times are eager calls."]
+              "it is, MicroAST TFLite gets a centre square, Magenta's predictor a 256 centre square). Scores are "
+              "`tfstyle.perceptual.metrics.Scorer.report`: style and content distance, CFSD (photo structure lost) "
+              "and histogram distance (to the painting's colours) are lower-is-better, SSIM to the photo "
+              "(`tfstyle.perceptual.metrics.ssim`) higher-keeps-more. Times include the style encoding; Keras times "
+              "are eager calls."]
     publish(lines, args.out)
     if args.json:
-        summary = {"pairs": len(contents), "size": args.size, "date": str(datetime.date.today()),
+        numbers = {"pairs": len(contents), "size": args.size, "date": str(datetime.date.today()),
                    "benchmark": "benchmarks/microast_quality.py (results in benchmarks/results/microast_quality.md)",
                    **{key: {"style_distance": round(statistics.mean(v["style"]), 4),
                             "content_distance": round(statistics.mean(v["content"]), 4),
                             "ssim": round(statistics.mean(v["ssim"]), 4),
+                            "cfsd": round(statistics.mean(v["cfsd"]), 4),
+                            "histogram_distance": round(statistics.mean(v["histogram"]), 4),
                             "seconds_per_image": round(statistics.median(v["seconds"]), 4)}
                       for key, v in (("microast_keras", micro), ("magenta_tflite_f16", mag))},
                    "content_distance_vs_magenta": round(content_change, 4),
                    "style_distance_vs_magenta": round(style_change, 4)}
-        args.json.write_text(json.dumps(summary, indent=2) + "\n")
+        args.json.write_text(json.dumps(numbers, indent=2) + "\n")
     return 0
 
 

@@ -11,10 +11,20 @@ the result does not depend on how loaded the shared machine is: 16 steps at 384 
 * **arbitrary (default)**: :func:`tfstyle.stylize_arbitrary` with the painting and the default network
   (``tfstyle_mobile_v3``), which is the same network before the fit;
 
-scored with :class:`tfstyle.perceptual.metrics.Scorer` (the painting at ``--size`` long side; lower is
-better). A painting is a win when the new style's mean style *and* content distances are both below
+scored with :meth:`tfstyle.perceptual.metrics.Scorer.report` (one VGG19 pass per picture, the painting at
+``--size`` long side), means over the photos of
+
+* the style distance to the painting and the content distance to the photo (lower is better),
+* the SSIM to the photo (higher keeps more of its structure),
+* the CFSD to the photo (StyleID's content feature structure distance, KL divergence of VGG19 relu3_1
+  patch-similarity maps; 0 = the photo's structure kept, lower is better),
+* the colour-histogram distance to the painting (Hellinger distance of HistoGAN's RGB-uv histograms;
+  0 = the painting's colours, lower is better; ``histogram_distance`` in the JSON).
+
+A painting is a win when the new style's mean style *and* content distances are both below
 the arbitrary network's. Each painting's numbers are kept in ``--json`` as they come (a rerun skips
-painted ones), and the Markdown report (``--out``) is rewritten after each painting.
+painted ones, except those stored before CFSD and the histogram were), and the Markdown report
+(``--out``) is rewritten after each painting.
 
 Time: the wall-clock seconds of ``new_style`` on this (shared) machine and its process CPU seconds;
 CPU seconds / 2 estimates the wall-clock time on an unloaded 2-core machine (TensorFlow keeps both
@@ -58,6 +68,14 @@ PAINTINGS = {
     "holdout/style/sty_07.jpg": ("Beach scene at Trouville", "Eugène Boudin (1824-1898)", "c. 1865-1880"),
 }
 STEPS = 16
+#: ``Scorer.report``'s keys -> the names the JSON keeps them under and the report shows.
+SCORES = {"style": ("style", "style"), "content": ("content", "content"), "ssim": ("ssim", "SSIM"),
+          "cfsd": ("cfsd", "CFSD"), "histogram": ("histogram_distance", "histogram")}
+
+
+def _current(row: dict) -> bool:
+    """Whether a stored painting has every score (those stored before CFSD and the histogram are redone)."""
+    return all(key in row["scores"]["new"] for key, _ in SCORES.values())
 
 
 def _score(args, painting_path: pathlib.Path, model_path: pathlib.Path, photos: list, names: list,
@@ -75,13 +93,13 @@ def _score(args, painting_path: pathlib.Path, model_path: pathlib.Path, photos: 
         new = tfstyle.stylize(photo.astype(np.uint8), model=str(model_path), backend="keras")
         arbitrary = tfstyle.stylize_arbitrary(photo.astype(np.uint8), painting, backend="keras")
         for key, image in (("new", new), ("arbitrary", arbitrary)):
-            rows[key].append(scorer.score(image, reference))
+            rows[key].append(scorer.report(image, photo, reference))
         if len(strip) < 2:
             strip.append(np.concatenate([photo, arbitrary, new], axis=1))
     if png is not None:
         save_image(np.concatenate(strip, axis=0), png)
-    return {key: {"style": float(np.mean([r["style"] for r in value])),
-                  "content": float(np.mean([r["content"] for r in value]))} for key, value in rows.items()}
+    return {which: {key: float(np.mean([r[name] for r in value])) for name, (key, _) in SCORES.items()}
+            for which, value in rows.items()}
 
 
 def _report(args, results: dict, machine: str, photo_names: list) -> str:
@@ -94,34 +112,37 @@ def _report(args, results: dict, machine: str, photo_names: list) -> str:
         "photos (the four public-domain/CC0 photos in `tfstyle/weights/photos`), loaded back from the `.keras`. "
         f"Scored on {len(photo_names)} holdout photos ({', '.join(photo_names)}), cover-cropped to "
         f"{args.size}x{args.size}, against `tfstyle.stylize_arbitrary` with the same painting and the default "
-        f"network `tfstyle_mobile_v3` (the network the new style is folded from, before the fit). Style and content "
-        f"distance: `tfstyle.perceptual.metrics` (the painting at {args.size} px long side; lower is better), means "
-        "over the photos. Win: both distances lower.", "",
+        f"network `tfstyle_mobile_v3` (the network the new style is folded from, before the fit). Scores: "
+        f"`tfstyle.perceptual.metrics.Scorer.report` (the painting at {args.size} px long side), means over the "
+        "photos; style distance, content distance, CFSD to the photo (its structure lost) and histogram distance to "
+        "the painting (its colours missed) are lower-is-better, SSIM to the photo higher-keeps-more. Win: both "
+        "style and content distances lower.", "",
         f"Machine: {machine}", "",
-        "| painting | artist | year | new_style s (wall) | CPU s / 2 | steps | new style | arbitrary style | "
-        "new content | arbitrary content | win |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        "| painting | artist | year | new_style s (wall) | CPU s / 2 | steps | "
+        + " | ".join(f"new {label} | arbitrary {label}" for _, label in SCORES.values()) + " | win |",
+        "|---|---|---|---|---|---|" + "---|---|" * len(SCORES) + "---|",
     ]
     wins = 0
     for file, (title, artist, year) in PAINTINGS.items():
         row = results.get(file)
-        if row is None:
+        if row is None or not _current(row):
             continue
         new, arb = row["scores"]["new"], row["scores"]["arbitrary"]
         win = new["style"] < arb["style"] and new["content"] < arb["content"]
         wins += win
         misses = [f"{k} +{(new[k] / arb[k] - 1) * 100:.1f}%" for k in ("style", "content") if new[k] >= arb[k]]
         lines.append(f"| {title} (`{pathlib.Path(file).name[:40]}`) | {artist} | {year} | {row['seconds']:.0f} | "
-                     f"{row['cpu_seconds'] / 2:.0f} | {row['steps']} | {new['style']:.4f} | {arb['style']:.4f} | "
-                     f"{new['content']:.4f} | {arb['content']:.4f} | {'yes' if win else 'no: ' + ', '.join(misses)} |")
-    done = [r for r in results.values()]
+                     f"{row['cpu_seconds'] / 2:.0f} | {row['steps']} | "
+                     + " | ".join(f"{new[key]:.4f} | {arb[key]:.4f}" for key, _ in SCORES.values())
+                     + f" | {'yes' if win else 'no: ' + ', '.join(misses)} |")
+    done = [r for r in results.values() if _current(r)]
     if done:
         def mean(key, which):
             return float(np.mean([r["scores"][which][key] for r in done]))
 
-        lines += ["", f"**{wins} of {len(done)} paintings win on both distances.** Means: style "
-                  f"{mean('style', 'new'):.4f} (new) against {mean('style', 'arbitrary'):.4f} (arbitrary), content "
-                  f"{mean('content', 'new'):.4f} against {mean('content', 'arbitrary'):.4f}; new_style "
+        lines += ["", f"**{wins} of {len(done)} paintings win on both distances.** Means: "
+                  + ", ".join(f"{label} {mean(key, 'new'):.4f} (new) against {mean(key, 'arbitrary'):.4f} (arbitrary)"
+                              for key, label in SCORES.values()) + "; new_style "
                   f"{np.mean([r['seconds'] for r in done]):.0f} s wall on this loaded machine, "
                   f"{np.mean([r['cpu_seconds'] for r in done]) / 2:.0f} CPU s / 2."]
     return "\n".join(lines) + "\n"
@@ -168,7 +189,7 @@ def main(argv: list[str] | None = None) -> int:
         args.png.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         for file in list(PAINTINGS)[: args.paintings][shard::shards]:
-            if file in results and results[file]["steps"] == args.steps:
+            if file in results and results[file]["steps"] == args.steps and _current(results[file]):
                 continue
             painting = args.data / file
             model_path = pathlib.Path(tmp) / "new.keras"

@@ -21,9 +21,13 @@ synthetic pan and zoom over a photo, with exactly known motion) and each mode
 * ``both``: the default (smoothed statistics and flow blending),
 
 Lai et al.'s warping error (:func:`tfstyle.video.temporal.warping_error`, with the input clip's own
-error as the floor), the style distance to the painting, the content distance to the input frame
-(VGG19) and the SSIM to the input frame (:func:`tfstyle.perceptual.metrics.ssim`) (means over the
-same few sampled frames). The machine and the load average go with the numbers: the CPU is shared.
+error as the floor) and, with :meth:`tfstyle.perceptual.metrics.Scorer.report` (one VGG19 pass per frame;
+means over the same few sampled frames), the style distance to the painting, the content distance to the
+input frame (lower is better for both), the SSIM to the input frame (higher keeps more of it), the CFSD to
+the input frame (StyleID's content feature structure distance, KL divergence of VGG19 relu3_1
+patch-similarity maps; 0 = the frame's structure kept, lower is better) and the colour-histogram distance
+to the painting (Hellinger distance of HistoGAN's RGB-uv histograms; 0 = the painting's colours, lower is
+better). The machine and the load average go with the numbers: the CPU is shared.
 
     export TFSTYLE_VGG19_WEIGHTS=/work/shared/weights/vgg19_notop.h5
     python benchmarks/video.py --out benchmarks/results/video.md
@@ -45,6 +49,7 @@ import time
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import numpy as np
+from refine import METRICS  # the quality keys: style, content, ssim, cfsd, histogram
 
 from tfstyle.devtools.machine import describe, publish
 from tfstyle.image.io import load_image, resize_image, to_uint8
@@ -112,15 +117,15 @@ def read_clip(path: pathlib.Path, frames: int, size: int) -> list[np.ndarray]:
 
 def quality(clips: dict, scorer, engine: str, lines: list[str]) -> None:
     """The flicker table of one engine: every clip in every mode (:data:`MODES`)."""
-    from tfstyle.perceptual.metrics import ssim
-
     lines += ["", f"### Flicker and style, engine `{engine}` (style `{STYLE}`)", "",
               ("| clip | frames | mode | warping error | input floor | vs per-frame | style distance | "
-              "content distance | SSIM to the frame | s/frame |"), "|---|---|---|---|---|---|---|---|---|---|"]
+              "content distance | SSIM to the frame | CFSD | histogram distance | s/frame |"),
+              "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for name, frames in clips.items():
         floor = warping_error(frames, frames)
         base = None
         samples = sorted({len(frames) // 4, len(frames) // 2, len(frames) - 1})
+        references = {i: scorer.features(frames[i]) for i in samples}  # the same frames in every mode
         for mode, options in MODES.items():
             if engine == "int8" and "stats" in mode:
                 continue  # the int8 engine normalizes every frame with its own statistics
@@ -129,13 +134,10 @@ def quality(clips: dict, scorer, engine: str, lines: list[str]) -> None:
             seconds = (time.perf_counter() - start) / len(frames)
             error = warping_error(out, frames)
             base = error if base is None else base
-            scores = [scorer.score(out[i], frames[i]) for i in samples]
-            style = np.mean([s["style"] for s in scores])
-            content = np.mean([s["content"] for s in scores])
-            structure = np.mean([ssim(out[i], frames[i]) for i in samples])
+            scores = [scorer.report(out[i], frames[i], references[i]) for i in samples]
+            means = " | ".join(f"{np.mean([s[key] for s in scores]):.4f}" for key in METRICS)
             lines.append(f"| {name} {frames[0].shape[1]}x{frames[0].shape[0]} | {len(frames)} | {mode} | {error:.5f} | "
-                         f"{floor:.5f} | {error / base:.2f}x | {style:.4f} | {content:.4f} | "
-                         f"{structure:.4f} | {seconds:.2f} |")
+                         f"{floor:.5f} | {error / base:.2f}x | {means} | {seconds:.2f} |")
             print(lines[-1], flush=True)
 
 
