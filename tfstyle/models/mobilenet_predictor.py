@@ -86,14 +86,17 @@ class MobileNetStylePredictor(keras.Model):
                  for layer in (expand, depthwise, project) if layer is not None]
         return [self.stem, *inner, self.head, self.bottleneck]
 
-    def call(self, images):
+    def pooled_features(self, images):
+        """The trunk's average-pooled head activations ``(B, 1280)``: what :attr:`bottleneck` maps to a style vector."""
         x = ops.relu6(self.stem(ops.cast(images, "float32") / 255.0))
         for expand, depthwise, project, residual in self.blocks:
             y = x if expand is None else ops.relu6(expand(x))
             y = project(ops.relu6(depthwise(y)))
             x = x + y if residual else y
-        x = ops.relu6(self.head(x))
-        vectors = self.bottleneck(ops.mean(x, axis=(1, 2)))
+        return ops.mean(ops.relu6(self.head(x)), axis=(1, 2))
+
+    def call(self, images):
+        vectors = self.bottleneck(self.pooled_features(images))
         return vectors if self.output_range is None else ops.clip(vectors, *self.output_range)
 
     def compute_output_shape(self, input_shape):

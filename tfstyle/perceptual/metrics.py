@@ -309,6 +309,21 @@ def psnr(image: np.ndarray, reference: np.ndarray, peak: float = 255.0) -> float
     return float("inf") if mse == 0 else float(10.0 * np.log10(peak**2 / mse))
 
 
+def _rows_kl(logits_p: np.ndarray, logits_q: np.ndarray) -> float:
+    """``sum_i KL(softmax(logits_p[i]) || softmax(logits_q[i]))``, rows of float64 logits (overwritten).
+
+    Written as ``sum_j p_j (x_j - y_j) - lse(x) + lse(y)`` with shifted logits, so each row is read a
+    few times and no log-probability array is made (scipy's ``logsumexp`` took ~10x longer).
+    """
+    logits_p -= logits_p.max(axis=1, keepdims=True)
+    logits_q -= logits_q.max(axis=1, keepdims=True)
+    weights = np.exp(logits_p)
+    norm_p, norm_q = weights.sum(axis=1), np.exp(logits_q).sum(axis=1)
+    logits_p -= logits_q
+    expected = np.einsum("ij,ij->i", weights, logits_p) / norm_p
+    return float(np.sum(expected - np.log(norm_p) + np.log(norm_q)))
+
+
 def patch_similarity_kl(output: np.ndarray, content: np.ndarray, *, scale: float = 1.0) -> float:
     """CFSD's formula on two feature maps ``(h, w, C)``: ``sum_i KL(P_content[i] || P_output[i])``.
 
@@ -326,8 +341,6 @@ def patch_similarity_kl(output: np.ndarray, content: np.ndarray, *, scale: float
         >>> abs(got - expected) < 1e-9
         True
     """
-    from scipy.special import logsumexp
-
     a, b = np.asarray(output, np.float64), np.asarray(content, np.float64)
     if a.shape != b.shape or a.ndim != 3:
         raise OptionError(f"patch_similarity_kl needs two (h, w, C) maps of one shape, got {a.shape} and {b.shape}")
@@ -339,9 +352,7 @@ def patch_similarity_kl(output: np.ndarray, content: np.ndarray, *, scale: float
     for start in range(0, out.shape[0], 1024):
         logits_ref = (ref[start:start + 1024] @ ref.T).astype(np.float64)
         logits_out = (out[start:start + 1024] @ out.T).astype(np.float64)
-        log_p = logits_ref - logsumexp(logits_ref, axis=1, keepdims=True)
-        log_q = logits_out - logsumexp(logits_out, axis=1, keepdims=True)
-        total += float(np.sum(np.exp(log_p) * (log_p - log_q)))
+        total += _rows_kl(logits_ref, logits_out)
     return max(total, 0.0)  # a KL divergence: rounding may leave -1e-12 for identical maps
 
 
@@ -399,12 +410,13 @@ def _histogram(image: np.ndarray) -> np.ndarray:
     centres = np.linspace(*HISTOGRAM_BOUNDS, HISTOGRAM_BINS)
 
     def kernel(values):
-        return 1.0 / (1.0 + ((values[:, None] - centres[None]) / HISTOGRAM_SIGMA) ** 2)
+        # float32 products: 8x faster than float64, and far below the histogram's own resolution.
+        return (1.0 / (1.0 + ((values[:, None] - centres[None]) / HISTOGRAM_SIGMA) ** 2)).astype(np.float32)
 
     hist = np.stack([
-        (intensity * kernel(logs[:, c] - logs[:, u])).T @ kernel(logs[:, c] - logs[:, v])
+        (intensity.astype(np.float32) * kernel(logs[:, c] - logs[:, u])).T @ kernel(logs[:, c] - logs[:, v])
         for c, u, v in ((0, 1, 2), (1, 0, 2), (2, 0, 1))
-    ])
+    ]).astype(np.float64)
     return hist / (hist.sum() + _EPS)
 
 
