@@ -8,6 +8,8 @@ both centre-cropped to ``--size`` squares (384, the size of Magenta's transfer m
 * an AdaIN decoder with the VGG19 encoder (``method="adain"``): ``--adain-model``, else the
   package's decoder when one ships (this version has none, so the row is left out); ``--no-adain``
   skips it,
+* with ``--strength K`` (repeatable): the first ``--model`` at strength ``K``, to compare content distances
+  where its style distance meets another system's (MicroAST's, say),
 * with ``--fit-steps N``: the same network with each style first fitted by ``tfstyle.fit_style``
   (N steps, once per style, on ``--fit-photos`` photos of ``--fit-content``, the training photos;
   or with ``--fit-on photo`` on each photo it paints),
@@ -73,6 +75,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="fit each style once on --fit-photos training photos, or on every photo it paints "
                              "(stylize_arbitrary(fit_steps=...); the fitting time is then in s / image)")
     parser.add_argument("--fit-content", type=pathlib.Path, default=SHARED / "data" / "content" / "train")
+    parser.add_argument("--strength", type=float, action="append", default=[],
+                        help="also score the first --model at this strength (repeatable): where it meets another "
+                             "system's style distance, compare content distances")
     parser.add_argument("--out", type=pathlib.Path, default=None)
     args = parser.parse_args(argv)
     os.environ.setdefault("TFSTYLE_VGG19_WEIGHTS", str(SHARED / "weights" / "vgg19_notop.h5"))
@@ -99,6 +104,9 @@ def main(argv: list[str] | None = None) -> int:
     systems = {**{"tfstyle arbitrary (Keras float32, shipped)" if m is None else f"tfstyle {m}":
                   (lambda photo, style, n=n: stylize_arbitrary(photo, style, model=n, backend="keras"))
                   for m, n in nets.items()},
+               **{f"tfstyle {models[0] or 'arbitrary'} at strength {k:g}":
+                  (lambda photo, style, k=k: stylize_arbitrary(photo, style, model=net, strength=k, backend="keras"))
+                  for k in args.strength},
                **({} if args.no_adain else {
                    f"tfstyle AdaIN {args.adain_model}":
                    lambda photo, style: stylize_arbitrary(photo, style, model=adain)}),
