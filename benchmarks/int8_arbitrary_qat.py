@@ -77,7 +77,7 @@ def pairs_for(split: str, net) -> tuple[list, list]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--net", default="tfstyle_mobile_v3")
+    parser.add_argument("--net", default="tfstyle_mobile_v4")
     parser.add_argument("--split", choices=("validation", "holdout"), default="validation")
     parser.add_argument("--size", type=int, default=256)
     parser.add_argument("--steps", type=int, default=150, help="QAT fine-tuning steps")

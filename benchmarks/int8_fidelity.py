@@ -13,16 +13,16 @@ only, never calibration) at ``--size`` and reports per file
 
 with the machine and its instruction sets (:func:`tfstyle.devtools.machine.describe`).
 
-Arbitrary networks (``--net tfstyle_mobile_v3``) give three rows: ``transfer`` (int8 transfer vs
+Arbitrary networks (``--net tfstyle_mobile_v4``) give three rows: ``transfer`` (int8 transfer vs
 float32 transfer, both on the float32 predictor's vector of the painting), ``predictor`` (float32
 transfer on the int8 predictor's vector vs on the float32 one) and ``pair`` (both int8 vs both
 float32). A fast preset (``--net wave``) gives one row, scored against its own painting.
 
-    python benchmarks/int8_fidelity.py --net tfstyle_mobile_v3 --photos 4 --paintings 3 \\
+    python benchmarks/int8_fidelity.py --net tfstyle_mobile_v4 --photos 4 --paintings 3 \\
         --label after --out benchmarks/results/int8_fidelity.md
     python benchmarks/int8_fidelity.py --net fast --photos 4 --out benchmarks/results/int8_fidelity.md   # six styles
     python benchmarks/int8_fidelity.py --net wave --format mixed --photos 4   # int8 convolutions, float norms
-    python benchmarks/int8_fidelity.py --net tfstyle_mobile_v3 --reuse /tmp/before --label before   # built files
+    python benchmarks/int8_fidelity.py --net tfstyle_mobile_v4 --reuse /tmp/before --label before   # built files
 """
 from __future__ import annotations
 
@@ -173,7 +173,7 @@ def evaluate(name: str, files: dict, photos: list, paintings: list, size: int) -
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--net", action="append", default=None,
-                        help="preset name (repeatable; 'fast' = the six fast styles); default tfstyle_mobile_v3")
+                        help="preset name (repeatable; 'fast' = the six fast styles); default tfstyle_mobile_v4")
     parser.add_argument("--photos", type=int, default=4, help="holdout photos (evaluation only)")
     parser.add_argument("--paintings", type=int, default=3, help="holdout paintings, for style vectors")
     parser.add_argument("--size", type=int, default=384)
@@ -191,7 +191,7 @@ def main(argv: list[str] | None = None) -> int:
     from tfstyle.image.io import list_images
 
     nets = []
-    for net in args.net or ["tfstyle_mobile_v3"]:
+    for net in args.net or ["tfstyle_mobile_v4"]:
         nets.extend(FAST_STYLES if net == "fast" else [net])
     holdout = SHARED / "data" / "holdout"
     # Spread over the folders (every k-th file), the same ones every run.

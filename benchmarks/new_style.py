@@ -9,7 +9,7 @@ the result does not depend on how loaded the shared machine is: 16 steps at 384 
 
 * **new style**: :func:`tfstyle.stylize` with the written ``.keras``;
 * **arbitrary (default)**: :func:`tfstyle.stylize_arbitrary` with the painting and the default network
-  (``tfstyle_mobile_v3``), which is the same network before the fit;
+  (``tfstyle_mobile_v4``; the committed results used ``tfstyle_mobile_v3``), the same network before the fit;
 
 scored with :meth:`tfstyle.perceptual.metrics.Scorer.report` (one VGG19 pass per picture, the painting at
 ``--size`` long side), means over the photos of
@@ -103,6 +103,8 @@ def _score(args, painting_path: pathlib.Path, model_path: pathlib.Path, photos: 
 
 
 def _report(args, results: dict, machine: str, photo_names: list) -> str:
+    from tfstyle.weights.registry import default_preset
+
     lines = [
         "# `tfstyle new-style`: a painting folded and fitted in about two minutes, against the default arbitrary "
         "network", "",
@@ -112,7 +114,7 @@ def _report(args, results: dict, machine: str, photo_names: list) -> str:
         "photos (the four public-domain/CC0 photos in `tfstyle/weights/photos`), loaded back from the `.keras`. "
         f"Scored on {len(photo_names)} holdout photos ({', '.join(photo_names)}), cover-cropped to "
         f"{args.size}x{args.size}, against `tfstyle.stylize_arbitrary` with the same painting and the default "
-        f"network `tfstyle_mobile_v3` (the network the new style is folded from, before the fit). Scores: "
+        f"network `{default_preset('arbitrary')}` (the network the new style is folded from, before the fit). Scores: "
         f"`tfstyle.perceptual.metrics.Scorer.report` (the painting at {args.size} px long side), means over the "
         "photos; style distance, content distance, CFSD to the photo (its structure lost) and histogram distance to "
         "the painting (its colours missed) are lower-is-better, SSIM to the photo higher-keeps-more. Win: both "

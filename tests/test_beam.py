@@ -170,7 +170,7 @@ def test_refusals(tmp_path, folder):
     with pytest.raises(TfstyleError, match="inside the input folder"):
         StylizeFiles(f"{folder}/**", str(folder / "sub" / "styled"), StyleModelHandler(STYLE))
     with pytest.raises(OptionError, match="arbitrary-style network"):
-        StyleModelHandler("tfstyle_mobile_v3")
+        StyleModelHandler("tfstyle_mobile_v4")
     with pytest.raises(OptionError, match="unknown preset 'wav'"):
         StyleModelHandler("wav")
     with pytest.raises(OptionError, match="neither a preset name"):

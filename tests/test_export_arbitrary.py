@@ -174,7 +174,7 @@ def test_integer_graph_is_the_same_function():
 
 
 def test_int8_transfer_fidelity_on_real_photos(tmp_path):
-    """tfstyle_mobile_v3 at 128 px: int8 transfer against the Keras network on validation photos."""
+    """The default network (tfstyle_mobile_v4) at 128 px: int8 transfer against the Keras network on validation photos."""
     from tfstyle.image.io import cover_crop, list_images, load_image
     from tfstyle.weights.presets import load_model
 
@@ -183,7 +183,7 @@ def test_int8_transfer_fidelity_on_real_photos(tmp_path):
     content, paintings = SHARED / "data" / "content" / "test", SHARED / "data" / "style" / "train"
     if not content.is_dir() or not paintings.is_dir():
         pytest.skip("../shared/data not found")
-    model = load_model("tfstyle_mobile_v3", kind="arbitrary")
+    model = load_model(None, kind="arbitrary")
     photo_files, painting_files = list_images(content), list_images(paintings)
     metas = export_arbitrary(model, tmp_path, format="int8", content_size=128, style_input_size=256,
                              representative_images=photo_files[:12], representative_styles=painting_files[:12],

@@ -73,7 +73,7 @@ print("RESULT", codes, loaded)
     assert proc.returncode == 0, proc.stderr[-2000:]
     result = [line for line in proc.stdout.splitlines() if line.startswith("RESULT")]
     assert result == ["RESULT [0, 0, 0] []"], proc.stdout[-2000:] + proc.stderr[-2000:]
-    assert "wave*" in proc.stdout and "tfstyle_mobile_v3*" in proc.stdout  # the presets table, defaults starred
+    assert "wave*" in proc.stdout and "tfstyle_mobile_v4*" in proc.stdout  # the presets table, defaults starred
     assert [line for line in proc.stderr.splitlines() if line.startswith("tfstyle")] == [], proc.stderr
     assert not (tmp_path / "empty-cache").exists()  # nothing was built or cached
 

@@ -19,6 +19,7 @@ Checkpoints (the two layers and Adam's state, ~3 MB) go to ``--run`` every ``--e
 same command resumes. ``--export FILE.keras`` writes ``--init`` with the trained style path.
 
     python tools/train_style_head.py --steps 400                       # train (resumes)
+    python tools/train_style_head.py --ship tfstyle_mobile_v4          # the shipped default, from the checkpoint
     python tools/train_style_head.py --export runs/head.keras          # the network at the last checkpoint
     python tools/train_style_head.py --validation-folder runs/val_styles  # the left-out paintings, linked
 """
@@ -115,7 +116,8 @@ def ship_preset(net, args: argparse.Namespace, step: int) -> int:
     save_model(net, work)
     history = [json.loads(line) for line in (args.run / "history.jsonl").read_text().splitlines()]
     done = [h for h in history if h["step"] <= step]
-    record = {"init": args.init, "trained": "predictor bottleneck + transfer style_params (linear style path)",
+    record = {"init": "tfstyle_mobile_v3 (its style path, the objective's reference, is kept in the checkpoint)",
+              "trained": "predictor bottleneck + transfer style_params (linear style path)",
               "objective": f"balanced: tau x logsumexp([style/s0, content/c0] / tau), tau={BALANCE_TAU}",
               "size": args.size, "batch_size": args.batch, "learning_rate": args.lr, "steps_done": step,
               "validation": f"every {VALIDATION_EVERY}th painting of style/train left out",
@@ -132,7 +134,10 @@ def main(argv: list[str] | None = None) -> int:
     """Train (resuming) or export the style path; see the module docstring."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", type=pathlib.Path, default=SHARED / "data")
-    parser.add_argument("--init", default="tfstyle_mobile_v3", help="preset or .keras to start from")
+    parser.add_argument("--init", default=None,
+                        help="preset or .keras whose convolutions are used (default: the default arbitrary preset, "
+                             "whose convolutions are tfstyle_mobile_v3's); a resumed run keeps the style path it "
+                             "started from (tfstyle_mobile_v3's, in the checkpoint) as the objective's reference")
     parser.add_argument("--run", type=pathlib.Path, default=ROOT / "checkpoints" / "style_head.ckpt")
     parser.add_argument("--steps", type=int, default=400)
     parser.add_argument("--batch", type=int, default=4)
@@ -177,6 +182,8 @@ def main(argv: list[str] | None = None) -> int:
                 v.assign(state[f"w{i}"])
             for i, v in enumerate(optimizer.variables):
                 v.assign(state[f"o{i}"])
+            # The objective's s0, c0 come from the style path the run started from, whatever --init is now.
+            start = [state[f"r{i}"] for i in range(len(start))] if "r0" in state else start
         print(f"resumed {state_file} at step {step}", file=sys.stderr)
     if args.export is not None:
         save_model(net, args.export)
@@ -236,6 +243,7 @@ def main(argv: list[str] | None = None) -> int:
         print(record, file=sys.stderr, flush=True)
         if step % args.every == 0 or step == args.steps:
             state = {"step": np.array(step), **{f"w{i}": np.asarray(v) for i, v in enumerate(variables)},
+                     **{f"r{i}": w for i, w in enumerate(start)},
                      **{f"o{i}": np.asarray(v) for i, v in enumerate(optimizer.variables)}}
             with atomic_path(state_file) as part, open(part, "wb") as out:
                 np.savez(out, **state)

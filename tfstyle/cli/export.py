@@ -11,7 +11,7 @@ EPILOG = """examples:
   tfstyle export --model m.keras -o m_int8.tflite --format int8 --calibration photos/
   tfstyle export --style wave -o wave_mixed.tflite --format mixed
   mkdir -p models && tfstyle export --arbitrary -o models/ --format int8 --calibration photos/ --style-calibration paintings/
-  tfstyle export --cache wave tfstyle_mobile_v3 # LiteRT files 'tfstyle stylize' runs without TensorFlow
+  tfstyle export --cache wave tfstyle_mobile_v4 # LiteRT files 'tfstyle stylize' runs without TensorFlow
 
 formats and accelerators (the .json's "suits" entry):
   float32  CPU and GPU, the reference

@@ -114,7 +114,7 @@ def stylize_arbitrary(
             default tile 512 px with Keras; LiteRT runs up to 3 MP whole, larger in strips
             (:func:`tfstyle.runtime.preset_files.lite_tile`).
         progress: progress bar over tiles.
-        backend: ``"auto"``: an ``ArbitraryStyleNet`` preset (the default ``tfstyle_mobile_v3``) runs through
+        backend: ``"auto"``: an ``ArbitraryStyleNet`` preset (the default ``tfstyle_mobile_v4``) runs through
             its cached LiteRT files (no TensorFlow import; :mod:`tfstyle.runtime.preset_files`) when they are built and
             the call needs no fitting, Keras otherwise (with a one-line note for a preset);
             ``"litert"``: :class:`OptionError` when the files cannot serve the call; ``"keras"``.

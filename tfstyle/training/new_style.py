@@ -1,6 +1,6 @@
 """A new fast style from any painting in about two minutes on a 2-core CPU (``tfstyle new-style``).
 
-The default arbitrary-style network (``tfstyle_mobile_v3``, the phone network) paints any painting
+The default arbitrary-style network (``tfstyle_mobile_v4``, the phone network) paints any painting
 from its predictor's style parameters: a scale and a shift per instance-norm channel, 728
 numbers. With those parameters fixed, the network *is* a fast-style network whose instance norms
 carry them (:func:`tfstyle.models.ghiasi.fold_style`): a 0.5 MB ``.keras`` that runs, tiles and
@@ -305,7 +305,7 @@ def new_style(
         learning_rate: Adam's learning rate on the style parameters.
         batch: photos per step (taken in turn).
         model: the arbitrary-style network to fold from (a Ghiasi network; default: the default
-            arbitrary preset, ``tfstyle_mobile_v3``).
+            arbitrary preset, ``tfstyle_mobile_v4``).
         tflite: phone-file formats (``"float16"``, ``"int8"``, ... of :data:`tfstyle.export.FORMATS`) to
             export at 384x384 beside ``output`` (:func:`phone_file`); int8 calibrates on the photos.
         name: the network's Keras name (default: ``output``'s stem).

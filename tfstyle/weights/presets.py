@@ -46,7 +46,7 @@ def list_presets(kind: str | None = None) -> list[dict]:
     Example:
         >>> rows = list_presets("arbitrary")
         >>> [row["name"] for row in rows if row["default"]]
-        ['tfstyle_mobile_v3']
+        ['tfstyle_mobile_v4']
     """
     rows = []
     for name in preset_names(kind):
