@@ -46,7 +46,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import numpy as np  # noqa: E402
 from refine import METRICS  # noqa: E402  (the quality keys: style, content, ssim, cfsd, histogram)
-from score import summary  # noqa: E402  (a "mean ± std" cell)
+from score import scored, summary  # noqa: E402  (a "mean ± std" cell)
 
 from tfstyle.devtools.machine import describe, publish  # noqa: E402
 
@@ -138,11 +138,7 @@ def main(argv: list[str] | None = None) -> int:
                 start = time.perf_counter()
                 out = np.asarray(run(photo, style), np.float32)
                 scores[name]["seconds"].append(time.perf_counter() - start)
-                if name == IDENTITY:  # SSIM 1 and CFSD 0 by definition: not spent on a known answer
-                    result = {**scorer.score(features, features), "ssim": 1.0, "cfsd": 0.0,
-                              "histogram": scorer.histogram_distance(photo)}
-                else:
-                    result = scorer.report(out, photo, features)
+                result = scored(scorer, out, photo, features, identity=name == IDENTITY)
                 for key in METRICS:
                     scores[name][key].append(result[key])
         print(f"style {s_index + 1}/{len(styles)} done", file=sys.stderr, flush=True)

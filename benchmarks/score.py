@@ -142,6 +142,14 @@ def summary(values: list[float]) -> str:
     return f"{statistics.fmean(values):.3f} ± {std:.3f}"
 
 
+def scored(scorer, out, photo, features, *, identity: bool = False) -> dict:
+    """:meth:`Scorer.report` of one output; ``identity`` (the photo itself) skips the known SSIM 1 and CFSD 0."""
+    if identity:
+        return {**scorer.score(features, features), "ssim": 1.0, "cfsd": 0.0,
+                "histogram": scorer.histogram_distance(photo)}
+    return scorer.report(out, photo, features)
+
+
 def row(label: str, style: str, results: list[dict], size: int) -> str:
     return (
         f"| {label} | {style} | {summary([r['style'] for r in results])} | "

@@ -2,12 +2,12 @@
 
 ``tfstyle.new_style``'s balanced fit (the larger of ``style / s0`` and ``content / c0`` lowered, softly) moves a
 painting's style parameters so that *both* distances fall, and the fitted parameters carry over to photos
-they were not fitted on (``benchmarks/results/style_head.md``: style -12%, content -3% on ``content/test``
-photos for the ``checkpoints/fitted_styles`` paintings). This run learns that move for any painting: it trains
+they were not fitted on (style -12%, content -3% on ``content/test`` photos for 7 of the
+``checkpoints/fitted_styles`` paintings; ``tfstyle/weights/RECIPE.md``). This run learns that move for any painting: it trains
 only the linear style path of ``--init`` -- the predictor's ``bottleneck`` (1280 pooled MobileNetV2 features
 -> 100-number style vector) and the transfer net's ``style_params`` (vector -> 728 instance-norm scales and
 shifts) -- with the same balanced objective per (painting, photo) pair, where ``s0, c0`` are ``--init``'s own
-losses on that pair. The convolutions of both networks stay frozen, so the phone files keep their shape and
+losses on that pair (``tfstyle_mobile_v3``'s, kept in the checkpoint). The convolutions of both networks stay frozen, so the phone files keep their shape and
 speed.
 
 Pairs: paintings of ``style/train`` (every 25th is left out: the diverse validation paintings) at ``--size``
@@ -15,7 +15,7 @@ long side, against ``content/train`` photos cover-cropped to ``--size`` squares:
 judged at. The MobileNetV2 trunk is frozen, so its pooled features are computed once per painting and cached
 in the run folder.
 
-Checkpoints (the two layers and Adam's state, ~3 MB) go to ``--run`` every ``--every`` steps; rerunning the
+Checkpoints (the two layers, Adam's state and the reference path, 2.4 MB) go to ``--run`` every ``--every`` steps; rerunning the
 same command resumes. ``--export FILE.keras`` writes ``--init`` with the trained style path.
 
     python tools/train_style_head.py --steps 400                       # train (resumes)
