@@ -1,22 +1,23 @@
 """Teach the default network's style path what ``new_style``'s balanced fit finds, for every painting at once.
 
-``tfstyle.new_style``'s balanced fit (the larger of ``style / s0`` and ``content / c0`` lowered, softly) moves a
-painting's style parameters so that *both* distances fall, and the fitted parameters carry over to photos
+``tfstyle.new_style``'s balanced fit (the larger of ``style / s0`` and ``content / c0`` lowered, softly) moves
+a painting's style parameters so that *both* distances fall, and the fitted parameters carry over to photos
 they were not fitted on (style -12%, content -3% on ``content/test`` photos for 7 of the
-``checkpoints/fitted_styles`` paintings; ``tfstyle/weights/RECIPE.md``). This run learns that move for any painting: it trains
-only the linear style path of ``--init`` -- the predictor's ``bottleneck`` (1280 pooled MobileNetV2 features
--> 100-number style vector) and the transfer net's ``style_params`` (vector -> 728 instance-norm scales and
-shifts) -- with the same balanced objective per (painting, photo) pair, where ``s0, c0`` are ``--init``'s own
-losses on that pair (``tfstyle_mobile_v3``'s, kept in the checkpoint). The convolutions of both networks stay frozen, so the phone files keep their shape and
-speed.
+``checkpoints/fitted_styles`` paintings; ``tfstyle/weights/RECIPE.md``). This run learns that move for any
+painting: it trains only the linear style path of ``--init`` -- the predictor's ``bottleneck`` (1280 pooled
+MobileNetV2 features -> 100-number style vector) and the transfer net's ``style_params`` (vector -> 728
+instance-norm scales and shifts) -- with the same balanced objective per (painting, photo) pair, where ``s0,
+c0`` are ``--init``'s own losses on that pair (``tfstyle_mobile_v3``'s, kept in the checkpoint). The
+convolutions of both networks stay frozen, so the phone files keep their shape and speed.
 
 Pairs: paintings of ``style/train`` (every 25th is left out: the diverse validation paintings) at ``--size``
 long side, against ``content/train`` photos cover-cropped to ``--size`` squares: the resolution outputs are
 judged at. The MobileNetV2 trunk is frozen, so its pooled features are computed once per painting and cached
 in the run folder.
 
-Checkpoints (the two layers, Adam's state and the reference path, 2.4 MB) go to ``--run`` every ``--every`` steps; rerunning the
-same command resumes. ``--export FILE.keras`` writes ``--init`` with the trained style path.
+Checkpoints (the two layers, Adam's state and the reference path, 2.4 MB) go to ``--run`` every ``--every``
+steps; rerunning the same command resumes. ``--export FILE.keras`` writes ``--init`` with the trained style
+path.
 
     python tools/train_style_head.py --steps 400                       # train (resumes)
     python tools/train_style_head.py --ship tfstyle_mobile_v4          # the shipped default, from the checkpoint
@@ -38,7 +39,8 @@ import numpy as np
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
-#: Softness of the balanced objective, as in ``tfstyle.training.new_style``.
+
+# The balanced objective's softness is new_style's own.
 from tfstyle.training.new_style import BALANCE_TAU
 
 #: Every ``VALIDATION_EVERY``-th painting of ``style/train`` (sorted) is left out of training.
@@ -65,10 +67,10 @@ def pooled(net, files: list[pathlib.Path], cache: pathlib.Path) -> np.ndarray:
             if list(stored["names"]) == [f.name for f in files]:
                 return stored["features"]
     size = net.style_size
-    features = [np.asarray(net.predictor.pooled_features(cover_crop(load_image(f), (size, size))[None]))[0]
-                for f in tqdm(files, desc="predictor features", mininterval=10)]
-    np.savez(cache, names=np.array([f.name for f in files]), features=np.stack(features).astype(np.float32))
-    return np.stack(features).astype(np.float32)
+    features = np.stack([np.asarray(net.predictor.pooled_features(cover_crop(load_image(f), (size, size))[None]))[0]
+                         for f in tqdm(files, desc="predictor features", mininterval=10)]).astype(np.float32)
+    np.savez(cache, names=np.array([f.name for f in files]), features=features)
+    return features
 
 
 def per_sample(extractor, layers_style, layer_content, images, grams, content):
@@ -92,7 +94,8 @@ TITLE = ("tfstyle's phone-first arbitrary-style network with a balanced style pa
          "per painting) on style/train; convolutions unchanged")
 CREDIT = ("Fine-tuned by tfstyle (tools/train_style_head.py) from tfstyle_mobile_v3, derived from magenta_v1: "
           "weights by the Magenta authors (Google), "
-          "https://github.com/magenta/magenta/tree/main/magenta/models/arbitrary_image_stylization, Apache License 2.0.")
+          "https://github.com/magenta/magenta/tree/main/magenta/models/arbitrary_image_stylization, "
+          "Apache License 2.0.")
 
 
 def _seconds(history: list[dict]) -> float:
